@@ -1,0 +1,122 @@
+using System.Text.Unicode;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
+using Actors.Mqtt.Protocol.Topics;
+
+namespace Actors.Mqtt.Protocol.Codec;
+
+/// <summary>PUBLISH, the hot path: no allocation but the packet itself (the topic from the cache, the payload a slice).</summary>
+internal static class PublishCodec
+{
+    private const byte DupFlag = 0x08;
+    private const byte RetainFlag = 0x01;
+
+    public static bool TryDecode(ref MqttSpanReader r, byte flags, MqttProtocolVersion version, Utf8StringCache? topicCache, out MqttPacket? packet)
+    {
+        packet = null;
+        var qos = (flags >> 1) & 0x03;
+        if (qos == 3)
+        {
+            return r.Fail(ReasonCode.MalformedPacket, "PUBLISH QoS is 3", "MQTT-3.3.1-4");
+        }
+
+        var dup = (flags & DupFlag) != 0;
+        if (dup && qos == 0)
+        {
+            return r.Fail(ReasonCode.MalformedPacket, "DUP is set on a QoS 0 PUBLISH", "MQTT-3.3.1-2");
+        }
+
+        if (!r.TryReadString(out var topic, topicCache))
+        {
+            return false;
+        }
+
+        ushort packetId = 0;
+        if (qos > 0)
+        {
+            if (!r.TryReadUInt16(out packetId))
+            {
+                return false;
+            }
+
+            if (packetId == 0)
+            {
+                return r.Fail(ReasonCode.ProtocolError, "QoS 1 or 2 PUBLISH has packet identifier 0", "MQTT-2.2.1-3");
+            }
+        }
+
+        MqttProperties? properties = null;
+        if (version == MqttProtocolVersion.V500 && !PropertyCodec.TryRead(ref r, PropertyScope.Publish, out properties))
+        {
+            return false;
+        }
+
+        // MQTT 5.0: a zero-length topic name is how a sender uses a topic alias it set before.
+        var usesAlias = topic.Length == 0 && properties?.TopicAlias is not null;
+        if (!usesAlias && !TopicName.TryValidate(topic, out var topicError))
+        {
+            var code = topic.Length == 0 && version == MqttProtocolVersion.V500 ? ReasonCode.ProtocolError : topicError.ReasonCode;
+            return r.Fail(code, topicError.Message, topicError.SpecId);
+        }
+
+        var payload = r.ReadToEnd();
+        if (properties?.PayloadFormatIndicator == PayloadFormat.Utf8 && !Utf8.IsValid(payload.Span))
+        {
+            return r.Fail(ReasonCode.PayloadFormatInvalid, "payload is marked UTF-8 but is not well-formed UTF-8");
+        }
+
+        packet = new PublishPacket
+        {
+            Topic = topic,
+            Payload = payload,
+            QoS = (QualityOfService)qos,
+            Retain = (flags & RetainFlag) != 0,
+            Dup = dup,
+            PacketId = packetId,
+            Properties = properties,
+        };
+        return true;
+    }
+
+    public static byte GetFlags(PublishPacket p)
+    {
+        if (p.QoS > QualityOfService.ExactlyOnce)
+        {
+            throw new ArgumentException("QoS must be 0, 1 or 2", nameof(p));
+        }
+
+        if (p.QoS != QualityOfService.AtMostOnce && p.PacketId == 0)
+        {
+            throw new ArgumentException("a QoS 1 or 2 PUBLISH needs a non-zero packet identifier", nameof(p));
+        }
+
+        return (byte)((p.Dup && p.QoS != QualityOfService.AtMostOnce ? DupFlag : 0) | ((int)p.QoS << 1) | (p.Retain ? RetainFlag : 0));
+    }
+
+    public static int GetBodySize(PublishPacket p, MqttProtocolVersion version)
+    {
+        var size = MqttSizes.String(p.Topic) + (p.QoS == QualityOfService.AtMostOnce ? 0 : 2) + p.Payload.Length;
+        if (version == MqttProtocolVersion.V500)
+        {
+            size += PropertyCodec.GetBlockSize(p.Properties, PropertyScope.Publish);
+        }
+
+        return size;
+    }
+
+    public static void Write(ref MqttSpanWriter w, PublishPacket p, MqttProtocolVersion version)
+    {
+        w.WriteString(p.Topic);
+        if (p.QoS != QualityOfService.AtMostOnce)
+        {
+            w.WriteUInt16(p.PacketId);
+        }
+
+        if (version == MqttProtocolVersion.V500)
+        {
+            PropertyCodec.WriteBlock(ref w, p.Properties, PropertyScope.Publish);
+        }
+
+        w.WriteRaw(p.Payload.Span);
+    }
+}
