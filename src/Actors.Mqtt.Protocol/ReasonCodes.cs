@@ -27,6 +27,21 @@ public static class ReasonCodes
         return set is not null && set.Contains((byte)code);
     }
 
+    /// <summary>The normative statement that binds a sender of <paramref name="type"/> to its reason code table.</summary>
+    public static string? SpecIdFor(PacketType type) => type switch
+    {
+        PacketType.ConnAck => "MQTT-3.2.2-8",
+        PacketType.PubAck => "MQTT-3.4.2-1",
+        PacketType.PubRec => "MQTT-3.5.2-1",
+        PacketType.PubRel => "MQTT-3.6.2-1",
+        PacketType.PubComp => "MQTT-3.7.2-1",
+        PacketType.SubAck => "MQTT-3.9.3-2",
+        PacketType.UnsubAck => "MQTT-3.11.3-2",
+        PacketType.Disconnect => "MQTT-3.14.2-1",
+        PacketType.Auth => "MQTT-3.15.2-1",
+        _ => null,
+    };
+
     /// <summary>True for 0x80 and above: the operation failed.</summary>
     public static bool IsFailure(ReasonCode code) => (byte)code >= 0x80;
 }

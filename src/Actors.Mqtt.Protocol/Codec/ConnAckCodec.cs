@@ -26,7 +26,7 @@ internal static class ConnAckCodec
             reason = (ReasonCode)code;
             if (!ReasonCodes.IsValidFor(PacketType.ConnAck, reason))
             {
-                return r.Fail(ReasonCode.ProtocolError, $"0x{code:X2} is not a CONNACK reason code");
+                return r.Fail(ReasonCode.ProtocolError, $"0x{code:X2} is not a CONNACK reason code", ReasonCodes.SpecIdFor(PacketType.ConnAck));
             }
 
             if (!PropertyCodec.TryRead(ref r, PropertyScope.ConnAck, out properties))

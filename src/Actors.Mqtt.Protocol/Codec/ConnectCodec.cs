@@ -48,9 +48,14 @@ internal static class ConnectCodec
 
         var willQoS = (flags >> 3) & 0x03;
         var hasWill = (flags & WillFlag) != 0;
-        if (!hasWill && (willQoS != 0 || (flags & WillRetainFlag) != 0))
+        if (!hasWill && willQoS != 0)
         {
-            return r.Fail(ReasonCode.MalformedPacket, "will QoS or will retain set without a will", "MQTT-3.1.2-11");
+            return r.Fail(ReasonCode.MalformedPacket, "will QoS is set without a will", "MQTT-3.1.2-11");
+        }
+
+        if (!hasWill && (flags & WillRetainFlag) != 0)
+        {
+            return r.Fail(ReasonCode.MalformedPacket, "will retain is set without a will", "MQTT-3.1.2-13");
         }
 
         if (willQoS == 3)
@@ -62,7 +67,7 @@ internal static class ConnectCodec
         var hasPassword = (flags & PasswordFlag) != 0;
         if (hasPassword && !hasUserName && version != MqttProtocolVersion.V500)
         {
-            return r.Fail(ReasonCode.ProtocolError, "password flag set without user name flag", "MQTT-3.1.2-22");
+            return r.Fail(ReasonCode.ProtocolError, "password flag set without user name flag", "MQTT-3.1.2-22 (3.1.1)");
         }
 
         MqttProperties? properties = null;

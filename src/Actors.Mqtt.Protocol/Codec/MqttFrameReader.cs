@@ -41,7 +41,7 @@ public static class MqttFrameReader
         var header = head[0];
         if ((header >> 4) == 0)
         {
-            error = new MqttError(ReasonCode.MalformedPacket, "packet type 0 is reserved", "MQTT-2.1.3-1");
+            error = new MqttError(ReasonCode.MalformedPacket, "packet type 0 is reserved");
             return OperationStatus.InvalidData;
         }
 

@@ -51,7 +51,7 @@ public static class MqttPacketDecoder
             PacketType.PingReq => TryDecodeEmpty(ref reader, PingReqPacket.Instance, out packet),
             PacketType.PingResp => TryDecodeEmpty(ref reader, PingRespPacket.Instance, out packet),
             PacketType.Disconnect or PacketType.Auth => ReasonOnlyCodec.TryDecode(ref reader, frame.Type, version, out packet),
-            _ => reader.Fail(ReasonCode.MalformedPacket, "packet type 0 is reserved", "MQTT-2.1.3-1"),
+            _ => reader.Fail(ReasonCode.MalformedPacket, "packet type 0 is reserved"),
         };
         error = ok ? default : reader.Error;
         return ok;

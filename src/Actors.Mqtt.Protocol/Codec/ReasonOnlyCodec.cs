@@ -24,7 +24,7 @@ internal static class ReasonOnlyCodec
             reason = (ReasonCode)code;
             if (!ReasonCodes.IsValidFor(type, reason))
             {
-                return r.Fail(ReasonCode.ProtocolError, $"0x{code:X2} is not a {type} reason code");
+                return r.Fail(ReasonCode.ProtocolError, $"0x{code:X2} is not a {type} reason code", ReasonCodes.SpecIdFor(type));
             }
 
             if (!r.End && !PropertyCodec.TryRead(ref r, ScopeOf(type), out properties))

@@ -36,7 +36,7 @@ internal static class SubAckCodec
                 : type == PacketType.SubAck && (code <= 2 || code == 0x80);
             if (!valid)
             {
-                return r.Fail(v5 ? ReasonCode.ProtocolError : ReasonCode.MalformedPacket, $"0x{code:X2} is not a {type} reason code");
+                return r.Fail(v5 ? ReasonCode.ProtocolError : ReasonCode.MalformedPacket, $"0x{code:X2} is not a {type} reason code", ReasonCodes.SpecIdFor(type));
             }
 
             codes.Add(reason);

@@ -142,7 +142,7 @@ internal static class SubscribeCodec
         var reservedMask = v5 ? 0xC0 : 0xFC;
         if ((options & reservedMask) != 0)
         {
-            return r.Fail(ReasonCode.MalformedPacket, "reserved subscription option bits are set", v5 ? "MQTT-3.8.3-5" : "MQTT-3-8.3-4");
+            return r.Fail(ReasonCode.MalformedPacket, "reserved subscription option bits are set", v5 ? "MQTT-3.8.3-5" : "MQTT-3-8.3-4 (3.1.1)");
         }
 
         var qos = options & 0x03;
@@ -150,7 +150,7 @@ internal static class SubscribeCodec
         {
             return v5
                 ? r.Fail(ReasonCode.ProtocolError, "subscription maximum QoS is 3")
-                : r.Fail(ReasonCode.MalformedPacket, "subscription QoS is 3", "MQTT-3-8.3-4");
+                : r.Fail(ReasonCode.MalformedPacket, "subscription QoS is 3", "MQTT-3-8.3-4 (3.1.1)");
         }
 
         var retainHandling = (options >> 4) & 0x03;

@@ -132,13 +132,13 @@ public readonly record struct TopicFilter
             var isLast = i == filterText.Length - 1;
             if (c == '#' && !(startsLevel && isLast))
             {
-                error = Invalid("'#' is not the whole last level of the topic filter", "MQTT-4.7.1-2");
+                error = Invalid("'#' is not the whole last level of the topic filter", "MQTT-4.7.1-1");
                 return false;
             }
 
             if (c == '+' && !(startsLevel && (isLast || filterText[i + 1] == '/')))
             {
-                error = Invalid("'+' is not a whole level of the topic filter", "MQTT-4.7.1-3");
+                error = Invalid("'+' is not a whole level of the topic filter", "MQTT-4.7.1-2");
                 return false;
             }
 

@@ -47,7 +47,7 @@ public class TopicFilterTests
     }
 
     [Theory]
-    [Trait("spec", "MQTT-4.7.1-2")]
+    [Trait("spec", "MQTT-4.7.1-1")]
     [InlineData("#")]
     [InlineData("sport/#")]
     [InlineData("sport/tennis/#")]
@@ -55,7 +55,7 @@ public class TopicFilterTests
     [InlineData("/#")]
     [InlineData("+/tennis/#")]
     [InlineData("$SYS/#")]
-    public void MQTT_4_7_1_2_multi_level_wildcard_alone_or_after_separator_as_last_level_is_valid(string text)
+    public void MQTT_4_7_1_1_multi_level_wildcard_alone_or_after_separator_as_last_level_is_valid(string text)
     {
         var filter = AssertValid(text);
         Assert.Equal(text, filter.Filter);
@@ -63,7 +63,7 @@ public class TopicFilterTests
     }
 
     [Theory]
-    [Trait("spec", "MQTT-4.7.1-2")]
+    [Trait("spec", "MQTT-4.7.1-1")]
     [InlineData("sport#")]
     [InlineData("sport/tennis#")]
     [InlineData("sport/tennis/#/ranking")]
@@ -73,10 +73,10 @@ public class TopicFilterTests
     [InlineData("sport/#x")]
     [InlineData("sport/x#")]
     [InlineData("#+")]
-    public void MQTT_4_7_1_2_multi_level_wildcard_must_be_last(string text) => AssertInvalid(text, "MQTT-4.7.1-2");
+    public void MQTT_4_7_1_1_multi_level_wildcard_must_be_last(string text) => AssertInvalid(text, "MQTT-4.7.1-1");
 
     [Theory]
-    [Trait("spec", "MQTT-4.7.1-3")]
+    [Trait("spec", "MQTT-4.7.1-2")]
     [InlineData("+")]
     [InlineData("+/x")]
     [InlineData("x/+/y")]
@@ -88,7 +88,7 @@ public class TopicFilterTests
     [InlineData("+/")]
     [InlineData("+/+/#")]
     [InlineData("$SYS/monitor/+")]
-    public void MQTT_4_7_1_3_single_level_wildcard_occupying_a_whole_level_is_valid(string text)
+    public void MQTT_4_7_1_2_single_level_wildcard_occupying_a_whole_level_is_valid(string text)
     {
         var filter = AssertValid(text);
         Assert.Equal(text, filter.Filter);
@@ -96,7 +96,7 @@ public class TopicFilterTests
     }
 
     [Theory]
-    [Trait("spec", "MQTT-4.7.1-3")]
+    [Trait("spec", "MQTT-4.7.1-2")]
     [InlineData("sport+")]
     [InlineData("x+")]
     [InlineData("+x")]
@@ -104,8 +104,8 @@ public class TopicFilterTests
     [InlineData("x/y+/z")]
     [InlineData("++")]
     [InlineData("+#")]
-    public void MQTT_4_7_1_3_single_level_wildcard_must_occupy_a_whole_level(string text) =>
-        AssertInvalid(text, "MQTT-4.7.1-3");
+    public void MQTT_4_7_1_2_single_level_wildcard_must_occupy_a_whole_level(string text) =>
+        AssertInvalid(text, "MQTT-4.7.1-2");
 
     [Theory]
     [Trait("spec", "MQTT-4.7.3-2")]
@@ -207,10 +207,10 @@ public class TopicFilterTests
 
     [Theory]
     [Trait("spec", "MQTT-4.8.2-2")]
-    [InlineData("$share/g/sport#", "MQTT-4.7.1-2")]
-    [InlineData("$share/g/#/x", "MQTT-4.7.1-2")]
-    [InlineData("$share/g/sport+", "MQTT-4.7.1-3")]
-    [InlineData("$share/g/x/+y", "MQTT-4.7.1-3")]
+    [InlineData("$share/g/sport#", "MQTT-4.7.1-1")]
+    [InlineData("$share/g/#/x", "MQTT-4.7.1-1")]
+    [InlineData("$share/g/sport+", "MQTT-4.7.1-2")]
+    [InlineData("$share/g/x/+y", "MQTT-4.7.1-2")]
     public void MQTT_4_8_2_2_filter_of_a_shared_subscription_follows_the_wildcard_rules(string text, string specId) =>
         AssertInvalid(text, specId, allowShared: true);
 

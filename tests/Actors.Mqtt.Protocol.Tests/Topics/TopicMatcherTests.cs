@@ -23,7 +23,7 @@ public class TopicMatcherTests
     }
 
     [Theory]
-    [Trait("spec", "MQTT-4.7.1-2")]
+    [Trait("spec", "MQTT-4.7.1-1")]
     [InlineData("sport/tennis/player1/#", "sport/tennis/player1", true)]
     [InlineData("sport/tennis/player1/#", "sport/tennis/player1/ranking", true)]
     [InlineData("sport/tennis/player1/#", "sport/tennis/player1/score/wimbledon", true)]
@@ -45,12 +45,12 @@ public class TopicMatcherTests
     [InlineData("+/tennis/#", "sport/football", false)]
     [InlineData("+/#", "a", true)]
     [InlineData("+/#", "/", true)]
-    public void MQTT_4_7_1_2_multi_level_wildcard_matches_parent_and_any_child_levels(
+    public void MQTT_4_7_1_1_multi_level_wildcard_matches_parent_and_any_child_levels(
         string filter, string topicName, bool expected) =>
         Assert.Equal(expected, Matches(filter, topicName));
 
     [Theory]
-    [Trait("spec", "MQTT-4.7.1-3")]
+    [Trait("spec", "MQTT-4.7.1-2")]
     [InlineData("sport/tennis/+", "sport/tennis/player1", true)]
     [InlineData("sport/tennis/+", "sport/tennis/player2", true)]
     [InlineData("sport/tennis/+", "sport/tennis/player1/ranking", false)]
@@ -70,7 +70,7 @@ public class TopicMatcherTests
     [InlineData("+/+/+", "a/b/c/d", false)]
     [InlineData("a/+/b", "a//b", true)]
     [InlineData("a/+/b", "a/b", false)]
-    public void MQTT_4_7_1_3_single_level_wildcard_matches_exactly_one_level(
+    public void MQTT_4_7_1_2_single_level_wildcard_matches_exactly_one_level(
         string filter, string topicName, bool expected) =>
         Assert.Equal(expected, Matches(filter, topicName));
 
@@ -127,8 +127,8 @@ public class TopicMatcherTests
         });
 
     [Fact]
-    [Trait("spec", "MQTT-4.7.1-3")]
-    public void MQTT_4_7_1_3_property_any_level_replaced_by_single_level_wildcard_matches() =>
+    [Trait("spec", "MQTT-4.7.1-2")]
+    public void MQTT_4_7_1_2_property_any_level_replaced_by_single_level_wildcard_matches() =>
         Levels.SelectMany(levels => Gen.Int[0, levels.Length - 1].Select(index => (levels, index)))
             .Sample((levels, index) =>
             {
@@ -140,8 +140,8 @@ public class TopicMatcherTests
             });
 
     [Fact]
-    [Trait("spec", "MQTT-4.7.1-2")]
-    public void MQTT_4_7_1_2_property_any_suffix_replaced_by_multi_level_wildcard_matches() =>
+    [Trait("spec", "MQTT-4.7.1-1")]
+    public void MQTT_4_7_1_1_property_any_suffix_replaced_by_multi_level_wildcard_matches() =>
         Levels.SelectMany(levels => Gen.Int[0, levels.Length].Select(kept => (levels, kept)))
             .Sample((levels, kept) =>
             {
