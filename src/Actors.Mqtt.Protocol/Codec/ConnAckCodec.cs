@@ -53,7 +53,9 @@ internal static class ConnAckCodec
 
     public static void Write(ref MqttSpanWriter w, ConnAckPacket p, MqttProtocolVersion version)
     {
-        w.WriteByte(p.SessionPresent && version != MqttProtocolVersion.V310 ? (byte)1 : (byte)0);
+        // A refused connection never has a session [MQTT-3.2.2-6], and 3.1 has no session present flag at all.
+        var sessionPresent = p.SessionPresent && p.ReasonCode == ReasonCode.Success && version != MqttProtocolVersion.V310;
+        w.WriteByte(sessionPresent ? (byte)1 : (byte)0);
         if (version == MqttProtocolVersion.V500)
         {
             if (!ReasonCodes.IsValidFor(PacketType.ConnAck, p.ReasonCode))

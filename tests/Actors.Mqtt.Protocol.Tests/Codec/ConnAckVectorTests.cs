@@ -50,6 +50,14 @@ public class ConnAckVectorTests
         Vector.RoundTrip(new ConnAckPacket { ReasonCode = reason }, MqttProtocolVersion.V310, hex);
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311, "20 02" + "00" /* session present forced to 0 */ + "05" /* not authorized */)]
+    [InlineData(MqttProtocolVersion.V500, "20 03" + "00" /* session present forced to 0 */ + "87" /* not authorized */ + "00" /* no properties */)]
+    public void MQTT_3_2_2_6_refused_connection_is_written_without_session_present(MqttProtocolVersion version, string hex)
+    {
+        Vector.EncodesTo(new ConnAckPacket { SessionPresent = true, ReasonCode = ReasonCode.NotAuthorized }, version, hex);
+    }
+
     [Fact]
     public void ConnAck_v311_session_present_round_trips()
     {
