@@ -55,6 +55,11 @@ internal static class PropertyCodec
             }
         }
 
+        if (result.RawAuthenticationData is not null && result.RawAuthenticationMethod is null)
+        {
+            return reader.Fail(ReasonCode.ProtocolError, "authentication data without an authentication method");
+        }
+
         if (userProperties is not null)
         {
             result.RawUserProperties = userProperties;

@@ -97,14 +97,13 @@ public class MalformedConnectTests
 
     [Theory]
     [MemberData(nameof(Wire.AllVersions), MemberType = typeof(Wire))]
-    public void Will_retain_without_will_flag_is_malformed(MqttProtocolVersion version) =>
-        Wire.Fails(Connect(version, 0x22, ClientId), version, ReasonCode.MalformedPacket);
+    public void MQTT_3_1_2_13_will_retain_without_will_flag_is_malformed(MqttProtocolVersion version) =>
+        Wire.Fails(Connect(version, 0x22, ClientId), version, ReasonCode.MalformedPacket, "MQTT-3.1.2-13");
 
     [Theory]
     [MemberData(nameof(Wire.V3Versions), MemberType = typeof(Wire))]
-    [Trait("spec", "MQTT-3.1.2-22")]
-    public void MQTT_3_1_2_22_password_without_user_name_is_a_protocol_error_before_MQTT_5(MqttProtocolVersion version) =>
-        Wire.Fails(Connect(version, 0x42, $"{ClientId} 00 02 70 77"), version, ReasonCode.ProtocolError, "MQTT-3.1.2-22");
+    public void MQTT_v311_3_1_2_22_password_without_user_name_is_a_protocol_error_before_MQTT_5(MqttProtocolVersion version) =>
+        Wire.Fails(Connect(version, 0x42, $"{ClientId} 00 02 70 77"), version, ReasonCode.ProtocolError, "MQTT-3.1.2-22 (3.1.1)");
 
     [Fact]
     public void Password_without_user_name_is_accepted_on_MQTT_5()

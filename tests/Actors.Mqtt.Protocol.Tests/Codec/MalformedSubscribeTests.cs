@@ -25,10 +25,10 @@ public class MalformedSubscribeTests
         var data = new TheoryData<string, string, MqttProtocolVersion>();
         foreach (var version in new[] { MqttProtocolVersion.V310, V311, V500 })
         {
-            data.Add("00 05 61 2F 23 2F 62", "MQTT-4.7.1-2", version); // a/#/b
-            data.Add("00 02 61 23", "MQTT-4.7.1-2", version); // a#
-            data.Add("00 02 61 2B", "MQTT-4.7.1-3", version); // a+
-            data.Add("00 03 2B 2B 2F", "MQTT-4.7.1-3", version); // ++/
+            data.Add("00 05 61 2F 23 2F 62", "MQTT-4.7.1-1", version); // a/#/b
+            data.Add("00 02 61 23", "MQTT-4.7.1-1", version); // a#
+            data.Add("00 02 61 2B", "MQTT-4.7.1-2", version); // a+
+            data.Add("00 03 2B 2B 2F", "MQTT-4.7.1-2", version); // ++/
             data.Add("00 00", "MQTT-4.7.3-1", version); // empty
         }
 
@@ -36,7 +36,7 @@ public class MalformedSubscribeTests
         data.Add("00 09 24 73 68 61 72 65 2F 67 2F", "MQTT-4.8.2-2", V500); // $share/g/
         data.Add("00 09 24 73 68 61 72 65 2F 2F 78", "MQTT-4.8.2-1", V500); // $share//x
         data.Add("00 0A 24 73 68 61 72 65 2F 2B 2F 78", "MQTT-4.8.2-2", V500); // $share/+/x
-        data.Add("00 0B 24 73 68 61 72 65 2F 67 2F 23 2F", "MQTT-4.7.1-2", V500); // $share/g/#/
+        data.Add("00 0B 24 73 68 61 72 65 2F 67 2F 23 2F", "MQTT-4.7.1-1", V500); // $share/g/#/
         return data;
     }
 
@@ -65,13 +65,13 @@ public class MalformedSubscribeTests
 
     [Theory]
     [MemberData(nameof(Wire.V3Versions), MemberType = typeof(Wire))]
-    [Trait("spec", "MQTT-3-8.3-4")]
-    public void MQTT_3_8_3_4_reserved_subscription_option_bits_are_malformed_before_MQTT_5(MqttProtocolVersion version)
+    [Trait("spec", "MQTT-3-8.3-4 (3.1.1)")]
+    public void V311_reserved_subscription_option_bits_are_malformed_before_MQTT_5(MqttProtocolVersion version)
     {
-        // 3.1.1 numbers this statement "MQTT-3-8.3-4" (sic); the decoder quotes it as written.
+        // 3.1.1 numbers this statement "MQTT-3-8.3-4" (sic); the decoder quotes it as written, marked as a 3.1.1 id.
         foreach (var options in new byte[] { 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xFC })
         {
-            Wire.Fails(Subscribe(version, $"00 01 61 {options:X2}"), version, ReasonCode.MalformedPacket, "MQTT-3-8.3-4");
+            Wire.Fails(Subscribe(version, $"00 01 61 {options:X2}"), version, ReasonCode.MalformedPacket, "MQTT-3-8.3-4 (3.1.1)");
         }
     }
 
@@ -95,9 +95,9 @@ public class MalformedSubscribeTests
 
     [Theory]
     [MemberData(nameof(Wire.V3Versions), MemberType = typeof(Wire))]
-    [Trait("spec", "MQTT-3-8.3-4")]
-    public void MQTT_3_8_3_4_subscription_QoS_3_is_malformed_before_MQTT_5(MqttProtocolVersion version) =>
-        Wire.Fails(Subscribe(version, "00 01 61 03"), version, ReasonCode.MalformedPacket, "MQTT-3-8.3-4");
+    [Trait("spec", "MQTT-3-8.3-4 (3.1.1)")]
+    public void V311_subscription_QoS_3_is_malformed_before_MQTT_5(MqttProtocolVersion version) =>
+        Wire.Fails(Subscribe(version, "00 01 61 03"), version, ReasonCode.MalformedPacket, "MQTT-3-8.3-4 (3.1.1)");
 
     [Fact]
     public void Subscription_QoS_3_is_a_protocol_error_on_MQTT_5() =>

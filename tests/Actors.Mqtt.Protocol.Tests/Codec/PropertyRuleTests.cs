@@ -168,4 +168,13 @@ public class PropertyRuleTests
         Wire.Fails(Publish("08 00 03 61 2F 23"), V500, ReasonCode.TopicNameInvalid, "MQTT-3.3.2-14");
         Assert.Equal("a/b", PublishProperties("08 00 03 61 2F 62")!.ResponseTopic);
     }
+
+    [Fact]
+    public void Authentication_data_without_authentication_method_is_a_protocol_error()
+    {
+        // 3.1.2.11.10: it is a Protocol Error to include Authentication Data without an Authentication Method.
+        Wire.Fails(Connect("16 00 01 09"), V500, ReasonCode.ProtocolError);
+        var withMethod = (ConnectPacket)PacketAssert.Decode(Connect("15 00 01 6D 16 00 01 09"), V500);
+        Assert.Equal("m", withMethod.Properties!.AuthenticationMethod);
+    }
 }
