@@ -73,6 +73,8 @@ public class ConnectVectorTests
             + "00 01 70" /* password "p" */);
     }
 
+    [Trait("spec", "MQTT-3.1.2-16")]
+    [Trait("spec", "MQTT-3.1.2-18")]
     [Fact]
     public void Connect_v311_without_flags_and_with_empty_client_id_round_trips()
     {
@@ -117,6 +119,14 @@ public class ConnectVectorTests
             + "00 01 70" /* password "p" */);
     }
 
+    [Trait("spec", "MQTT-3.1.3-1")]
+    [Trait("spec", "MQTT-3.1.3-3")]
+    [Trait("spec", "MQTT-3.1.3-4")]
+    [Trait("spec", "MQTT-3.1.3-11")]
+    [Trait("spec", "MQTT-3.1.3-12")]
+    [Trait("spec", "MQTT-3.1.2-9")]
+    [Trait("spec", "MQTT-3.1.2-17")]
+    [Trait("spec", "MQTT-3.1.2-19")]
     [Fact]
     public void Connect_v500_with_connect_and_will_properties_round_trips()
     {

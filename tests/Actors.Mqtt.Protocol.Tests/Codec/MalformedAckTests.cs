@@ -34,6 +34,10 @@ public class MalformedAckTests
     public void MQTT_2_2_1_3_publish_response_with_packet_id_0_is_a_protocol_error(MqttProtocolVersion version) =>
         Wire.Fails(Wire.Bytes("40 02 00 00"), version, ReasonCode.ProtocolError, "MQTT-2.2.1-3");
 
+    [Trait("spec", "MQTT-3.4.2-1")]
+    [Trait("spec", "MQTT-3.5.2-1")]
+    [Trait("spec", "MQTT-3.6.2-1")]
+    [Trait("spec", "MQTT-3.7.2-1")]
     [Theory]
     [InlineData("40 03 00 01 05")] // PUBACK 0x05
     [InlineData("40 03 00 01 92")] // PUBACK 0x92 belongs to PUBREL/PUBCOMP
@@ -71,6 +75,7 @@ public class MalformedAckTests
         Assert.IsType<DisconnectPacket>(PacketAssert.Decode(Wire.Bytes("E0 00"), version));
     }
 
+    [Trait("spec", "MQTT-3.14.2-1")]
     [Theory]
     [InlineData("E0 01 01")]
     [InlineData("E0 01 02")]
@@ -89,6 +94,7 @@ public class MalformedAckTests
     public void DISCONNECT_with_bytes_after_its_properties_is_malformed() =>
         Wire.Fails(Wire.Bytes("E0 03 00 00 00"), V500, ReasonCode.MalformedPacket);
 
+    [Trait("spec", "MQTT-3.15.2-1")]
     [Theory]
     [InlineData("F0 01 01")]
     [InlineData("F0 01 80")]
@@ -106,6 +112,7 @@ public class MalformedAckTests
         Wire.Fails(Wire.Bytes("B0 03 00 01 00"), version, ReasonCode.MalformedPacket);
     }
 
+    [Trait("spec", "MQTT-3.9.3-2")]
     [Fact]
     public void SUBACK_with_a_reason_code_it_cannot_carry_is_a_protocol_error_on_MQTT_5()
     {
@@ -120,7 +127,7 @@ public class MalformedAckTests
 
     [Theory]
     [MemberData(nameof(Wire.AllVersions), MemberType = typeof(Wire))]
-    public void CONNACK_with_reserved_flag_bits_is_malformed(MqttProtocolVersion version)
+    public void MQTT_3_2_2_1_CONNACK_with_reserved_flag_bits_is_malformed(MqttProtocolVersion version)
     {
         // The spec id is 5.0's; the rule (bits 7-1 are 0) is the same in 3.1.1.
         Wire.Fails(Wire.Packet(0x20, version == V500 ? "02 00 00" : "02 00"), version, ReasonCode.MalformedPacket, "MQTT-3.2.2-1");
@@ -135,6 +142,7 @@ public class MalformedAckTests
     public void CONNACK_with_a_reserved_return_code_is_malformed(MqttProtocolVersion version) =>
         Wire.Fails(Wire.Bytes("20 02 00 06"), version, ReasonCode.MalformedPacket);
 
+    [Trait("spec", "MQTT-3.2.2-8")]
     [Fact]
     public void CONNACK_with_a_reason_code_it_cannot_carry_is_a_protocol_error_on_MQTT_5() =>
         Wire.Fails(Wire.Bytes("20 03 00 01 00"), V500, ReasonCode.ProtocolError);

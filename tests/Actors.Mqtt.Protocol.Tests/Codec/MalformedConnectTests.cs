@@ -71,7 +71,7 @@ public class MalformedConnectTests
 
     [Theory]
     [MemberData(nameof(Wire.AllVersions), MemberType = typeof(Wire))]
-    public void Will_QoS_3_is_malformed(MqttProtocolVersion version)
+    public void MQTT_3_1_2_12_will_QoS_3_is_malformed(MqttProtocolVersion version)
     {
         // Will flag, will QoS 3, clean session; a complete will follows.
         var payload = $"{ClientId} {NoProperties(version)} 00 01 77 00 01 78";

@@ -105,6 +105,11 @@ public class MalformedFixedHeaderTests
         Wire.Fails(Wire.Bytes("62 00"), version, ReasonCode.MalformedPacket);
     }
 
+    [Trait("spec", "MQTT-3.6.1-1")]
+    [Trait("spec", "MQTT-3.8.1-1")]
+    [Trait("spec", "MQTT-3.10.1-1")]
+    [Trait("spec", "MQTT-3.14.1-1")]
+    [Trait("spec", "MQTT-3.15.1-1")]
     [Theory]
     [MemberData(nameof(NonPublishTypes))]
     [Trait("spec", "MQTT-2.1.3-1")]

@@ -105,6 +105,8 @@ public class PublishVectorTests
             + "68 69" /* payload "hi" */);
     }
 
+    [Trait("spec", "MQTT-2.2.1-2")]
+    [Trait("spec", "MQTT-2.2.2-1")]
     [Fact]
     public void Publish_v500_QoS0_without_properties_round_trips()
     {
@@ -150,6 +152,9 @@ public class PublishVectorTests
             + "68 69" /* payload "hi" */);
     }
 
+    [Trait("spec", "MQTT-3.3.2-1")]
+    [Trait("spec", "MQTT-3.3.2-13")]
+    [Trait("spec", "MQTT-3.3.2-19")]
     [Fact]
     public void Publish_v500_QoS1_retain_with_every_publish_property_round_trips()
     {
