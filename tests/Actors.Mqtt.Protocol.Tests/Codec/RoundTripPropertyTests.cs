@@ -104,7 +104,8 @@ public class RoundTripPropertyTests
             {
                 var bytes = expected.SelectMany(p => PacketAssert.Encode(p, version)).ToArray();
                 var buffer = SequenceSegments.Split(bytes, [.. cutsAt.Select(at => (int)(at * bytes.Length))]);
-                var cache = new Utf8StringCache(capacity: 4);
+                // Small, so that it both collides and passes longer topics straight through.
+                var cache = new Utf8StringCache(capacity: 4, maxByteLength: 16);
                 foreach (var packet in expected)
                 {
                     var status = MqttPacketDecoder.TryRead(ref buffer, version, int.MaxValue, out var decoded, out var error, cache);
@@ -125,8 +126,9 @@ public class RoundTripPropertyTests
     public void A_5_0_publish_encoded_down_level_loses_only_the_5_0_content(MqttProtocolVersion version) =>
         PacketGenerators.PublishV500
 
-            // An empty topic name that stands for a topic alias has no meaning before 5.0: the broker resolves
-            // the alias before it forwards such a PUBLISH, so the encoder is never given one for 3.1.1.
+            // An empty topic name that stands for a topic alias has no meaning before 5.0: the broker has to
+            // resolve the alias first. The encoder does not refuse such a PUBLISH down-level (it writes the empty
+            // topic, 30 02 00 00, which the 3.1.1 decoder rejects with 0x90 [MQTT-4.7.3-1]), so leave it out here.
             .Where(p => p.Topic.Length > 0)
             .Sample(
                 packet =>
