@@ -95,6 +95,11 @@ internal static class PublishCodec
 
     public static int GetBodySize(PublishPacket p, MqttProtocolVersion version)
     {
+        if (p.Topic.Length == 0 && (version != MqttProtocolVersion.V500 || p.Properties?.TopicAlias is null))
+        {
+            throw new ArgumentException("an empty topic name needs an MQTT 5.0 topic alias; resolve the alias before writing down-level", nameof(p));
+        }
+
         var size = MqttSizes.String(p.Topic) + (p.QoS == QualityOfService.AtMostOnce ? 0 : 2) + p.Payload.Length;
         if (version == MqttProtocolVersion.V500)
         {

@@ -228,4 +228,14 @@ public class PublishVectorTests
             + "03 00 04 6A 73 6F 6E" /* content type "json" */
             + "7B 7D" /* payload "{}" */);
     }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V310)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public void Publish_with_an_alias_and_empty_topic_cannot_be_written_before_5_0(MqttProtocolVersion version)
+    {
+        var aliased = new PublishPacket { Topic = string.Empty, Properties = new MqttProperties { TopicAlias = 1 } };
+        Assert.Throws<ArgumentException>(() => PacketAssert.Encode(aliased, version));
+        Assert.Equal("30 06 00 00 03 23 00 01", Hex.Format(PacketAssert.Encode(aliased, MqttProtocolVersion.V500)));
+    }
 }
