@@ -91,6 +91,8 @@ public class Utf8StringTests
     [Theory]
     [MemberData(nameof(Wire.AllVersions), MemberType = typeof(Wire))]
     [Trait("spec", "MQTT-1.5.4-1")]
+    [Trait("spec", "MQTT-3.8.3-1")]
+    [Trait("spec", "MQTT-3.10.3-1")]
     public void MQTT_1_5_4_1_ill_formed_UTF8_in_other_strings_is_malformed(MqttProtocolVersion version)
     {
         var props = NoProperties(version);

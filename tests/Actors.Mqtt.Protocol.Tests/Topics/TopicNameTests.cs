@@ -35,6 +35,7 @@ public class TopicNameTests
         Assert.Equal(default, error);
     }
 
+    [Trait("spec", "MQTT-4.7.0-1")]
     [Theory]
     [Trait("spec", "MQTT-3.3.2-2")]
     [InlineData("+")]
