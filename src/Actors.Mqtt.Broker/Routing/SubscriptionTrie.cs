@@ -57,8 +57,17 @@ public sealed class SubscriptionTrie
         }
 
         var replaced = entries.TryGetValue(filterText, out var old);
+        if (replaced && old.Subscription.Filter == subscription.Filter)
+        {
+            // In place, so that a shared member keeps its turn and the group its rotation.
+            Attach(old.Node, subscription);
+            entries[filterText] = old with { Subscription = subscription };
+            return true;
+        }
+
         if (replaced)
         {
+            // Same text read another way (with and without shared subscriptions): it lives at another node.
             Detach(old);
         }
         else

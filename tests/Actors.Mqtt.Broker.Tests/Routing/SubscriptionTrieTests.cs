@@ -297,6 +297,19 @@ public class SubscriptionTrieTests
     }
 
     [Fact]
+    public void Replacing_a_shared_membership_keeps_the_groups_rotation()
+    {
+        trie.Add(Subscriptions.Of("m1", "$share/g/a"));
+        trie.Add(Subscriptions.Of("m2", "$share/g/a"));
+        Assert.Equal("m1", Assert.Single(Match("a")).ClientId);
+
+        trie.Add(Subscriptions.Of("m1", "$share/g/a", Qos1));
+
+        Assert.Equal("m2", Assert.Single(Match("a")).ClientId);
+        Assert.Equal(new Delivery("m1", Qos1, false, []), Assert.Single(Match("a")), DeliveryComparer.Instance);
+    }
+
+    [Fact]
     public void A_replacement_read_without_shared_subscriptions_moves_to_its_own_filter()
     {
         trie.Add(Subscriptions.Of("c", "$share/g/a"));
