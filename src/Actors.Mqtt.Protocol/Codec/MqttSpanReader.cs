@@ -96,6 +96,28 @@ internal ref struct MqttSpanReader
         return true;
     }
 
+    /// <summary>
+    /// Reads a PUBLISH topic name: a string as <see cref="TryReadString"/> that also has no wildcard. The checks run
+    /// on the bytes, before any string exists, so the hot path validates each byte once.
+    /// </summary>
+    public bool TryReadTopicName(out string value, Utf8StringCache? cache)
+    {
+        if (!TryReadUtf8(out var utf8))
+        {
+            value = string.Empty;
+            return false;
+        }
+
+        if (utf8.IndexOfAny((byte)'+', (byte)'#') >= 0)
+        {
+            value = string.Empty;
+            return Fail(ReasonCode.TopicNameInvalid, "topic name contains a wildcard", "MQTT-3.3.2-2");
+        }
+
+        value = cache?.GetOrAdd(utf8) ?? Utf8Rules.Encoding.GetString(utf8);
+        return true;
+    }
+
     /// <summary>Reads a length-prefixed binary value as a slice of the body.</summary>
     public bool TryReadBinary(out ReadOnlyMemory<byte> value)
     {

@@ -1,7 +1,6 @@
 using System.Text.Unicode;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Properties;
-using Actors.Mqtt.Protocol.Topics;
 
 namespace Actors.Mqtt.Protocol.Codec;
 
@@ -26,7 +25,7 @@ internal static class PublishCodec
             return r.Fail(ReasonCode.MalformedPacket, "DUP is set on a QoS 0 PUBLISH", "MQTT-3.3.1-2");
         }
 
-        if (!r.TryReadString(out var topic, topicCache))
+        if (!r.TryReadTopicName(out var topic, topicCache))
         {
             return false;
         }
@@ -51,12 +50,13 @@ internal static class PublishCodec
             return false;
         }
 
-        // MQTT 5.0: a zero-length topic name is how a sender uses a topic alias it set before.
-        var usesAlias = topic.Length == 0 && properties?.TopicAlias is not null;
-        if (!usesAlias && !TopicName.TryValidate(topic, out var topicError))
+        // The bytes were checked as they were read (well-formed, no U+0000, no wildcard, at most 65535 bytes); only
+        // emptiness is left. MQTT 5.0: a zero-length topic name is how a sender uses a topic alias it set before.
+        if (topic.Length == 0 && properties?.TopicAlias is null)
         {
-            var code = topic.Length == 0 && version == MqttProtocolVersion.V500 ? ReasonCode.ProtocolError : topicError.ReasonCode;
-            return r.Fail(code, topicError.Message, topicError.SpecId);
+            return version == MqttProtocolVersion.V500
+                ? r.Fail(ReasonCode.ProtocolError, "topic name is empty and no topic alias stands for it")
+                : r.Fail(ReasonCode.TopicNameInvalid, "topic name is empty", "MQTT-4.7.3-1");
         }
 
         var payload = r.ReadToEnd();

@@ -36,7 +36,7 @@ internal static class SubscribeCodec
 
         if (type == PacketType.Unsubscribe)
         {
-            var filters = new List<string>();
+            var filters = new List<string>(Math.Max(1, r.Remaining / 8));
             while (!r.End)
             {
                 if (!r.TryReadString(out var text) || !TryCheckFilter(ref r, text, v5, out _))
@@ -51,7 +51,7 @@ internal static class SubscribeCodec
             return true;
         }
 
-        var subscriptions = new List<MqttSubscription>();
+        var subscriptions = new List<MqttSubscription>(Math.Max(1, r.Remaining / 8));
         while (!r.End)
         {
             if (!r.TryReadString(out var text) || !r.TryReadByte(out var options) || !TryReadOptions(ref r, text, options, v5, out var subscription))
@@ -75,9 +75,9 @@ internal static class SubscribeCodec
             size += PropertyCodec.GetBlockSize(p.Properties, PropertyScope.Subscribe);
         }
 
-        foreach (var s in p.Subscriptions)
+        for (var i = 0; i < p.Subscriptions.Count; i++)
         {
-            size += MqttSizes.String(s.TopicFilter) + 1;
+            size += MqttSizes.String(p.Subscriptions[i].TopicFilter) + 1;
         }
 
         return size;
@@ -109,8 +109,9 @@ internal static class SubscribeCodec
             PropertyCodec.WriteBlock(ref w, p.Properties, PropertyScope.Subscribe);
         }
 
-        foreach (var s in p.Subscriptions)
+        for (var i = 0; i < p.Subscriptions.Count; i++)
         {
+            var s = p.Subscriptions[i];
             w.WriteString(s.TopicFilter);
             var options = (int)s.MaximumQoS;
             if (v5)

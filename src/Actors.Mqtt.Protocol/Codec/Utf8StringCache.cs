@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Actors.Mqtt.Protocol.Codec;
 
@@ -39,9 +40,7 @@ public sealed class Utf8StringCache
             return Utf8Rules.Encoding.GetString(utf8);
         }
 
-        var hash = new HashCode();
-        hash.AddBytes(utf8);
-        var slot = hash.ToHashCode() & mask;
+        var slot = (int)Hash(utf8) & mask;
         var key = keys[slot];
         if (key is not null && utf8.SequenceEqual(key))
         {
@@ -52,5 +51,27 @@ public sealed class Utf8StringCache
         keys[slot] = utf8.ToArray();
         values[slot] = value;
         return value;
+    }
+
+    /// <summary>
+    /// A fast multiplicative hash over 8 bytes at a time. A collision only costs a miss, and topics of one device
+    /// differ anywhere (often in the middle), so every byte is mixed in.
+    /// </summary>
+    private static ulong Hash(ReadOnlySpan<byte> bytes)
+    {
+        const ulong Multiplier = 0x9E37_79B9_7F4A_7C15;
+        var hash = (ulong)bytes.Length * Multiplier;
+        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
+        foreach (var word in words)
+        {
+            hash = (hash ^ word) * Multiplier;
+        }
+
+        foreach (var b in bytes[(words.Length * 8)..])
+        {
+            hash = (hash ^ b) * Multiplier;
+        }
+
+        return hash ^ (hash >> 29);
     }
 }
