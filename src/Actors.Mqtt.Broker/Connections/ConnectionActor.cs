@@ -1,0 +1,573 @@
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Codec;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Actors.Mqtt.Broker.Connections;
+
+/// <summary>
+/// One network connection: the CONNECT handshake, keep-alive, the inbound side of QoS 1 and 2, topic aliases,
+/// and the count of packets waiting for the socket. Frames arrive in batches from the framing stage; the batch is
+/// acknowledged only when the outbound side has room, so a client that does not read is not read either.
+/// Sessions, subscriptions and outbound QoS state belong to the <see cref="SessionActor"/>.
+/// </summary>
+public sealed class ConnectionActor : ReceiveActor, IWithTimers
+{
+    private const string ConnectTimer = "connect-timeout";
+    private const string KeepAliveTimer = "keep-alive";
+
+    private readonly ConnectionInfo info;
+    private readonly BrokerSettings settings;
+    private readonly IActorRef sessionRegion;
+    private readonly IActorRef topicTree;
+    private readonly IActorRef retainedStore;
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly Utf8StringCache topicCache = new();
+    private readonly Dictionary<string, IActorRef> subtrees = new(StringComparer.Ordinal);
+    private readonly HashSet<string> resolving = new(StringComparer.Ordinal);
+    private readonly Dictionary<ushort, string> inboundAliases = [];
+    private readonly HashSet<ushort> inboundQos2 = [];
+    private readonly Queue<MqttFrame> backlog = new();
+    private IActorRef? outbound;
+    private IActorRef? inbound;
+    private bool inboundWaiting;
+    private int outboundQueued;
+    private long outboundDropped;
+    private MqttProtocolVersion version = MqttProtocolVersion.V311;
+    private string clientId = string.Empty;
+    private IActorRef? session;
+    private bool connAckSent;
+    private bool closing;
+    private uint sessionExpiry;
+    private uint? clientMaximumPacketSize;
+    private long lastActivity = Environment.TickCount64;
+    private ushort keepAlive;
+    private bool assignedClientId;
+
+    public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore)
+    {
+        this.info = info;
+        this.settings = settings;
+        this.sessionRegion = sessionRegion;
+        this.topicTree = topicTree;
+        this.retainedStore = retainedStore;
+        Starting();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(info, settings, sessionRegion, topicTree, retainedStore));
+
+    protected override void PreStart() =>
+        Timers.StartSingleTimer(ConnectTimer, ConnectTimeout.Instance, settings.ConnectTimeout);
+
+    private void Starting()
+    {
+        Receive<OutboundReady>(ready =>
+        {
+            outbound = ready.Outbound;
+            AckInitWhenReady();
+        });
+        Receive<InboundInit>(_ =>
+        {
+            inbound = Sender;
+            AckInitWhenReady();
+        });
+        CommonHandlers();
+    }
+
+    private void AckInitWhenReady()
+    {
+        if (outbound is not null && inbound is not null)
+        {
+            Become(AwaitingConnect);
+            inbound.Tell(InboundAck.Instance);
+        }
+    }
+
+    private void AwaitingConnect()
+    {
+        Receive<FrameBatch>(batch =>
+        {
+            inbound = Sender;
+            foreach (var frame in batch.Frames)
+            {
+                backlog.Enqueue(frame);
+            }
+
+            if (backlog.Count == 0)
+            {
+                CloseOnError(batch.Error);
+                return;
+            }
+
+            var first = backlog.Dequeue();
+            if (first.Type != PacketType.Connect)
+            {
+                // The first packet of a connection must be CONNECT [MQTT-3.1.0-1].
+                Close($"first packet is {first.Type}, not CONNECT", publishWill: false);
+                return;
+            }
+
+            OnConnect(first, batch.Error);
+        });
+        CommonHandlers();
+    }
+
+    private void AwaitingSession(MqttError? pendingError)
+    {
+        Receive<SessionAttached>(attached =>
+        {
+            session = attached.Session;
+            Send(BuildConnAck(attached.SessionPresent));
+            connAckSent = true;
+            log.Info("Client {0} connected from {1} (MQTT {2}, session present {3}, keep-alive {4}s)", clientId, info.RemoteEndPoint, VersionText(version), attached.SessionPresent, keepAlive);
+            Become(Connected);
+            if (keepAlive > 0)
+            {
+                Timers.StartPeriodicTimer(KeepAliveTimer, KeepAliveCheck.Instance, TimeSpan.FromMilliseconds(keepAlive * 500));
+            }
+
+            while (!closing && backlog.TryDequeue(out var frame))
+            {
+                Handle(frame);
+            }
+
+            if (pendingError is { } error)
+            {
+                CloseOnError(error);
+            }
+            else if (!closing)
+            {
+                AckInbound();
+            }
+        });
+        CommonHandlers();
+    }
+
+    private void Connected()
+    {
+        Receive<FrameBatch>(batch =>
+        {
+            inbound = Sender;
+            lastActivity = Environment.TickCount64;
+            foreach (var frame in batch.Frames)
+            {
+                if (closing)
+                {
+                    return;
+                }
+
+                Handle(frame);
+            }
+
+            if (batch.Error is { } error)
+            {
+                CloseOnError(error);
+            }
+            else if (!closing)
+            {
+                AckInbound();
+            }
+        });
+        Receive<SendToClient>(send => Deliver(send.Packet));
+        Receive<SubtreeResolved>(resolved =>
+        {
+            subtrees[resolved.FirstLevel] = resolved.Subtree;
+            resolving.Remove(resolved.FirstLevel);
+        });
+        Receive<SessionTakenOver>(_ =>
+        {
+            session = null;
+            Close("session taken over by a new connection", publishWill: false, ReasonCode.SessionTakenOver);
+        });
+        Receive<KeepAliveCheck>(_ =>
+        {
+            // No packet within one and a half times the keep alive: the client is gone [MQTT-3.1.2-22].
+            if (Environment.TickCount64 - lastActivity > keepAlive * 1500L)
+            {
+                Close("keep-alive timeout", publishWill: true, ReasonCode.KeepAliveTimeout);
+            }
+        });
+        CommonHandlers();
+    }
+
+    private void CommonHandlers()
+    {
+        Receive<OutboundWritten>(written =>
+        {
+            outboundQueued -= written.Count;
+            if (inboundWaiting && outboundQueued <= settings.OutboundQueue / 2)
+            {
+                inboundWaiting = false;
+                inbound?.Tell(InboundAck.Instance);
+            }
+        });
+        Receive<InboundCompleted>(_ => Close("connection closed by the client", publishWill: true));
+        Receive<InboundFailed>(failed => Close("network error: " + failed.Cause.Message, publishWill: true));
+        Receive<ConnectTimeout>(_ =>
+        {
+            if (!connAckSent)
+            {
+                Close("no CONNECT within " + settings.ConnectTimeout, publishWill: false);
+            }
+        });
+        Receive<Terminated>(_ => { });
+        ReceiveAny(_ => { });
+    }
+
+    private void OnConnect(MqttFrame frame, MqttError? pendingError)
+    {
+        if (!MqttPacketDecoder.TryDecode(frame, version, out var decoded, out var error))
+        {
+            RefuseConnect(frame, error);
+            return;
+        }
+
+        var connect = (ConnectPacket)decoded!;
+        version = connect.ProtocolVersion;
+        outbound!.Tell(new OutboundVersion(version));
+        Timers.Cancel(ConnectTimer);
+
+        clientId = connect.ClientId;
+        var assigned = false;
+        if (clientId.Length == 0)
+        {
+            // 3.1 requires a client id, and 3.1.1 assigns one only to a clean session [MQTT-3.1.3-8 (3.1.1)].
+            if (version == MqttProtocolVersion.V310 || (version == MqttProtocolVersion.V311 && !connect.CleanSession))
+            {
+                Refuse(ReasonCode.ClientIdentifierNotValid, "empty client id without a clean session");
+                return;
+            }
+
+            clientId = "auto-" + Guid.NewGuid().ToString("N");
+            assigned = true;
+        }
+
+        sessionExpiry = version == MqttProtocolVersion.V500
+            ? connect.Properties?.SessionExpiryInterval ?? 0
+            : connect.CleanSession ? 0 : uint.MaxValue;
+        clientMaximumPacketSize = connect.Properties?.MaximumPacketSize;
+        keepAlive = connect.KeepAliveSeconds;
+        if (settings.MaxKeepAlive > 0 && version == MqttProtocolVersion.V500 && (keepAlive == 0 || keepAlive > settings.MaxKeepAlive))
+        {
+            keepAlive = settings.MaxKeepAlive;
+        }
+
+        assignedClientId = assigned;
+        Become(() => AwaitingSession(pendingError));
+        sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
+            clientId,
+            Self,
+            version,
+            connect.CleanSession,
+            sessionExpiry,
+            connect.Will,
+            connect.Properties?.ReceiveMaximum ?? ushort.MaxValue)));
+    }
+
+    private ConnAckPacket BuildConnAck(bool sessionPresent)
+    {
+        if (version != MqttProtocolVersion.V500)
+        {
+            return new ConnAckPacket { SessionPresent = sessionPresent };
+        }
+
+        return new ConnAckPacket
+        {
+            SessionPresent = sessionPresent,
+            Properties = new MqttProperties
+            {
+                AssignedClientIdentifier = assignedClientId ? clientId : null,
+                ReceiveMaximum = settings.ReceiveMaximum,
+                TopicAliasMaximum = settings.TopicAliasMaximum > 0 ? settings.TopicAliasMaximum : null,
+                MaximumPacketSize = (uint)settings.MaxPacketSize,
+                ServerKeepAlive = keepAlive != 0 && settings.MaxKeepAlive > 0 ? keepAlive : null,
+            },
+        };
+    }
+
+    /// <summary>A CONNECT that did not decode: tell the client why in its own version where it can be told.</summary>
+    private void RefuseConnect(MqttFrame frame, MqttError error)
+    {
+        var level = ConnectProbe.ProtocolLevel(frame.Body.IsSingleSegment ? frame.Body.FirstSpan : System.Buffers.BuffersExtensions.ToArray(frame.Body));
+        version = level == (byte)MqttProtocolVersion.V500 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311;
+        if (error.ReasonCode == ReasonCode.ProtocolError && error.SpecId == "MQTT-3.1.2-1")
+        {
+            // Not MQTT at all: no CONNACK, just close [MQTT-3.1.2-1].
+            Close("refused CONNECT: " + error, publishWill: false);
+            return;
+        }
+
+        outbound!.Tell(new OutboundVersion(version));
+        Refuse(error.ReasonCode, error.ToString());
+    }
+
+    private void Refuse(ReasonCode code, string why)
+    {
+        Send(new ConnAckPacket { ReasonCode = code });
+        Close("refused CONNECT: " + why, publishWill: false);
+    }
+
+    private void Handle(MqttFrame frame)
+    {
+        if (!MqttPacketDecoder.TryDecode(frame, version, out var packet, out var error, topicCache))
+        {
+            CloseOnError(error);
+            return;
+        }
+
+        switch (packet)
+        {
+            case PublishPacket publish:
+                OnPublish(publish);
+                break;
+            case PubAckPacket ack:
+                session!.Tell(new OutboundAcknowledged(ack.PacketId));
+                break;
+            case PubRecPacket rec:
+                session!.Tell(new OutboundReceived(rec.PacketId, rec.ReasonCode));
+                break;
+            case PubCompPacket comp:
+                session!.Tell(new OutboundAcknowledged(comp.PacketId));
+                break;
+            case PubRelPacket rel:
+                inboundQos2.Remove(rel.PacketId);
+                session!.Tell(new InboundRelease(rel.PacketId));
+                break;
+            case SubscribePacket subscribe:
+                session!.Tell(new SubscribeRequest(subscribe));
+                break;
+            case UnsubscribePacket unsubscribe:
+                session!.Tell(new UnsubscribeRequest(unsubscribe));
+                break;
+            case PingReqPacket:
+                Send(PingRespPacket.Instance);
+                break;
+            case DisconnectPacket disconnect:
+                OnDisconnect(disconnect);
+                break;
+            case ConnectPacket:
+                // A second CONNECT is a protocol error [MQTT-3.1.0-2].
+                CloseOnError(new MqttError(ReasonCode.ProtocolError, "second CONNECT on one connection", "MQTT-3.1.0-2"));
+                break;
+            default:
+                CloseOnError(new MqttError(ReasonCode.ProtocolError, $"{packet!.Type} is not sent by a client"));
+                break;
+        }
+    }
+
+    private void OnPublish(PublishPacket publish)
+    {
+        if (publish.Properties is { } properties)
+        {
+            if (properties.SubscriptionIdentifiers.Count > 0)
+            {
+                CloseOnError(new MqttError(ReasonCode.ProtocolError, "PUBLISH from a client carries a subscription identifier", "MQTT-3.3.4-6"));
+                return;
+            }
+
+            if (properties.TopicAlias is { } alias && !TryResolveAlias(ref publish, alias))
+            {
+                return;
+            }
+        }
+
+        var now = Environment.TickCount64;
+        switch (publish.QoS)
+        {
+            case QualityOfService.AtMostOnce:
+                Route(publish, now);
+                break;
+            case QualityOfService.AtLeastOnce:
+                Route(publish, now);
+                Send(new PubAckPacket { PacketId = publish.PacketId });
+                break;
+            default:
+                if (!inboundQos2.Contains(publish.PacketId) && inboundQos2.Count >= settings.ReceiveMaximum)
+                {
+                    CloseOnError(new MqttError(ReasonCode.ReceiveMaximumExceeded, $"more than {settings.ReceiveMaximum} QoS 2 messages unreleased"));
+                    return;
+                }
+
+                inboundQos2.Add(publish.PacketId);
+                session!.Tell(new InboundQos2(publish, now));
+                break;
+        }
+    }
+
+    private bool TryResolveAlias(ref PublishPacket publish, ushort alias)
+    {
+        if (alias > settings.TopicAliasMaximum)
+        {
+            CloseOnError(new MqttError(ReasonCode.TopicAliasInvalid, $"topic alias {alias} is above the maximum {settings.TopicAliasMaximum}"));
+            return false;
+        }
+
+        if (publish.Topic.Length > 0)
+        {
+            inboundAliases[alias] = publish.Topic;
+            return true;
+        }
+
+        if (!inboundAliases.TryGetValue(alias, out var topic))
+        {
+            CloseOnError(new MqttError(ReasonCode.ProtocolError, $"topic alias {alias} was never set on this connection"));
+            return false;
+        }
+
+        publish = publish with { Topic = topic };
+        return true;
+    }
+
+    private void Route(PublishPacket publish, long receivedAt)
+    {
+        if (publish.Retain)
+        {
+            retainedStore.Tell(new StoreRetained(publish, receivedAt));
+        }
+
+        var message = new RoutePublish(publish, clientId, receivedAt);
+        var level = TopicTreeGuardian.FirstLevel(publish.Topic);
+        if (subtrees.TryGetValue(level, out var subtree))
+        {
+            subtree.Tell(message);
+            return;
+        }
+
+        // Through the guardian until the subtree is known; its reply comes after it forwarded all of these.
+        topicTree.Tell(message);
+        if (subtrees.Count < 64 && resolving.Add(level))
+        {
+            topicTree.Tell(new ResolveSubtree(level));
+        }
+    }
+
+    private void OnDisconnect(DisconnectPacket disconnect)
+    {
+        uint? expiry = null;
+        if (disconnect.Properties?.SessionExpiryInterval is { } requested)
+        {
+            if (sessionExpiry == 0 && requested != 0)
+            {
+                CloseOnError(new MqttError(ReasonCode.ProtocolError, "DISCONNECT sets a session expiry on a session that had none"));
+                return;
+            }
+
+            expiry = requested;
+        }
+
+        // Only a normal disconnection discards the will [MQTT-3.14.4-3].
+        var publishWill = disconnect.ReasonCode != ReasonCode.NormalDisconnection;
+        Close($"client sent DISCONNECT ({disconnect.ReasonCode})", publishWill, expiry: expiry);
+    }
+
+    private void Deliver(MqttPacket packet)
+    {
+        if (packet is PublishPacket publish)
+        {
+            if (publish.QoS == QualityOfService.AtMostOnce && outboundQueued >= settings.OutboundQueue)
+            {
+                outboundDropped++;
+                return;
+            }
+
+            // A packet larger than the client accepts is dropped as if sent [MQTT-3.1.2-25].
+            if (clientMaximumPacketSize is { } max && MqttPacketEncoder.GetSize(publish, version) > max)
+            {
+                if (publish.QoS != QualityOfService.AtMostOnce)
+                {
+                    session?.Tell(new OutboundAcknowledged(publish.PacketId));
+                }
+
+                return;
+            }
+        }
+
+        Send(packet);
+    }
+
+    private void Send(MqttPacket packet)
+    {
+        outbound!.Tell(new OutboundPacket(packet));
+        outboundQueued++;
+    }
+
+    private void AckInbound()
+    {
+        if (outboundQueued >= settings.OutboundQueue)
+        {
+            inboundWaiting = true;
+            return;
+        }
+
+        inbound?.Tell(InboundAck.Instance);
+    }
+
+    private void CloseOnError(MqttError? error)
+    {
+        if (error is not { } e)
+        {
+            return;
+        }
+
+        if (!connAckSent)
+        {
+            outbound!.Tell(new OutboundVersion(version));
+        }
+
+        Close("protocol error: " + e, publishWill: true, connAckSent ? e.ReasonCode : null, isError: true);
+    }
+
+    private void Close(string reason, bool publishWill, ReasonCode? disconnectReason = null, uint? expiry = null, bool isError = false)
+    {
+        if (closing)
+        {
+            return;
+        }
+
+        closing = true;
+
+        // The server may tell an MQTT 5 client why, but only once CONNACK went out [MQTT-3.14.0-1].
+        if (disconnectReason is { } code && connAckSent && version == MqttProtocolVersion.V500)
+        {
+            Send(new DisconnectPacket { ReasonCode = code });
+        }
+
+        session?.Tell(new DetachSession(Self, publishWill, expiry));
+        var who = clientId.Length > 0 ? clientId : "(before CONNECT)";
+        if (isError)
+        {
+            log.Warning("Client {0} from {1} closed: {2}", who, info.RemoteEndPoint, reason);
+        }
+        else
+        {
+            log.Info("Client {0} disconnected from {1}: {2}{3}", who, info.RemoteEndPoint, reason, outboundDropped > 0 ? $" ({outboundDropped} QoS 0 messages dropped for a slow reader)" : string.Empty);
+        }
+
+        outbound?.Tell(OutboundComplete.Instance);
+        Context.Stop(Self);
+    }
+
+    private static string VersionText(MqttProtocolVersion v) => v switch
+    {
+        MqttProtocolVersion.V310 => "3.1",
+        MqttProtocolVersion.V311 => "3.1.1",
+        _ => "5.0",
+    };
+
+    private sealed record ConnectTimeout
+    {
+        public static readonly ConnectTimeout Instance = new();
+    }
+
+    private sealed record KeepAliveCheck
+    {
+        public static readonly KeepAliveCheck Instance = new();
+    }
+}

@@ -1,0 +1,27 @@
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Akka.Actor;
+
+namespace Actors.Mqtt.Broker.Connections;
+
+/// <summary>The outbound stage tells its connection actor where to send packets.</summary>
+public sealed record OutboundReady(IActorRef Outbound);
+
+/// <summary>The protocol version to encode with, known once CONNECT has been read; sent before any packet.</summary>
+public sealed record OutboundVersion(MqttProtocolVersion Version);
+
+/// <summary>One packet for the socket.</summary>
+public sealed record OutboundPacket(MqttPacket Packet);
+
+/// <summary>The outbound stage has handed this many packets to the socket; the connection actor's count of queued packets drops by it.</summary>
+public sealed record OutboundWritten(int Count);
+
+/// <summary>Write what is queued, then end the connection's output (which closes the socket).</summary>
+public sealed record OutboundComplete
+{
+    public static readonly OutboundComplete Instance = new();
+
+    private OutboundComplete()
+    {
+    }
+}

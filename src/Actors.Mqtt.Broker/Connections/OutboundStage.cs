@@ -1,0 +1,93 @@
+using System.Buffers;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Codec;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Stage;
+
+namespace Actors.Mqtt.Broker.Connections;
+
+/// <summary>
+/// The connection's way out: packets sent to this stage's actor are encoded and emitted as bytes when the socket
+/// asks for more. Everything queued when the socket asks is written as one chunk, so many small packets cost one
+/// write. The stage reports what it wrote (<see cref="OutboundWritten"/>); the connection actor counts what is
+/// queued and keeps that bounded, so this queue never grows on its own.
+/// </summary>
+public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
+{
+    private const int MaxChunkBytes = 64 * 1024;
+
+    private readonly IActorRef owner = owner;
+    private readonly Outlet<ReadOnlyMemory<byte>> outlet = new("mqtt-outbound.out");
+
+    public override SourceShape<ReadOnlyMemory<byte>> Shape => new(outlet);
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : OutGraphStageLogic
+    {
+        private readonly OutboundStage stage;
+        private readonly Queue<OutboundPacket> queue = new();
+        private MqttProtocolVersion version = MqttProtocolVersion.V311;
+        private bool completing;
+
+        public Logic(OutboundStage stage)
+            : base(stage.Shape)
+        {
+            this.stage = stage;
+            SetHandler(stage.outlet, this);
+        }
+
+        public override void PreStart()
+        {
+            var self = GetStageActor(OnMessage);
+            self.Watch(stage.owner);
+            stage.owner.Tell(new OutboundReady(self.Ref));
+        }
+
+        public override void OnPull() => Flush();
+
+        private void OnMessage((IActorRef Sender, object Message) envelope)
+        {
+            switch (envelope.Message)
+            {
+                case OutboundPacket packet:
+                    queue.Enqueue(packet);
+                    Flush();
+                    break;
+                case OutboundVersion v:
+                    version = v.Version;
+                    break;
+                case OutboundComplete:
+                    completing = true;
+                    Flush();
+                    break;
+                case Terminated:
+                    CompleteStage();
+                    break;
+            }
+        }
+
+        private void Flush()
+        {
+            if (queue.Count > 0 && IsAvailable(stage.outlet))
+            {
+                var writer = new ArrayBufferWriter<byte>();
+                var count = 0;
+                while (queue.Count > 0 && writer.WrittenCount < MaxChunkBytes)
+                {
+                    MqttPacketEncoder.Encode(queue.Dequeue().Packet, version, writer);
+                    count++;
+                }
+
+                Push(stage.outlet, writer.WrittenMemory);
+                stage.owner.Tell(new OutboundWritten(count));
+            }
+
+            if (completing && queue.Count == 0)
+            {
+                CompleteStage();
+            }
+        }
+    }
+}

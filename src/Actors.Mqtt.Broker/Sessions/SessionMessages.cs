@@ -1,0 +1,56 @@
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Akka.Actor;
+
+namespace Actors.Mqtt.Broker.Sessions;
+
+/// <summary>A message for the session of one client id, as the shard region routes it.</summary>
+public sealed record SessionEnvelope(string ClientId, object Message);
+
+/// <summary>A connection that completed CONNECT takes the session of its client id.</summary>
+/// <param name="SessionExpiryInterval">Seconds the session outlives the connection (0: ends with it; uint.MaxValue: never expires).</param>
+/// <param name="ClientReceiveMaximum">How many QoS 1 and 2 messages the client accepts unacknowledged.</param>
+public sealed record AttachSession(
+    string ClientId,
+    IActorRef Connection,
+    MqttProtocolVersion Version,
+    bool CleanStart,
+    uint SessionExpiryInterval,
+    MqttWill? Will,
+    ushort ClientReceiveMaximum);
+
+public sealed record SessionAttached(IActorRef Session, bool SessionPresent);
+
+/// <summary>The connection of this session ended.</summary>
+/// <param name="PublishWill">False after a DISCONNECT with reason 0x00, which discards the will.</param>
+/// <param name="SessionExpiryInterval">A new expiry from an MQTT 5 DISCONNECT, or null to keep the one from CONNECT.</param>
+public sealed record DetachSession(IActorRef Connection, bool PublishWill, uint? SessionExpiryInterval);
+
+/// <summary>Told to a connection whose session another connection with the same client id took.</summary>
+public sealed record SessionTakenOver
+{
+    public static readonly SessionTakenOver Instance = new();
+
+    private SessionTakenOver()
+    {
+    }
+}
+
+public sealed record SubscribeRequest(SubscribePacket Packet);
+
+public sealed record UnsubscribeRequest(UnsubscribePacket Packet);
+
+/// <summary>The client acknowledged an outbound QoS 1 message (PUBACK) or finished a QoS 2 one (PUBCOMP).</summary>
+public sealed record OutboundAcknowledged(ushort PacketId);
+
+/// <summary>The client answered an outbound QoS 2 message with PUBREC.</summary>
+public sealed record OutboundReceived(ushort PacketId, ReasonCode ReasonCode);
+
+/// <summary>An inbound QoS 2 PUBLISH: the session routes it unless it holds that packet id already.</summary>
+public sealed record InboundQos2(PublishPacket Packet, long ReceivedAt);
+
+/// <summary>An inbound PUBREL: the session forgets the packet id.</summary>
+public sealed record InboundRelease(ushort PacketId);
+
+/// <summary>A packet the session wants written to its client, in order.</summary>
+public sealed record SendToClient(MqttPacket Packet);
