@@ -2,17 +2,19 @@ using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Actors.Mqtt.Protocol.Tests.Conformance;
+namespace Actors.Mqtt.Tests.Conformance;
 
 /// <summary>
 /// Finds which tests exercise which normative statement: a test carries an id in its name
 /// (<c>MQTT_3_3_1_4_...</c>, or <c>MQTT_v311_3_1_2_22_...</c> for an id in 3.1.1's numbering) or in
-/// <c>[Trait("spec", "MQTT-3.3.1-4")]</c>, and renders the table that docs/conformance.md holds.
+/// <c>[Trait("spec", "MQTT-3.3.1-4")]</c>, and renders the table that docs/conformance.md holds for each test
+/// assembly. This file is compiled into every test project (linked), so each checks its own table.
 /// </summary>
 public static partial class SpecCoverage
 {
-    public const string BlockStart = "<!-- spec-tests:Actors.Mqtt.Protocol.Tests:start -->";
-    public const string BlockEnd = "<!-- spec-tests:Actors.Mqtt.Protocol.Tests:end -->";
+    public static string BlockStart(Assembly assembly) => $"<!-- spec-tests:{assembly.GetName().Name}:start -->";
+
+    public static string BlockEnd(Assembly assembly) => $"<!-- spec-tests:{assembly.GetName().Name}:end -->";
 
     public static SortedDictionary<string, SortedSet<string>> Collect(Assembly assembly)
     {
@@ -62,17 +64,18 @@ public static partial class SpecCoverage
         return ids;
     }
 
-    public static string Render(SortedDictionary<string, SortedSet<string>> map)
+    public static string Render(Assembly assembly)
     {
+        var map = Collect(assembly);
         var b = new StringBuilder();
-        b.Append(BlockStart).Append('\n');
+        b.Append(BlockStart(assembly)).Append('\n');
         b.Append("| id | tests |\n|---|---|\n");
         foreach (var (id, tests) in map)
         {
             b.Append("| ").Append(id).Append(" | ").Append(string.Join("<br>", tests.Select(t => $"`{t}`"))).Append(" |\n");
         }
 
-        b.Append(BlockEnd);
+        b.Append(BlockEnd(assembly));
         return b.ToString();
     }
 
