@@ -135,14 +135,21 @@ public static class HoconPreCheck
                 throw Problem(line, column, "triple-quoted string is never closed (missing '\"\"\"')");
             }
 
-            // Quotes right before the closing three belong to the string, as in HOCON.
-            end += 3;
-            while (end < text.Length && text[end] == '"')
+            // HOCON reads quotes right before the closing three as part of the string; Akka's parser does not close
+            // the string there at all and swallows the rest of the file, so that form is refused outright.
+            if (end + 3 < text.Length && text[end + 3] == '"')
             {
-                end++;
+                Advance(end);
+                throw Problem(_line, Column, "more than three quotes close a triple-quoted string; use an escaped quoted string instead");
             }
 
-            while (_index < end)
+            end += 3;
+            Advance(end);
+        }
+
+        private void Advance(int to)
+        {
+            while (_index < to)
             {
                 if (text[_index] == '\n')
                 {

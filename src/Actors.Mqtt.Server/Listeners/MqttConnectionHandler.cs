@@ -1,11 +1,11 @@
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Server.Transport;
-using ConnectionInfo = Actors.Mqtt.Broker.Connections.ConnectionInfo;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ConnectionInfo = Actors.Mqtt.Broker.Connections.ConnectionInfo;
 
 namespace Actors.Mqtt.Server.Listeners;
 
