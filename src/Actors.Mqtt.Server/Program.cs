@@ -1,6 +1,49 @@
-using System.Reflection;
+using System.CommandLine;
+using Actors.Mqtt.Server;
+using Actors.Mqtt.Server.Configuration;
 
-var version = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-Console.WriteLine($"Actors.Mqtt {version}");
-Console.WriteLine("Only the MQTT protocol library is built so far; the broker itself (listeners, sessions, routing) is not implemented yet.");
-return 0;
+var configOption = new Option<string?>("--config")
+{
+    Description = $"HOCON configuration file (default {ConfigLoader.DefaultConfigFile}, looked up in the current "
+        + "directory, then next to the executable)",
+    HelpName = "file",
+};
+var setOption = new Option<string[]>("--set")
+{
+    Description = "Override one configuration key, for example --set actors-mqtt.listeners.tcp.port=1884 (repeatable)",
+    HelpName = "key=value",
+    Arity = ArgumentArity.ZeroOrMore,
+};
+
+var root = new RootCommand("Actors.Mqtt: an MQTT broker built as an actor system. Runs the broker.")
+{
+    configOption,
+    setOption,
+};
+root.SetAction(async (parse, cancellation) =>
+{
+    try
+    {
+        var config = ConfigLoader.Load(parse.GetValue(configOption), parse.GetValue(setOption) ?? []);
+        var builder = ServerHost.CreateBuilder(config);
+        BrokerComposition.Configure(builder.Services, config);
+        if (!BrokerComposition.HasConnectionFlowFactory(builder.Services))
+        {
+            await Console.Error.WriteLineAsync(
+                "actors-mqtt: the broker is not implemented yet (BrokerComposition registers no IConnectionFlowFactory).");
+            return 1;
+        }
+
+        await using var app = ServerHost.Build(builder);
+        await app.RunAsync(cancellation);
+        return 0;
+    }
+    catch (ConfigException e)
+    {
+        await Console.Error.WriteLineAsync($"actors-mqtt: {e.Message}");
+        return 2;
+    }
+});
+
+// The host handles Ctrl-C and SIGTERM with a graceful shutdown; the command line library must not race it.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

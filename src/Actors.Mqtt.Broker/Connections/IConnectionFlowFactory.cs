@@ -15,7 +15,8 @@ public interface IConnectionFlowFactory
     /// Inbound elements are arbitrary slices of the byte stream (not aligned to MQTT packets) and are owned by the
     /// flow: the server never reuses their memory. The flow completes its output when the MQTT connection ends;
     /// the server then closes the socket. If the client goes away first, the flow's input completes (or fails) and
-    /// its output is cancelled.
+    /// its output is cancelled. When the server shuts down, the flow's input completes and the server waits (up to
+    /// the host's shutdown timeout) for the flow to complete its output.
     /// </remarks>
     Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(ConnectionInfo connection);
 }

@@ -1,0 +1,93 @@
+using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Server.Transport;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ConnectionInfo = Actors.Mqtt.Broker.Connections.ConnectionInfo;
+
+namespace Actors.Mqtt.Server.Listeners;
+
+/// <summary>
+/// Runs one accepted connection as <c>socket bytes → broker flow → socket bytes</c> until the flow ends its output;
+/// Kestrel closes the socket when this returns.
+/// </summary>
+public sealed partial class MqttConnectionHandler(
+    IConnectionFlowFactory flowFactory,
+    IMaterializer materializer,
+    ILogger<MqttConnectionHandler> logger) : ConnectionHandler
+{
+    // Kestrel creates one handler for all listeners, so each listener tags its connections with its own name.
+    private const string ListenerNameItem = "actors-mqtt.listener";
+
+    /// <summary>Makes <paramref name="listen"/> an MQTT listener called <paramref name="listenerName"/>.</summary>
+    public static void Configure(ListenOptions listen, string listenerName)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        listen.Use(next => connection =>
+        {
+            connection.Items[ListenerNameItem] = listenerName;
+            return next(connection);
+        });
+        listen.UseConnectionHandler<MqttConnectionHandler>();
+    }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var info = new ConnectionInfo(
+            connection.Items.TryGetValue(ListenerNameItem, out var name) ? name as string ?? "?" : "?",
+            connection.RemoteEndPoint?.ToString() ?? "unknown",
+            connection.LocalEndPoint?.ToString() ?? "unknown");
+        LogConnected(info.ListenerName, info.RemoteEndPoint);
+
+        // Everything stays inside this try: whatever one connection's flow does, the exception ends only that connection.
+        try
+        {
+            var (input, written) = Source.FromGraph(new PipeReaderSource(connection.Transport.Input))
+                .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
+                .Via(flowFactory.Create(info))
+                .ToMaterialized(Sink.FromGraph(new PipeWriterSink(connection.Transport.Output)), Keep.Both)
+                .Run(materializer);
+
+            // On server shutdown Kestrel asks each connection to close: end the input, and the broker ends the connection.
+            var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+                ?? CancellationToken.None;
+            using (closing.Register(input.Shutdown))
+            {
+                try
+                {
+                    await written.ConfigureAwait(false);
+                }
+                finally
+                {
+                    // The flow may end its output while still reading; stop the reading before Kestrel disposes the pipes.
+                    input.Shutdown();
+                }
+            }
+
+            LogDisconnected(info.ListenerName, info.RemoteEndPoint);
+        }
+        catch (Exception e) when (e is IOException or ConnectionAbortedException)
+        {
+            LogDisconnectedByNetwork(info.ListenerName, info.RemoteEndPoint, e.Message);
+        }
+        catch (Exception e)
+        {
+            LogFailed(e, info.ListenerName, info.RemoteEndPoint);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Listener} connection from {Remote} opened")]
+    private partial void LogConnected(string listener, string remote);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Listener} connection from {Remote} closed")]
+    private partial void LogDisconnected(string listener, string remote);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Listener} connection from {Remote} closed by the network: {Reason}")]
+    private partial void LogDisconnectedByNetwork(string listener, string remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Listener} connection from {Remote} failed")]
+    private partial void LogFailed(Exception exception, string listener, string remote);
+}

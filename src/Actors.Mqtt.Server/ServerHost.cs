@@ -1,0 +1,72 @@
+using Actors.Mqtt.Server.Configuration;
+using Actors.Mqtt.Server.Listeners;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Streams;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Json;
+
+namespace Actors.Mqtt.Server;
+
+/// <summary>Builds the host process around a configuration: logging, Kestrel's MQTT listeners, and the broker.</summary>
+public static partial class ServerHost
+{
+    /// <summary>
+    /// Everything but the broker: the caller adds the broker's services (an <see cref="ActorSystem"/> and an
+    /// <c>IConnectionFlowFactory</c>) and then calls <see cref="Build"/>.
+    /// </summary>
+    /// <exception cref="ConfigException">The host's own keys are wrong.</exception>
+    public static WebApplicationBuilder CreateBuilder(Config config)
+    {
+        var settings = ServerSettings.FromConfig(config);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(logger => logger
+            .MinimumLevel.Is(settings.LogLevel)
+            // ASP.NET Core's own startup lines describe our TCP listeners as http:// addresses; ours say what they are.
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            // JSON keeps every event, exceptions included, on one line that log shippers read without parsing rules.
+            .WriteTo.Console(new JsonFormatter(renderMessage: true)));
+
+        var listeners = new MqttListeners();
+        builder.Services.AddSingleton(listeners);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var listener in settings.TcpListeners)
+            {
+                listeners.Add(kestrel, listener);
+            }
+        });
+
+        builder.Services.AddSingleton<IMaterializer>(services =>
+            services.GetRequiredService<ActorSystem>().Materializer(namePrefix: "connection"));
+        return builder;
+    }
+
+    /// <summary>Builds the host; it announces where each listener listens once it has started.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var app = builder.Build();
+        var listeners = app.Services.GetRequiredService<MqttListeners>();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var (name, endPoint) in listeners.EndPoints)
+            {
+                LogListening(log, name, endPoint);
+            }
+        });
+        return app;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listening for MQTT on {Listener} {EndPoint}")]
+    private static partial void LogListening(Microsoft.Extensions.Logging.ILogger logger, string listener, System.Net.EndPoint endPoint);
+}

@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Akka.Streams;
+using Akka.Streams.Stage;
+
+namespace Actors.Mqtt.Server.Transport;
+
+/// <summary>
+/// Writes each element to a connection's <see cref="PipeWriter"/> and pulls the next one only once the flush has
+/// returned, so a client that reads slowly slows the stream down instead of growing a buffer in the server.
+/// </summary>
+/// <remarks>
+/// The materialized task completes when the writer is done: successfully when upstream finished or the client stopped
+/// reading for good, with the upstream failure otherwise. One element is written per flush; whoever produces the
+/// elements batches small packets into larger ones.
+/// </remarks>
+public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<ReadOnlyMemory<byte>>, Task>
+{
+    private readonly PipeWriter _writer;
+    private readonly Inlet<ReadOnlyMemory<byte>> _in = new("PipeWriterSink.in");
+
+    public PipeWriterSink(PipeWriter writer)
+    {
+        _writer = writer;
+        Shape = new SinkShape<ReadOnlyMemory<byte>>(_in);
+    }
+
+    public override SinkShape<ReadOnlyMemory<byte>> Shape { get; }
+
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("pipe-writer-sink");
+
+    public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var logic = new Logic(this);
+        return new LogicAndMaterializedValue<Task>(logic, logic.Done);
+    }
+
+    private sealed class Logic : InGraphStageLogic
+    {
+        private readonly PipeWriterSink _stage;
+        private readonly PipeWriter _writer;
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Action<FlushResult> _onFlushed = null!;
+        private Action<Exception> _onFlushFailed = null!;
+        private bool _flushing;
+        private bool _upstreamFinished;
+
+        public Logic(PipeWriterSink stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            _writer = stage._writer;
+            SetHandler(stage._in, this);
+        }
+
+        public Task Done => _done.Task;
+
+        public override void PreStart()
+        {
+            _onFlushed = GetAsyncCallback<FlushResult>(OnFlushed);
+            _onFlushFailed = GetAsyncCallback<Exception>(Fail);
+            Pull(_stage._in);
+        }
+
+        public override void OnPush()
+        {
+            var element = Grab(_stage._in);
+            ValueTask<FlushResult> flush;
+            try
+            {
+                _writer.Write(element.Span);
+                flush = _writer.FlushAsync();
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+                return;
+            }
+
+            if (flush.IsCompletedSuccessfully)
+            {
+                OnFlushed(flush.Result);
+                return;
+            }
+
+            _flushing = true;
+            _ = AwaitFlush(flush);
+        }
+
+        public override void OnUpstreamFinish()
+        {
+            if (_flushing)
+            {
+                // Stay alive until the last flush returns, or its bytes could be cut off by the writer's completion.
+                _upstreamFinished = true;
+                SetKeepGoing(true);
+                return;
+            }
+
+            Finish();
+        }
+
+        public override void OnUpstreamFailure(Exception e) => Fail(e);
+
+        public override void PostStop()
+        {
+            if (!_done.Task.IsCompleted)
+            {
+                var abrupt = new AbruptStageTerminationException(this);
+                _writer.Complete(abrupt);
+                _done.TrySetException(abrupt);
+            }
+        }
+
+        private async Task AwaitFlush(ValueTask<FlushResult> flush)
+        {
+            try
+            {
+                _onFlushed(await flush.ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                _onFlushFailed(e);
+            }
+        }
+
+        private void OnFlushed(FlushResult result)
+        {
+            _flushing = false;
+            if (result.IsCompleted || result.IsCanceled || _upstreamFinished)
+            {
+                // IsCompleted: the transport stopped reading (the client is gone), so nothing more can be delivered.
+                Finish();
+                return;
+            }
+
+            Pull(_stage._in);
+        }
+
+        private void Finish()
+        {
+            _writer.Complete();
+            _done.TrySetResult();
+            CompleteStage();
+        }
+
+        private void Fail(Exception e)
+        {
+            _writer.Complete(e);
+            _done.TrySetException(e);
+            FailStage(e);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using Actors.Mqtt.Server.Configuration;
+using Akka.Configuration;
+
+namespace Actors.Mqtt.Server.Tests.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("actors-mqtt-config-").FullName;
+    private readonly string _cwd;
+    private readonly string _contentRoot;
+
+    public ConfigLoaderTests()
+    {
+        _cwd = Directory.CreateDirectory(Path.Combine(_root, "cwd")).FullName;
+        _contentRoot = Directory.CreateDirectory(Path.Combine(_root, "app")).FullName;
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void The_file_overrides_the_embedded_reference_and_keeps_its_other_defaults()
+    {
+        Write(_cwd, "broker.conf", "actors-mqtt.listeners.tcp.port = 1884\n");
+
+        var config = Load("broker.conf");
+
+        Assert.Equal(1884, config.GetInt("actors-mqtt.listeners.tcp.port"));
+        Assert.Equal("0.0.0.0", config.GetString("actors-mqtt.listeners.tcp.host"));
+        Assert.Equal("information", config.GetString("actors-mqtt.log.level"));
+    }
+
+    [Fact]
+    public void Set_overrides_the_file_and_the_last_set_wins()
+    {
+        Write(_cwd, "broker.conf", "actors-mqtt.listeners.tcp { host = \"10.0.0.1\", port = 1884 }\n");
+
+        var config = Load(
+            "broker.conf",
+            "actors-mqtt.listeners.tcp.port=2000",
+            "actors-mqtt.listeners.tcp.port=2001",
+            "actors-mqtt.listeners.tcp.host=127.0.0.1");
+
+        Assert.Equal(2001, config.GetInt("actors-mqtt.listeners.tcp.port"));
+        Assert.Equal("127.0.0.1", config.GetString("actors-mqtt.listeners.tcp.host"));
+    }
+
+    [Theory]
+    [InlineData("1883", "1883")]
+    [InlineData("-2.5e3", "-2.5e3")]
+    [InlineData("true", "true")]
+    [InlineData("10s", "\"10s\"")]
+    [InlineData("[1, 2", "\"[1, 2\"")]
+    [InlineData("${x}", "\"${x}\"")]
+    [InlineData("say \"hi\" \\ bye", "\"say \\\"hi\\\" \\\\ bye\"")]
+    public void Set_values_that_are_not_numbers_or_booleans_become_strings(string value, string hocon)
+    {
+        Assert.Equal($"a.b-c.d_e = {hocon}", ConfigLoader.OverrideToHocon($"a.b-c.d_e={value}"));
+    }
+
+    [Fact]
+    public void A_set_string_reaches_the_config_exactly_as_typed()
+    {
+        Write(_cwd, "broker.conf", "a = 1\n");
+
+        var config = Load("broker.conf", "a.text=say \"hi\" { [ \\ ${x}");
+
+        Assert.Equal("say \"hi\" { [ \\ ${x}", config.GetString("a.text"));
+    }
+
+    [Theory]
+    [InlineData("no-equals-sign")]
+    [InlineData("=1")]
+    [InlineData("bad key=1")]
+    [InlineData("a..b=1")]
+    [InlineData("a.=1")]
+    [InlineData("a{b}=1")]
+    public void A_malformed_set_is_an_error_naming_it(string set)
+    {
+        Write(_cwd, "broker.conf", "a = 1\n");
+
+        var error = Assert.Throws<ConfigException>(() => Load("broker.conf", set));
+
+        Assert.Equal($"--set {set}", error.Origin);
+        Assert.Contains($"--set {set}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_config_file_is_an_error_naming_the_path()
+    {
+        var error = Assert.Throws<ConfigException>(() => Load("missing.conf"));
+
+        Assert.Equal("missing.conf", error.Origin);
+        Assert.Contains(Path.Combine(_cwd, "missing.conf"), error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_contentRoot, "missing.conf"), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_absolute_config_file_is_an_error_naming_the_path()
+    {
+        var path = Path.Combine(_root, "nowhere", "broker.conf");
+
+        var error = Assert.Throws<ConfigException>(() => Load(path));
+
+        Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_relative_file_is_found_in_the_current_directory_before_the_content_root()
+    {
+        Write(_cwd, "hocon/broker.conf", "actors-mqtt.listeners.tcp.port = 1\n");
+        Write(_contentRoot, "hocon/broker.conf", "actors-mqtt.listeners.tcp.port = 2\n");
+
+        Assert.Equal(1, Load(null).GetInt("actors-mqtt.listeners.tcp.port"));
+    }
+
+    [Fact]
+    public void The_default_file_falls_back_to_the_content_root()
+    {
+        Write(_contentRoot, "hocon/broker.conf", "actors-mqtt.listeners.tcp.port = 2\n");
+
+        Assert.Equal(2, Load(null).GetInt("actors-mqtt.listeners.tcp.port"));
+    }
+
+    [Fact]
+    public void The_shipped_default_file_loads_and_sets_the_listener()
+    {
+        var config = ConfigLoader.Load(null, [], _cwd, AppContext.BaseDirectory);
+
+        var settings = ServerSettings.FromConfig(config);
+
+        Assert.Equal("0.0.0.0:1883", Assert.Single(settings.TcpListeners).EndPoint.ToString());
+    }
+
+    [Fact]
+    public void A_broken_file_is_reported_with_its_resolved_path_line_and_column()
+    {
+        var path = Write(_cwd, "broker.conf", "actors-mqtt {\n  listeners.tcp.port = [1883\n}\n");
+
+        var error = Assert.Throws<ConfigException>(() => Load("broker.conf"));
+
+        Assert.StartsWith($"{path}:2:24: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_over_the_size_limit_is_refused_before_it_is_read()
+    {
+        var path = Path.Combine(_cwd, "big.conf");
+        using (var file = File.Create(path))
+        {
+            file.SetLength(HoconPreCheck.MaxBytes + 1);
+        }
+
+        var error = Assert.Throws<ConfigException>(() => Load("big.conf"));
+
+        Assert.Equal(path, error.Origin);
+        Assert.Contains("more than the limit", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("actors-mqtt.listeners.tcp.port=70000", "actors-mqtt.listeners.tcp.port")]
+    [InlineData("actors-mqtt.listeners.tcp.port=abc", "actors-mqtt.listeners.tcp.port")]
+    [InlineData("actors-mqtt.listeners.tcp.host=example", "actors-mqtt.listeners.tcp.host")]
+    [InlineData("actors-mqtt.log.level=loud", "actors-mqtt.log.level")]
+    public void A_wrong_server_setting_names_its_key(string set, string key)
+    {
+        Write(_cwd, "broker.conf", "a = 1\n");
+        var config = Load("broker.conf", set);
+
+        var error = Assert.Throws<ConfigException>(() => ServerSettings.FromConfig(config));
+
+        Assert.Equal(key, error.Origin);
+    }
+
+    private Config Load(string? file, params string[] sets) => ConfigLoader.Load(file, sets, _cwd, _contentRoot);
+
+    private static string Write(string directory, string name, string text)
+    {
+        var path = Path.Combine(directory, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
