@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker;
 using Actors.Mqtt.Broker.Connections;
 using Akka.Actor;
 using Akka.Configuration;
@@ -16,12 +17,10 @@ public static class BrokerComposition
     {
         services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, config));
         services.AddHostedService<ActorSystemLifetime>();
+        services.AddSingleton(new BrokerService.Settings(BrokerSettings.From(config)));
+        services.AddSingleton<BrokerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
 
-        // The broker's IConnectionFlowFactory is registered here, next to the actor system it runs on, once the
-        // broker exists. Until then nothing is registered, and the broker command refuses to start.
+        services.AddSingleton<IConnectionFlowFactory>(sp => sp.GetRequiredService<BrokerService>());
     }
-
-    /// <summary>Whether a connection flow factory has been registered, by this class or by a test.</summary>
-    public static bool HasConnectionFlowFactory(IServiceCollection services) =>
-        services.Any(d => d.ServiceType == typeof(IConnectionFlowFactory));
 }

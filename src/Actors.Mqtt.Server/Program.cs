@@ -27,12 +27,6 @@ root.SetAction(async (parse, cancellation) =>
         var config = ConfigLoader.Load(parse.GetValue(configOption), parse.GetValue(setOption) ?? []);
         var builder = ServerHost.CreateBuilder(config);
         BrokerComposition.Configure(builder.Services, config);
-        if (!BrokerComposition.HasConnectionFlowFactory(builder.Services))
-        {
-            await Console.Error.WriteLineAsync(
-                "actors-mqtt: the broker is not implemented yet (BrokerComposition registers no IConnectionFlowFactory).");
-            return 1;
-        }
 
         await using var app = ServerHost.Build(builder);
         await app.RunAsync(cancellation);

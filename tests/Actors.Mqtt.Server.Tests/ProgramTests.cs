@@ -44,29 +44,74 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
-    public async Task A_good_config_without_a_broker_refuses_to_start()
+    public async Task A_good_config_starts_the_broker_which_answers_CONNECT_and_stops_cleanly_on_SIGTERM()
     {
-        var (exitCode, _, stderr) = await RunAsync("--set", "actors-mqtt.listeners.tcp.port=0");
+        var port = FreePort();
+        using var process = Start("--set", $"actors-mqtt.listeners.tcp.port={port}", "--set", "actors-mqtt.listeners.tcp.host=127.0.0.1");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var client = await ConnectWithRetryAsync(port);
+            var stream = client.GetStream();
 
-        Assert.Equal(1, exitCode);
-        Assert.Contains("broker is not implemented yet", stderr, StringComparison.Ordinal);
+            // MQTT 3.1.1 CONNECT, client id "p", clean session, keep alive 60.
+            await stream.WriteAsync(new byte[] { 0x10, 0x0D, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3C, 0x00, 0x01, 0x70 });
+            var connAck = new byte[4];
+            await stream.ReadExactlyAsync(connAck);
+            Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x00 }, connAck);
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await process.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, process.ExitCode);
+
+            // The broker closed the connection on its way out.
+            Assert.Equal(0, await stream.ReadAsync(new byte[1]));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        Assert.DoesNotContain("Unhandled", await stderr + await stdout, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<System.Net.Sockets.TcpClient> ConnectWithRetryAsync(int port)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return client;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 300)
+            {
+                client.Dispose();
+                await Task.Delay(100);
+            }
+        }
     }
 
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _directory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actors-mqtt.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -81,5 +126,22 @@ public sealed class ProgramTests : IDisposable
         }
 
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _directory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actors-mqtt.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
     }
 }

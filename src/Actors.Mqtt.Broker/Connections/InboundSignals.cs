@@ -1,9 +1,12 @@
+using Akka.Event;
+
 namespace Actors.Mqtt.Broker.Connections;
 
 /// <summary>
 /// What the inbound side of a connection's stream tells its actor (Sink.ActorRefWithAck): the stream is ready,
 /// it ended, or it failed. The actor answers every element and the init signal with <see cref="InboundAck"/>,
-/// and withholding that answer is how the connection stops reading its socket.
+/// and withholding that answer is how the connection stops reading its socket. A connection actor stops as soon as
+/// it closes, so the stream's last signals may find it gone: that is expected, not a dead letter worth a log line.
 /// </summary>
 public sealed record InboundInit
 {
@@ -14,7 +17,7 @@ public sealed record InboundInit
     }
 }
 
-public sealed record InboundAck
+public sealed record InboundAck : IDeadLetterSuppression
 {
     public static readonly InboundAck Instance = new();
 
@@ -23,7 +26,7 @@ public sealed record InboundAck
     }
 }
 
-public sealed record InboundCompleted
+public sealed record InboundCompleted : IDeadLetterSuppression
 {
     public static readonly InboundCompleted Instance = new();
 
@@ -32,4 +35,4 @@ public sealed record InboundCompleted
     }
 }
 
-public sealed record InboundFailed(Exception Cause);
+public sealed record InboundFailed(Exception Cause) : IDeadLetterSuppression;

@@ -1,6 +1,7 @@
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Mqtt.Broker.Connections;
 
@@ -14,7 +15,7 @@ public sealed record OutboundVersion(MqttProtocolVersion Version);
 public sealed record OutboundPacket(MqttPacket Packet);
 
 /// <summary>The outbound stage has handed this many packets to the socket; the connection actor's count of queued packets drops by it.</summary>
-public sealed record OutboundWritten(int Count);
+public sealed record OutboundWritten(int Count) : IDeadLetterSuppression;
 
 /// <summary>Write what is queued, then end the connection's output (which closes the socket).</summary>
 public sealed record OutboundComplete

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Actors.Mqtt.Broker;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Server.Configuration;
@@ -30,7 +31,8 @@ public static partial class ConfigLoader
     public static Config Load(string? configFile, IEnumerable<string> overrides, string currentDirectory, string contentRoot)
     {
         ArgumentNullException.ThrowIfNull(overrides);
-        var reference = ParseChecked(ReadReference(), "reference.conf (embedded)");
+        // The server's defaults, then the broker's own (its limits, and what it needs from Akka).
+        var reference = ParseChecked(ReadReference(), "reference.conf (embedded)").WithFallback(BrokerSettings.Reference);
         var path = ResolveConfigFile(configFile ?? DefaultConfigFile, currentDirectory, contentRoot);
         var file = ParseChecked(ReadFile(path), path);
 
