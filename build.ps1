@@ -31,10 +31,9 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-# Debian packages the test run needs. Integration tests add theirs here as they
-# arrive: 'mosquitto-clients' (mosquitto_pub/mosquitto_sub), 'postgresql' and
-# 'chromium' (MQTT.js over WebSocket in headless Chromium).
-$TestDebianPackages = @()
+# Debian packages the test run needs: mosquitto_pub/mosquitto_sub for the integration
+# tests. 'postgresql' and 'chromium' (MQTT.js over WebSocket) join when their tests do.
+$TestDebianPackages = @('mosquitto-clients')
 
 $Solution = 'Actors.sln'
 $TestResultsDir = Join-Path $PSScriptRoot 'artifacts/test-results'

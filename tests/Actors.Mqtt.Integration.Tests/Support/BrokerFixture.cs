@@ -1,0 +1,44 @@
+using System.Net;
+using Actors.Mqtt.Server;
+using Actors.Mqtt.Server.Configuration;
+using Actors.Mqtt.Server.Listeners;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Actors.Mqtt.Integration.Tests.Support;
+
+/// <summary>The real server, in this process: Kestrel on a free loopback port, the broker behind it.</summary>
+public sealed class BrokerFixture : IAsyncLifetime
+{
+    private WebApplication? app;
+
+    public IPEndPoint EndPoint { get; private set; } = null!;
+
+    public int Port => EndPoint.Port;
+
+    /// <summary>Extra <c>--set</c> overrides a test class needs; set before <see cref="InitializeAsync"/> runs.</summary>
+    public IReadOnlyList<string> Overrides { get; init; } = [];
+
+    public async Task InitializeAsync()
+    {
+        var config = ConfigLoader.Load(
+            configFile: null,
+            ["actors-mqtt.listeners.tcp.host=127.0.0.1", "actors-mqtt.listeners.tcp.port=0", "actors-mqtt.log.level=warning", .. Overrides],
+            AppContext.BaseDirectory,
+            AppContext.BaseDirectory);
+        var builder = ServerHost.CreateBuilder(config);
+        BrokerComposition.Configure(builder.Services, config);
+        app = ServerHost.Build(builder);
+        await app.StartAsync();
+        EndPoint = (IPEndPoint)app.Services.GetRequiredService<MqttListeners>().EndPoints.Single().EndPoint;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
