@@ -30,6 +30,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> subtrees = new(StringComparer.Ordinal);
     private readonly HashSet<string> resolving = new(StringComparer.Ordinal);
     private readonly Dictionary<ushort, string> inboundAliases = [];
+    private readonly Dictionary<string, ushort> outboundAliases = new(StringComparer.Ordinal);
     private readonly HashSet<ushort> inboundQos2 = [];
     private readonly Queue<MqttFrame> backlog = new();
     private IActorRef? outbound;
@@ -44,6 +45,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private bool closing;
     private uint sessionExpiry;
     private uint? clientMaximumPacketSize;
+    private ushort clientTopicAliasMaximum;
     private long lastActivity = Environment.TickCount64;
     private ushort keepAlive;
     private bool assignedClientId;
@@ -253,6 +255,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             ? connect.Properties?.SessionExpiryInterval ?? 0
             : connect.CleanSession ? 0 : uint.MaxValue;
         clientMaximumPacketSize = connect.Properties?.MaximumPacketSize;
+        clientTopicAliasMaximum = connect.Properties?.TopicAliasMaximum ?? 0;
         keepAlive = connect.KeepAliveSeconds;
         if (settings.MaxKeepAlive > 0 && version == MqttProtocolVersion.V500 && (keepAlive == 0 || keepAlive > settings.MaxKeepAlive))
         {
@@ -310,7 +313,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void Refuse(ReasonCode code, string why)
     {
-        Send(new ConnAckPacket { ReasonCode = code });
+        Send(new ConnAckPacket
+        {
+            ReasonCode = ReasonCodes.IsValidFor(PacketType.ConnAck, code) ? code : ReasonCode.UnspecifiedError,
+            Properties = version == MqttProtocolVersion.V500 ? new MqttProperties { ReasonString = why } : null,
+        });
         Close("refused CONNECT: " + why, publishWill: false);
     }
 
@@ -487,9 +494,38 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
                 return;
             }
+
+            packet = WithOutboundAlias(publish);
         }
 
         Send(packet);
+    }
+
+    /// <summary>
+    /// MQTT 5: the first topics sent on this connection get an alias, up to the client's Topic Alias Maximum
+    /// [MQTT-3.3.2-11]; later messages to them carry the alias and an empty topic name.
+    /// </summary>
+    private PublishPacket WithOutboundAlias(PublishPacket publish)
+    {
+        if (clientTopicAliasMaximum == 0)
+        {
+            return publish;
+        }
+
+        var properties = publish.Properties ?? MqttProperties.Empty;
+        if (outboundAliases.TryGetValue(publish.Topic, out var alias))
+        {
+            return publish with { Topic = string.Empty, Properties = properties.WithTopicAlias(alias) };
+        }
+
+        if (outboundAliases.Count >= clientTopicAliasMaximum)
+        {
+            return publish;
+        }
+
+        alias = (ushort)(outboundAliases.Count + 1);
+        outboundAliases[publish.Topic] = alias;
+        return publish with { Properties = properties.WithTopicAlias(alias) };
     }
 
     private void Send(MqttPacket packet)
@@ -536,7 +572,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         // The server may tell an MQTT 5 client why, but only once CONNACK went out [MQTT-3.14.0-1].
         if (disconnectReason is { } code && connAckSent && version == MqttProtocolVersion.V500)
         {
-            Send(new DisconnectPacket { ReasonCode = code });
+            Send(new DisconnectPacket
+            {
+                ReasonCode = ReasonCodes.IsValidFor(PacketType.Disconnect, code) ? code : ReasonCode.UnspecifiedError,
+                Properties = new MqttProperties { ReasonString = reason },
+            });
         }
 
         session?.Tell(new DetachSession(Self, publishWill, expiry));

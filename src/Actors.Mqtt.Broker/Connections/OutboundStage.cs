@@ -2,6 +2,7 @@ using System.Buffers;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 
@@ -76,8 +77,17 @@ public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<Read
                 var count = 0;
                 while (queue.Count > 0 && writer.WrittenCount < MaxChunkBytes)
                 {
-                    MqttPacketEncoder.Encode(queue.Dequeue().Packet, version, writer);
+                    var packet = queue.Dequeue().Packet;
                     count++;
+                    try
+                    {
+                        MqttPacketEncoder.Encode(packet, version, writer);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        // A packet the broker built wrongly is a bug; the connection and its other packets go on.
+                        Log.Error(e, "Dropped a {0} that cannot be encoded for MQTT {1}", packet.Type, version);
+                    }
                 }
 
                 Push(stage.outlet, writer.WrittenMemory);

@@ -174,4 +174,12 @@ public sealed class MqttProperties
         && RawWildcardSubscriptionAvailable is null
         && RawSubscriptionIdentifiersAvailable is null
         && RawSharedSubscriptionAvailable is null;
+
+    /// <summary>A copy with another topic alias: how a sender swaps aliases on a message it forwards.</summary>
+    public MqttProperties WithTopicAlias(ushort? topicAlias)
+    {
+        var copy = (MqttProperties)MemberwiseClone();
+        copy.RawTopicAlias = topicAlias;
+        return copy;
+    }
 }
