@@ -27,13 +27,18 @@ public static partial class ServerHost
         });
 
         builder.Logging.ClearProviders();
-        builder.Services.AddSerilog(logger => logger
+
+        // One logger for the host and for the actors (Akka.Logger.Serilog reads the static Log.Logger), so every
+        // line has the same shape.
+        Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Is(settings.LogLevel)
             // ASP.NET Core's own startup lines describe our TCP listeners as http:// addresses; ours say what they are.
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             // JSON keeps every event, exceptions included, on one line that log shippers read without parsing rules.
-            .WriteTo.Console(new JsonFormatter(renderMessage: true)));
+            .WriteTo.Console(new JsonFormatter(renderMessage: true))
+            .CreateLogger();
+        builder.Services.AddSerilog(Log.Logger, dispose: true);
 
         var listeners = new MqttListeners();
         builder.Services.AddSingleton(listeners);

@@ -128,7 +128,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             session = attached.Session;
             Send(BuildConnAck(attached.SessionPresent));
             connAckSent = true;
-            log.Info("Client {0} connected from {1} (MQTT {2}, session present {3}, keep-alive {4}s)", clientId, info.RemoteEndPoint, VersionText(version), attached.SessionPresent, keepAlive);
+            log.Info("Client {ClientId} connected from {RemoteEndPoint} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, VersionText(version), attached.SessionPresent, keepAlive);
             Become(Connected);
             if (keepAlive > 0)
             {
@@ -583,11 +583,15 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         var who = clientId.Length > 0 ? clientId : "(before CONNECT)";
         if (isError)
         {
-            log.Warning("Client {0} from {1} closed: {2}", who, info.RemoteEndPoint, reason);
+            log.Warning("Client {ClientId} from {RemoteEndPoint} closed: {Reason}", who, info.RemoteEndPoint, reason);
+        }
+        else if (outboundDropped > 0)
+        {
+            log.Info("Client {ClientId} disconnected from {RemoteEndPoint}: {Reason}; {DroppedQos0} QoS 0 messages were dropped because it read too slowly", who, info.RemoteEndPoint, reason, outboundDropped);
         }
         else
         {
-            log.Info("Client {0} disconnected from {1}: {2}{3}", who, info.RemoteEndPoint, reason, outboundDropped > 0 ? $" ({outboundDropped} QoS 0 messages dropped for a slow reader)" : string.Empty);
+            log.Info("Client {ClientId} disconnected from {RemoteEndPoint}: {Reason}", who, info.RemoteEndPoint, reason);
         }
 
         outbound?.Tell(OutboundComplete.Instance);
