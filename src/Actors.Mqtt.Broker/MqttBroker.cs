@@ -70,4 +70,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
         var outbound = Source.FromGraph(new OutboundStage(actor));
         return Flow.FromSinkAndSource(inbound, outbound);
     }
+
+    /// <summary>Tells every connection that the server stops, before the listeners cut them off.</summary>
+    public void AnnounceShutdown() => system.EventStream.Publish(ServerShuttingDown.Instance);
 }

@@ -65,8 +65,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     public static Props Props(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(info, settings, sessionRegion, topicTree, retainedStore));
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         Timers.StartSingleTimer(ConnectTimer, ConnectTimeout.Instance, settings.ConnectTimeout);
+        Context.System.EventStream.Subscribe<ServerShuttingDown>(Self);
+    }
 
     private void Starting()
     {
@@ -211,6 +214,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             }
         });
         Receive<InboundCompleted>(_ => Close("connection closed by the client", publishWill: true));
+        Receive<ServerShuttingDown>(_ => Close("server shutting down", publishWill: true, ReasonCode.ServerShuttingDown));
         Receive<InboundFailed>(failed => Close("network error: " + failed.Cause.Message, publishWill: true));
         Receive<ConnectTimeout>(_ =>
         {

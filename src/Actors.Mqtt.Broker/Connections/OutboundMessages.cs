@@ -26,3 +26,13 @@ public sealed record OutboundComplete
     {
     }
 }
+
+/// <summary>Published on the event stream when the server stops: every connection closes, MQTT 5 ones with 0x8B.</summary>
+public sealed record ServerShuttingDown
+{
+    public static readonly ServerShuttingDown Instance = new();
+
+    private ServerShuttingDown()
+    {
+    }
+}
