@@ -76,6 +76,8 @@ public class MalformedInputTests(BrokerFixture broker, SmallLimitsBroker small) 
         new("PINGREQ before CONNECT", "C0 00", MqttProtocolVersion.V500, null),
         new("protocol name MQTX", "10 0C 00 04 4D 51 54 58 04 02 00 3C 00 00", MqttProtocolVersion.V311, null),
         new("protocol name MQTT level 6", "10 0C 00 04 4D 51 54 54 06 02 00 3C 00 00", MqttProtocolVersion.V311, ReasonCode.UnsupportedProtocolVersion),
+        new("MQTT 3.1.1 CONNECT with the reserved flag", "10 0C 00 04 4D 51 54 54 04 03 00 3C 00 00", MqttProtocolVersion.V311, null),
+        new("MQTT 3.1.1 CONNECT with a password but no user name", "10 0C 00 04 4D 51 54 54 04 42 00 3C 00 00", MqttProtocolVersion.V311, null),
         new("MQTT 5.0 CONNECT with the reserved flag", "10 0D 00 04 4D 51 54 54 05 03 00 3C 00 00 00", MqttProtocolVersion.V500, ReasonCode.MalformedPacket),
         new("MQTT 5.0 CONNECT with will QoS 3", "10 14 00 04 4D 51 54 54 05 1E 00 3C 00 00 00 00 00 01 61 00 01 62", MqttProtocolVersion.V500, ReasonCode.MalformedPacket),
         new("MQTT 5.0 CONNECT with receive maximum twice", "10 13 00 04 4D 51 54 54 05 02 00 3C 06 21 00 0A 21 00 0A 00 00", MqttProtocolVersion.V500, ReasonCode.ProtocolError),

@@ -307,7 +307,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         if (error.ReasonCode == ReasonCode.ProtocolError && error.SpecId == "MQTT-3.1.2-1")
         {
             // Not MQTT at all: no CONNACK, just close [MQTT-3.1.2-1].
-            Close("refused CONNECT: " + error, publishWill: false);
+            Close("refused CONNECT: " + error, publishWill: false, isError: true);
+            return;
+        }
+
+        // Before 5.0 a CONNACK can only say "unacceptable protocol version"; a malformed CONNECT is just closed.
+        if (version != MqttProtocolVersion.V500 && error.ReasonCode != ReasonCode.UnsupportedProtocolVersion)
+        {
+            Close("refused CONNECT: " + error, publishWill: false, isError: true);
             return;
         }
 
