@@ -31,6 +31,7 @@ public sealed class SessionActor : ReceivePersistentActor
     private ICancelable? willTimer;
     private int droppedSinceLastLog;
     private bool journaling;
+    private bool sending;
     private int pendingWrites;
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
@@ -188,7 +189,10 @@ public sealed class SessionActor : ReceivePersistentActor
 
         Context.Unwatch(connection);
         connection = null;
-        if (detach.SessionExpiryInterval is { } expiry && expiry != state.ExpiryInterval)
+
+        // Decided on the new expiry itself: a journaled change reaches the state only when its write is confirmed.
+        var expiry = detach.SessionExpiryInterval ?? state.ExpiryInterval;
+        if (expiry != state.ExpiryInterval)
         {
             Record(new ExpiryChanged(expiry));
         }
@@ -202,7 +206,7 @@ public sealed class SessionActor : ReceivePersistentActor
         if (detach.PublishWill && will is not null)
         {
             var delay = will.Properties?.WillDelayInterval ?? 0;
-            if (delay == 0 || state.ExpiryInterval == 0)
+            if (delay == 0 || expiry == 0)
             {
                 PublishWill();
             }
@@ -210,18 +214,18 @@ public sealed class SessionActor : ReceivePersistentActor
             {
                 // The will goes when its delay elapses or the session ends, whichever comes first [MQTT-3.1.2-8].
                 willTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
-                    TimeSpan.FromSeconds(Math.Min(delay, state.ExpiryInterval)), Self, WillDelayElapsed.Instance, Self);
+                    TimeSpan.FromSeconds(Math.Min(delay, expiry)), Self, WillDelayElapsed.Instance, Self);
             }
         }
 
-        if (state.ExpiryInterval == 0)
+        if (expiry == 0)
         {
             End();
         }
-        else if (state.ExpiryInterval != uint.MaxValue)
+        else if (expiry != uint.MaxValue)
         {
             expiryTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
-                TimeSpan.FromSeconds(state.ExpiryInterval), Self, SessionExpired.Instance, Self);
+                TimeSpan.FromSeconds(expiry), Self, SessionExpired.Instance, Self);
         }
     }
 
@@ -340,21 +344,35 @@ public sealed class SessionActor : ReceivePersistentActor
         Record(new MessageQueued(message), SendQueued);
     }
 
-    /// <summary>Moves queued messages into flight while the client's receive window has room [MQTT-3.3.4-9].</summary>
+    /// <summary>
+    /// Moves queued messages into flight while the client's receive window has room [MQTT-3.3.4-9]. One message per
+    /// step: a journaled step changes the state only once its write is confirmed, so the next step starts from there.
+    /// </summary>
     private void SendQueued()
     {
-        while (connection is not null && state.InflightCount < window && state.NextQueued is { } next)
+        if (sending || connection is null || state.InflightCount >= window || state.NextQueued is not { } next)
         {
-            if (Expired(next))
-            {
-                Record(MessageDropped.Instance);
-                continue;
-            }
-
-            var id = state.NextFreePacketId();
-            Record(new MessageSent(id));
-            connection.Tell(new SendToClient(BuildPublish(next, id, dup: false)));
+            return;
         }
+
+        sending = true;
+        if (Expired(next))
+        {
+            Record(MessageDropped.Instance, () =>
+            {
+                sending = false;
+                SendQueued();
+            });
+            return;
+        }
+
+        var id = state.NextFreePacketId();
+        Record(new MessageSent(id), () =>
+        {
+            sending = false;
+            connection?.Tell(new SendToClient(BuildPublish(next, id, dup: false)));
+            SendQueued();
+        });
     }
 
     private static bool Expired(QueuedMessage message) => RemainingExpiry(message) is 0;
