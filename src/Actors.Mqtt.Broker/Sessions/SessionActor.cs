@@ -123,6 +123,13 @@ public sealed class SessionActor : ReceivePersistentActor
         {
             Context.Unwatch(connection);
             connection.Tell(SessionTakenOver.Instance);
+
+            // The connection taken over loses its will as if it had dropped; a will with a delay is not due, since a
+            // new connection arrived within it [MQTT-3.1.3-9].
+            if (state.Will is { } oldWill && (oldWill.Properties?.WillDelayInterval ?? 0) == 0)
+            {
+                PublishWill();
+            }
         }
 
         expiryTimer?.Cancel();
@@ -292,6 +299,13 @@ public sealed class SessionActor : ReceivePersistentActor
 
     private void Deliver(DeliverMessage message)
     {
+        // The topic tree learns of an unsubscribe or a clean start through its guardian, and a publication sent to a
+        // subtree directly can overtake that; the session's own subscriptions are the word [MQTT-3.10.4-2].
+        if (!state.AnySubscriptionMatches(message.Publish.Message.Topic))
+        {
+            return;
+        }
+
         var qos = (QualityOfService)Math.Min((int)message.Publish.Message.QoS, (int)message.Delivery.MaximumQoS);
 
         // Retain As Published is an MQTT 5 option; earlier versions clear RETAIN on forwarded messages.

@@ -1,5 +1,6 @@
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Topics;
 
 namespace Actors.Mqtt.Broker.Sessions;
 
@@ -32,6 +33,20 @@ internal sealed class SessionState
     public int InflightCount => inflight.Count;
 
     public bool HoldsInboundQos2(ushort packetId) => inboundQos2.Contains(packetId);
+
+    /// <summary>Whether a subscription the session holds now matches the topic.</summary>
+    public bool AnySubscriptionMatches(string topic)
+    {
+        foreach (var subscription in subscriptions.Values)
+        {
+            if (TopicMatcher.Matches(subscription.Filter.Filter, topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public InflightMessage? Inflight(ushort packetId) => inflight.GetValueOrDefault(packetId);
 
