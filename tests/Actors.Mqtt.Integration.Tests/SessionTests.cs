@@ -449,7 +449,194 @@ public class SessionTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
         }
     }
 
-    // ---- helpers ----
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    [Trait("spec", "MQTT-4.3.2-4")]
+    public async Task A_QoS_1_message_to_a_connected_persistent_session_is_sent_once(V version)
+    {
+        var topic = NewTopic("once");
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, NewId(), clean: false, expiry: 60));
+        await using (client)
+        {
+            await SubscribeAsync(client, topic, QualityOfService.AtLeastOnce);
+            await using var publisher = await TestClient.ConnectAsync(broker, MQTTnet.Formatter.MqttProtocolVersion.V311);
+            await publisher.PublishAsync(topic, "once", MqttQualityOfServiceLevel.AtLeastOnce);
+            var publish = await client.ReceiveAsync<PublishPacket>();
+            await client.SendAsync(new PubAckPacket { PacketId = publish.PacketId });
+            await client.ExpectNothingAsync(Quiet);
+        }
+    }
+
+    /// <summary>
+    /// QoS 1 and 2 messages for an offline persistent session are queued and delivered on reconnect. QoS 0 is not
+    /// queued (the chosen behaviour, Mosquitto's default <c>queue_qos0_messages false</c>): it reaches only a
+    /// connected client.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    [Trait("spec", "MQTT-4.5.0-1")]
+    [Trait("spec", "MQTT-3.1.2-23")]
+    public async Task A_persistent_session_keeps_its_subscriptions_and_gets_QoS_1_and_2_sent_while_offline(V version)
+    {
+        var id = NewId();
+        var topic = NewTopic("offline");
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await SubscribeAsync(client, topic, QualityOfService.ExactlyOnce);
+        await DisconnectAsync(client);
+
+        await using var publisher = await TestClient.ConnectAsync(broker, MQTTnet.Formatter.MqttProtocolVersion.V500);
+        await publisher.PublishAsync(topic, "qos0", MqttQualityOfServiceLevel.AtMostOnce);
+        await publisher.PublishAsync(topic, "qos1", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync(topic, "qos2", MqttQualityOfServiceLevel.ExactlyOnce);
+
+        var (again, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await using (again)
+        {
+            Assert.True(connAck.SessionPresent);
+            var one = await again.ReceiveAsync<PublishPacket>();
+            Assert.Equal(("qos1", QualityOfService.AtLeastOnce), (Text(one), one.QoS));
+            await again.SendAsync(new PubAckPacket { PacketId = one.PacketId });
+            var two = await again.ReceiveAsync<PublishPacket>();
+            Assert.Equal(("qos2", QualityOfService.ExactlyOnce), (Text(two), two.QoS));
+            await again.SendAsync(new PubRecPacket { PacketId = two.PacketId });
+            Assert.Equal(two.PacketId, (await again.ReceiveAsync<PubRelPacket>()).PacketId);
+            await again.SendAsync(new PubCompPacket { PacketId = two.PacketId });
+            await again.ExpectNothingAsync(Quiet);
+
+            // The subscription itself survived: a live message arrives without subscribing again.
+            await publisher.PublishAsync(topic, "live", MqttQualityOfServiceLevel.AtMostOnce);
+            Assert.Equal("live", Text(await again.ReceiveAsync<PublishPacket>()));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    [Trait("spec", "MQTT-4.4.0-1")]
+    [Trait("spec", "MQTT-3.3.1-1")]
+    public async Task An_unacknowledged_QoS_1_message_is_sent_again_with_DUP_and_the_same_packet_id_and_not_once_acknowledged(V version)
+    {
+        var id = NewId();
+        var topic = NewTopic("redeliver1");
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await SubscribeAsync(client, topic, QualityOfService.AtLeastOnce);
+        await using var publisher = await TestClient.ConnectAsync(broker, MQTTnet.Formatter.MqttProtocolVersion.V311);
+        await publisher.PublishAsync(topic, "unacked", MqttQualityOfServiceLevel.AtLeastOnce);
+        var original = await client.ReceiveAsync<PublishPacket>();
+        Assert.False(original.Dup);
+        await client.DisposeAsync();
+
+        var (again, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        Assert.True(connAck.SessionPresent);
+        var resent = await again.ReceiveAsync<PublishPacket>();
+        Assert.True(resent.Dup);
+        Assert.Equal((original.PacketId, "unacked", QualityOfService.AtLeastOnce), (resent.PacketId, Text(resent), resent.QoS));
+        await again.SendAsync(new PubAckPacket { PacketId = resent.PacketId });
+        await DisconnectAsync(again);
+
+        var (third, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await using (third)
+        {
+            await third.ExpectNothingAsync(Quiet);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    [Trait("spec", "MQTT-4.4.0-1")]
+    [Trait("spec", "MQTT-3.3.1-1")]
+    public async Task An_unreceived_QoS_2_message_is_sent_again_with_DUP(V version)
+    {
+        var id = NewId();
+        var topic = NewTopic("redeliver2p");
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await SubscribeAsync(client, topic, QualityOfService.ExactlyOnce);
+        await using var publisher = await TestClient.ConnectAsync(broker, MQTTnet.Formatter.MqttProtocolVersion.V500);
+        await publisher.PublishAsync(topic, "no pubrec", MqttQualityOfServiceLevel.ExactlyOnce);
+        var original = await client.ReceiveAsync<PublishPacket>();
+        await client.DisposeAsync();
+
+        var (again, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await using (again)
+        {
+            var resent = await again.ReceiveAsync<PublishPacket>();
+            Assert.True(resent.Dup);
+            Assert.Equal((original.PacketId, "no pubrec", QualityOfService.ExactlyOnce), (resent.PacketId, Text(resent), resent.QoS));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    [Trait("spec", "MQTT-4.4.0-1")]
+    public async Task After_PUBREC_without_PUBCOMP_the_broker_sends_PUBREL_again_and_nothing_once_completed(V version)
+    {
+        var id = NewId();
+        var topic = NewTopic("redeliver2");
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await SubscribeAsync(client, topic, QualityOfService.ExactlyOnce);
+        await using var publisher = await TestClient.ConnectAsync(broker, MQTTnet.Formatter.MqttProtocolVersion.V500);
+        await publisher.PublishAsync(topic, "half done", MqttQualityOfServiceLevel.ExactlyOnce);
+        var original = await client.ReceiveAsync<PublishPacket>();
+        await client.SendAsync(new PubRecPacket { PacketId = original.PacketId });
+        Assert.Equal(original.PacketId, (await client.ReceiveAsync<PubRelPacket>()).PacketId);
+        await client.DisposeAsync();
+
+        var (again, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        Assert.True(connAck.SessionPresent);
+        Assert.Equal(original.PacketId, (await again.ReceiveAsync<PubRelPacket>()).PacketId);
+        await again.SendAsync(new PubCompPacket { PacketId = original.PacketId });
+        await again.ExpectNothingAsync(Quiet);
+        await DisconnectAsync(again);
+
+        var (third, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 60));
+        await using (third)
+        {
+            await third.ExpectNothingAsync(Quiet);
+        }
+    }
+
+    [Theory]
+    [InlineData(1u, null, false)]
+    [InlineData(60u, 1u, false)]
+    [InlineData(1u, 60u, true)]
+    [Trait("spec", "MQTT-3.1.2-23")]
+    public async Task A_session_ends_after_its_expiry_interval_which_DISCONNECT_may_change(uint atConnect, uint? atDisconnect, bool expectPresent)
+    {
+        var id = NewId();
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, id, clean: true, expiry: atConnect));
+        await SubscribeAsync(client, NewTopic("expiry"), QualityOfService.AtLeastOnce);
+        await DisconnectAsync(client, new DisconnectPacket { Properties = atDisconnect is { } e ? new MqttProperties { SessionExpiryInterval = e } : null });
+
+        // Well beyond the 1 s interval; a session of 60 s is still there.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        var (again, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, id, clean: false, expiry: 0));
+        await using (again)
+        {
+            Assert.Equal(expectPresent, connAck.SessionPresent);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    [Trait("spec", "MQTT-3.1.2-8 (3.1.1)")]
+    [Trait("spec", "MQTT-3.1.4-3")]
+    public async Task A_connection_taken_over_publishes_its_will(V version)
+    {
+        var id = NewId();
+        var topic = NewTopic("takeover-will");
+        await using var watcher = await TestClient.ConnectAsync(broker, MQTTnet.Formatter.MqttProtocolVersion.V311);
+        await watcher.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce);
+        var (first, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: true, will: new MqttWill(topic, "first gone"u8.ToArray()) { QoS = QualityOfService.AtLeastOnce }));
+        await using (first)
+        {
+            var (second, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: true));
+            await using (second)
+            {
+                await first.ExpectClosedAsync();
+                Assert.Equal("first gone", TestClient.Text(await watcher.NextAsync(TimeSpan.FromSeconds(5))));
+            }
+        }
+    }
 
     private static string NewId() => "s-" + Guid.NewGuid().ToString("N")[..16];
 
