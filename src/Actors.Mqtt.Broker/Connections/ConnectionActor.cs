@@ -49,6 +49,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private long lastActivity = Environment.TickCount64;
     private ushort keepAlive;
     private bool assignedClientId;
+    private bool keepAliveImposed;
 
     public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -264,6 +265,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         if (settings.MaxKeepAlive > 0 && version == MqttProtocolVersion.V500 && (keepAlive == 0 || keepAlive > settings.MaxKeepAlive))
         {
             keepAlive = settings.MaxKeepAlive;
+            keepAliveImposed = true;
         }
 
         assignedClientId = assigned;
@@ -294,7 +296,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 ReceiveMaximum = settings.ReceiveMaximum,
                 TopicAliasMaximum = settings.TopicAliasMaximum > 0 ? settings.TopicAliasMaximum : null,
                 MaximumPacketSize = (uint)settings.MaxPacketSize,
-                ServerKeepAlive = keepAlive != 0 && settings.MaxKeepAlive > 0 ? keepAlive : null,
+                ServerKeepAlive = keepAliveImposed ? keepAlive : null,
             },
         };
     }
