@@ -31,11 +31,11 @@ public class BackpressureTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
         var topic = $"backpressure/{Guid.NewGuid():N}";
 
         // The stuck one: subscribes at QoS 0 through a small receive window, then never reads again.
-        await using var stuck = await RawSocket.ConnectAsync(broker.Port, MqttProtocolVersion.V311, receiveBufferSize: 4096);
+        await using var stuck = await RawClient.OpenAsync(broker.Port, MqttProtocolVersion.V311, receiveBufferSize: 4096);
         await stuck.SendAsync(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = "stuck-" + Guid.NewGuid().ToString("N")[..8], CleanSession = true, KeepAliveSeconds = 0 });
-        Assert.Equal(ReasonCode.Success, Assert.IsType<ConnAckPacket>(await stuck.ReadAsync()).ReasonCode);
+        Assert.Equal(ReasonCode.Success, Assert.IsType<ConnAckPacket>(await stuck.ReceiveAsync()).ReasonCode);
         await stuck.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtMostOnce }] });
-        Assert.IsType<SubAckPacket>(await stuck.ReadAsync());
+        Assert.IsType<SubAckPacket>(await stuck.ReceiveAsync());
 
         // The healthy one counts what it gets, in order, and keeps nothing (a plain client, not the recording TestClient).
         var next = 0;

@@ -139,14 +139,14 @@ public class MalformedInputTests(BrokerFixture broker, SmallLimitsBroker small) 
     [Fact]
     public async Task The_CONNACK_announces_the_maximum_packet_size_that_a_bigger_header_is_refused_by()
     {
-        await using var raw = await RawSocket.ConnectAsync(small.Port, MqttProtocolVersion.V500);
+        await using var raw = await RawClient.OpenAsync(small.Port, MqttProtocolVersion.V500);
         await raw.SendHexAsync(Connect(MqttProtocolVersion.V500, ClientId()));
-        var connAck = Assert.IsType<ConnAckPacket>(await raw.ReadAsync());
+        var connAck = Assert.IsType<ConnAckPacket>(await raw.ReceiveAsync());
         Assert.Equal((uint)SmallLimitsBroker.MaxPacketSize, connAck.Properties?.MaximumPacketSize);
 
         // One byte over the maximum, announced and never sent.
         await raw.SendHexAsync("30 FE 03");
-        var disconnect = Assert.IsType<DisconnectPacket>(Assert.Single(await raw.ReadUntilClosedAsync()));
+        var disconnect = Assert.IsType<DisconnectPacket>(Assert.Single(await raw.ExpectClosedAsync()));
         Assert.Equal(ReasonCode.PacketTooLarge, disconnect.ReasonCode);
     }
 
@@ -245,13 +245,13 @@ public class MalformedInputTests(BrokerFixture broker, SmallLimitsBroker small) 
     private static async Task ExpectRefusedAsync(int port, BadPacket bad, MqttProtocolVersion version)
     {
         var hex = (version == MqttProtocolVersion.V500 ? bad.V500 : bad.V311)!;
-        await using var raw = await RawSocket.ConnectAsync(port, version);
+        await using var raw = await RawClient.OpenAsync(port, version);
         await raw.SendHexAsync(Connect(version, ClientId()));
-        var connAck = Assert.IsType<ConnAckPacket>(await raw.ReadAsync());
+        var connAck = Assert.IsType<ConnAckPacket>(await raw.ReceiveAsync());
         Assert.Equal(ReasonCode.Success, connAck.ReasonCode);
 
         await raw.SendHexAsync(hex);
-        var after = await raw.ReadUntilClosedAsync();
+        var after = await raw.ExpectClosedAsync();
 
         if (version != MqttProtocolVersion.V500)
         {
@@ -270,9 +270,9 @@ public class MalformedInputTests(BrokerFixture broker, SmallLimitsBroker small) 
 
     private static async Task ExpectRefusedAsync(int port, BadConnect bad)
     {
-        await using var raw = await RawSocket.ConnectAsync(port, bad.Version);
+        await using var raw = await RawClient.OpenAsync(port, bad.Version);
         await raw.SendHexAsync(bad.Hex);
-        var after = await raw.ReadUntilClosedAsync();
+        var after = await raw.ExpectClosedAsync();
 
         if (bad.ConnAck is not { } reason)
         {

@@ -19,30 +19,9 @@ internal static class PublishResponseCodec
             return r.Fail(ReasonCode.ProtocolError, $"{type} has packet identifier 0", "MQTT-2.2.1-3");
         }
 
-        var reason = ReasonCode.Success;
-        MqttProperties? properties = null;
-        if (version == MqttProtocolVersion.V500 && !r.End)
+        if (!ReasonCodeTail.TryRead(ref r, type, ScopeOf(type), version, out var reason, out var properties))
         {
-            if (!r.TryReadByte(out var code))
-            {
-                return false;
-            }
-
-            reason = (ReasonCode)code;
-            if (!ReasonCodes.IsValidFor(type, reason))
-            {
-                return r.Fail(ReasonCode.ProtocolError, $"0x{code:X2} is not a {type} reason code", ReasonCodes.SpecIdFor(type));
-            }
-
-            if (!r.End && !PropertyCodec.TryRead(ref r, ScopeOf(type), out properties))
-            {
-                return false;
-            }
-        }
-
-        if (!r.End)
-        {
-            return r.Fail(ReasonCode.MalformedPacket, $"{type} is longer than its content");
+            return false;
         }
 
         packet = type switch
@@ -67,29 +46,13 @@ internal static class PublishResponseCodec
             return 2;
         }
 
-        if (!ReasonCodes.IsValidFor(p.Type, p.ReasonCode))
-        {
-            throw new ArgumentException($"{p.ReasonCode} is not a {p.Type} reason code", nameof(p));
-        }
-
-        var propertiesSize = PropertyCodec.GetBlockSize(p.Properties, ScopeOf(p.Type));
-
-        // The spec lets a sender drop a Success reason code with no properties, and a zero property length.
-        return propertiesSize > 1 ? 3 + propertiesSize : p.ReasonCode == ReasonCode.Success ? 2 : 3;
+        return 2 + ReasonCodeTail.GetSize(p.Type, p.ReasonCode, p.Properties, ScopeOf(p.Type));
     }
 
     public static void Write(ref MqttSpanWriter w, PublishResponsePacket p, int bodySize)
     {
         w.WriteUInt16(p.PacketId);
-        if (bodySize > 2)
-        {
-            w.WriteByte((byte)p.ReasonCode);
-        }
-
-        if (bodySize > 3)
-        {
-            PropertyCodec.WriteBlock(ref w, p.Properties, ScopeOf(p.Type));
-        }
+        ReasonCodeTail.Write(ref w, p.ReasonCode, p.Properties, ScopeOf(p.Type), bodySize - 2);
     }
 
     private static PropertyScope ScopeOf(PacketType type) => type switch

@@ -30,10 +30,23 @@ public sealed class RawClient : IAsyncDisposable
     /// <summary>The version received packets are decoded with; set by every CONNECT sent.</summary>
     public MqttProtocolVersion Version { get; set; }
 
-    public static async Task<RawClient> OpenAsync(IPEndPoint endPoint, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    /// <summary>True once the broker closed the connection (seen by a read).</summary>
+    public bool Closed => closed;
+
+    /// <summary>Opens a socket to the broker on the loopback port.</summary>
+    /// <param name="receiveBufferSize">A small kernel receive buffer makes a client that stops reading fill up quickly.</param>
+    public static Task<RawClient> OpenAsync(int port, MqttProtocolVersion version = MqttProtocolVersion.V500, int? receiveBufferSize = null) =>
+        OpenAsync(new IPEndPoint(IPAddress.Loopback, port), version, receiveBufferSize);
+
+    public static async Task<RawClient> OpenAsync(IPEndPoint endPoint, MqttProtocolVersion version = MqttProtocolVersion.V500, int? receiveBufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize is { } size)
+        {
+            socket.ReceiveBufferSize = size;
+        }
+
         try
         {
             using var deadline = new CancellationTokenSource(DefaultWait);
@@ -78,6 +91,10 @@ public sealed class RawClient : IAsyncDisposable
         MqttPacketEncoder.Encode(packet, version ?? Version, writer);
         return SendBytesAsync(writer.WrittenSpan.ToArray());
     }
+
+    /// <summary>Sends bytes written as hex, spaces allowed: "30 05 00 03 61 2F 62".</summary>
+    public Task SendHexAsync(string hex) =>
+        SendBytesAsync(Convert.FromHexString(hex.Replace(" ", string.Empty, StringComparison.Ordinal)));
 
     public async Task SendBytesAsync(byte[] bytes)
     {

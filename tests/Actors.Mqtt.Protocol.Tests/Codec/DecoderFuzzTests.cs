@@ -105,7 +105,7 @@ public class DecoderFuzzTests
                 {
                     var v = Versions[version];
                     var whole = new ReadOnlySequence<byte>(bytes);
-                    var pieces = Segments(bytes, Math.Min(cut1, bytes.Length), Math.Min(cut2, bytes.Length));
+                    var pieces = SequenceBuilder.Split(bytes, Math.Min(cut1, bytes.Length), Math.Min(cut2, bytes.Length));
                     var expected = MqttPacketDecoder.TryRead(ref whole, v, int.MaxValue, out var expectedPacket, out var expectedError);
                     var actual = MqttPacketDecoder.TryRead(ref pieces, v, int.MaxValue, out var actualPacket, out var actualError);
                     Assert.Equal(expected, actual);
@@ -181,14 +181,6 @@ public class DecoderFuzzTests
         return Math.Min(i + 1, packet.Length);
     }
 
-    private static ReadOnlySequence<byte> Segments(byte[] bytes, int cut1, int cut2)
-    {
-        var (a, b) = cut1 <= cut2 ? (cut1, cut2) : (cut2, cut1);
-        var first = new Segment(bytes.AsMemory(0, a), 0);
-        var last = first.Append(bytes.AsMemory(a, b - a)).Append(bytes.AsMemory(b));
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
     private static IEnumerable<byte[]> ValidPackets(MqttProtocolVersion version)
     {
         var v5 = version == MqttProtocolVersion.V500;
@@ -258,22 +250,6 @@ public class DecoderFuzzTests
         if (v5)
         {
             yield return PacketAssert.Encode(new AuthPacket { ReasonCode = ReasonCode.ContinueAuthentication, Properties = new MqttProperties { AuthenticationMethod = "m", AuthenticationData = new byte[] { 1 } } }, version);
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 }

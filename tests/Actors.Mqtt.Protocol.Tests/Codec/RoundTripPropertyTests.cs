@@ -71,7 +71,7 @@ public class RoundTripPropertyTests
 
                 // Every packet is at least two bytes, so there is always a cut with bytes on both sides.
                 var cut = 1 + (int)(at * (bytes.Length - 2));
-                var buffer = SequenceSegments.Split(bytes, cut);
+                var buffer = SequenceBuilder.Split(bytes, cut);
                 Assert.False(buffer.IsSingleSegment);
 
                 var prefix = buffer.Slice(0, cut);
@@ -103,7 +103,7 @@ public class RoundTripPropertyTests
             (expected, cutsAt) =>
             {
                 var bytes = expected.SelectMany(p => PacketAssert.Encode(p, version)).ToArray();
-                var buffer = SequenceSegments.Split(bytes, [.. cutsAt.Select(at => (int)(at * bytes.Length))]);
+                var buffer = SequenceBuilder.Split(bytes, [.. cutsAt.Select(at => (int)(at * bytes.Length))]);
                 // Small, so that it both collides and passes longer topics straight through.
                 var cache = new Utf8StringCache(capacity: 4, maxByteLength: 16);
                 foreach (var packet in expected)

@@ -24,15 +24,21 @@ public static class SequenceBuilder
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 
-    /// <summary>Cuts <paramref name="bytes"/> at the given ascending positions into one segment per piece.</summary>
+    /// <summary>
+    /// Cuts <paramref name="bytes"/> at the given positions (in any order; a repeated cut, or one at 0 or at the end,
+    /// gives an empty segment, which a reader must also cope with) into one segment per piece, each a separate array
+    /// so that nothing can read across a boundary by accident.
+    /// </summary>
     public static ReadOnlySequence<byte> Split(byte[] bytes, params int[] cuts)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         ArgumentNullException.ThrowIfNull(cuts);
         var chunks = new List<byte[]>();
         var start = 0;
-        foreach (var cut in cuts)
+        foreach (var cut in cuts.Order())
         {
+            ArgumentOutOfRangeException.ThrowIfNegative(cut, nameof(cuts));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(cut, bytes.Length, nameof(cuts));
             chunks.Add(bytes[start..cut]);
             start = cut;
         }
