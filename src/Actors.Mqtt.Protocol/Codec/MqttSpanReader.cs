@@ -58,6 +58,17 @@ internal ref struct MqttSpanReader
         return true;
     }
 
+    /// <summary>Reads a packet identifier, which is never 0 where a packet carries one [MQTT-2.2.1-3].</summary>
+    public bool TryReadPacketId(PacketType type, out ushort value)
+    {
+        if (!TryReadUInt16(out value))
+        {
+            return false;
+        }
+
+        return value != 0 || Fail(ReasonCode.ProtocolError, $"{type} has packet identifier 0", "MQTT-2.2.1-3");
+    }
+
     public bool TryReadUInt32(out uint value)
     {
         if (!BinaryPrimitives.TryReadUInt32BigEndian(span[position..], out value))

@@ -33,14 +33,9 @@ internal static class PublishCodec
         ushort packetId = 0;
         if (qos > 0)
         {
-            if (!r.TryReadUInt16(out packetId))
+            if (!r.TryReadPacketId(PacketType.Publish, out packetId))
             {
                 return false;
-            }
-
-            if (packetId == 0)
-            {
-                return r.Fail(ReasonCode.ProtocolError, "QoS 1 or 2 PUBLISH has packet identifier 0", "MQTT-2.2.1-3");
             }
         }
 

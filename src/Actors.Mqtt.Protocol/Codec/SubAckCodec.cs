@@ -9,14 +9,9 @@ internal static class SubAckCodec
     public static bool TryDecode(ref MqttSpanReader r, PacketType type, MqttProtocolVersion version, out MqttPacket? packet)
     {
         packet = null;
-        if (!r.TryReadUInt16(out var packetId))
+        if (!r.TryReadPacketId(type, out var packetId))
         {
             return false;
-        }
-
-        if (packetId == 0)
-        {
-            return r.Fail(ReasonCode.ProtocolError, $"{type} has packet identifier 0", "MQTT-2.2.1-3");
         }
 
         var v5 = version == MqttProtocolVersion.V500;
