@@ -84,6 +84,53 @@ public sealed class ProgramTests : IDisposable
         Assert.DoesNotContain("Unhandled", await stderr + await stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [Trait("spec", "MQTT-4.13.1-1")]
+    public async Task A_malformed_packet_closes_its_connection_with_one_warning_naming_client_address_and_reason()
+    {
+        var port = FreePort();
+        using var process = Start("--set", $"actors-mqtt.listeners.tcp.port={port}", "--set", "actors-mqtt.listeners.tcp.host=127.0.0.1");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        int localPort;
+        try
+        {
+            using var client = await ConnectWithRetryAsync(port);
+            localPort = ((System.Net.IPEndPoint)client.Client.LocalEndPoint!).Port;
+            var stream = client.GetStream();
+
+            // MQTT 3.1.1 CONNECT as "bad-client", then a PUBLISH with QoS 3, which is malformed [MQTT-3.3.1-4].
+            await stream.WriteAsync(new byte[] { 0x10, 0x16, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3C, 0x00, 0x0A, 0x62, 0x61, 0x64, 0x2D, 0x63, 0x6C, 0x69, 0x65, 0x6E, 0x74 });
+            var connAck = new byte[4];
+            await stream.ReadExactlyAsync(connAck);
+            await stream.WriteAsync(new byte[] { 0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01 });
+            Assert.Equal(0, await stream.ReadAsync(new byte[1]));
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var lines = (await stdout).Split('\n').Where(l => l.Contains("bad-client", StringComparison.Ordinal) && l.Contains("closed", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.Contains("\"Level\":\"Warning\"", line, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{localPort}", line, StringComparison.Ordinal);
+        Assert.Contains("0x81 MalformedPacket", line, StringComparison.Ordinal);
+        Assert.Contains("MQTT-3.3.1-4", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", await stderr, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -116,7 +116,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             if (first.Type != PacketType.Connect)
             {
                 // The first packet of a connection must be CONNECT [MQTT-3.1.0-1].
-                Close($"first packet is {first.Type}, not CONNECT", publishWill: false);
+                Close($"first packet is {first.Type}, not CONNECT", publishWill: false, isError: true);
                 return;
             }
 
@@ -132,6 +132,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             session = attached.Session;
             Send(BuildConnAck(attached.SessionPresent));
             connAckSent = true;
+
+            // The connect timeout also covers a session that does not answer; it ends with CONNACK.
+            Timers.Cancel(ConnectTimer);
             log.Info("Client {ClientId} connected from {RemoteEndPoint} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, VersionText(version), attached.SessionPresent, keepAlive);
             Become(Connected);
             if (keepAlive > 0)
@@ -239,7 +242,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         var connect = (ConnectPacket)decoded!;
         version = connect.ProtocolVersion;
         outbound!.Tell(new OutboundVersion(version));
-        Timers.Cancel(ConnectTimer);
 
         clientId = connect.ClientId;
         var assigned = false;

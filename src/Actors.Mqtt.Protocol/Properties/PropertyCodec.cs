@@ -10,14 +10,20 @@ internal static class PropertyCodec
     public static bool TryRead(ref MqttSpanReader reader, PropertyScope scope, out MqttProperties? properties)
     {
         properties = null;
-        if (!reader.TryReadVariableByteInteger(out var length) || !reader.TrySlice(length, out var block))
+        if (!reader.TryReadVariableByteInteger(out var length))
         {
             return false;
         }
 
+        // Most packets carry no properties: nothing to slice or allocate then.
         if (length == 0)
         {
             return true;
+        }
+
+        if (!reader.TrySlice(length, out var block))
+        {
+            return false;
         }
 
         var result = new MqttProperties();
