@@ -31,8 +31,6 @@ public sealed class MqttBroker : IConnectionFlowFactory
         this.retainedStore = retainedStore;
     }
 
-    public BrokerSettings Settings => settings;
-
     /// <summary>Starts the broker's actors once this node is an Up member of its cluster.</summary>
     public static async Task<MqttBroker> StartAsync(ActorSystem system, BrokerSettings settings, CancellationToken cancellationToken = default)
     {
