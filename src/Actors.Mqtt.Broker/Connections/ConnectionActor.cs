@@ -72,6 +72,24 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe<ServerShuttingDown>(Self);
     }
 
+    /// <summary>
+    /// A fault while handling one connection closes that connection with a log line. A restart would give the
+    /// actor empty state while its streams and session still point at it, so it never reaches the supervisor.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e) when (!closing)
+        {
+            log.Error(e, "Client {ClientId} from {RemoteEndPoint}: closing after an internal error handling {Message}", clientId, info.RemoteEndPoint, message.GetType().Name);
+            Close("internal error", publishWill: true, ReasonCode.ImplementationSpecificError, isError: true);
+            return true;
+        }
+    }
+
     private void Starting()
     {
         Receive<OutboundReady>(ready =>

@@ -24,6 +24,13 @@ public sealed class TopicTreeGuardian : ReceiveActor
         Receive<ResolveSubtree>(r => Sender.Tell(new SubtreeResolved(r.FirstLevel, Subtree(r.FirstLevel))));
     }
 
+    /// <summary>
+    /// A subtree that fails on one publication keeps its subscriptions and goes on: restarting it would empty its
+    /// trie and silently stop every delivery in that subtree.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_ => Directive.Resume);
+
     public static Props Props(Func<ISharedSubscriptionPicker> pickerFactory) =>
         Akka.Actor.Props.Create(() => new TopicTreeGuardian(pickerFactory));
 
