@@ -26,7 +26,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
     private readonly ILoggingAdapter log = Context.GetLogger();
-    private readonly Utf8StringCache topicCache = new();
     private readonly Dictionary<string, IActorRef> subtrees = new(StringComparer.Ordinal);
     private readonly HashSet<string> resolving = new(StringComparer.Ordinal);
     private readonly Dictionary<ushort, string> inboundAliases = [];
@@ -50,6 +49,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private ushort keepAlive;
     private bool assignedClientId;
     private bool keepAliveImposed;
+
+    // Made at the first PUBLISH: a connection that only subscribes, or sits idle, holds no cache (design.md section 2).
+    private Utf8StringCache? topicCache;
 
     public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -356,6 +358,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void Handle(MqttFrame frame)
     {
+        if (frame.Type == PacketType.Publish)
+        {
+            topicCache ??= new Utf8StringCache();
+        }
+
         if (!MqttPacketDecoder.TryDecode(frame, version, out var packet, out var error, topicCache))
         {
             CloseOnError(error);
