@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Persistence;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Broker;
@@ -23,13 +24,16 @@ public sealed record BrokerSettings
 
     public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; init; } = SharedSubscriptionStrategy.RoundRobin;
 
+    public StoreSettings Persistence { get; init; } = new();
+
     /// <summary>The embedded defaults, to fall back on under an operator's configuration.</summary>
     public static Config Reference { get; } = LoadReference();
 
     public static BrokerSettings From(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var c = (ReferenceEquals(config, Reference) ? config : config.WithFallback(Reference)).GetConfig("actors-mqtt");
+        var full = ReferenceEquals(config, Reference) ? config : config.WithFallback(Reference);
+        var c = full.GetConfig("actors-mqtt");
         var limits = c.GetConfig("limits");
         return new BrokerSettings
         {
@@ -48,6 +52,7 @@ public sealed record BrokerSettings
                 var other => throw new ConfigurationException(
                     $"actors-mqtt.sessions.shared-subscription-strategy is '{other}'; expected round-robin or random"),
             },
+            Persistence = StoreSettings.From(full),
         };
     }
 

@@ -1,10 +1,15 @@
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Sessions;
 using Akka;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Persistence.Query;
+using Akka.Streams;
 using Akka.Streams.Dsl;
 
 namespace Actors.Mqtt.Broker;
@@ -50,13 +55,49 @@ public sealed class MqttBroker : IConnectionFlowFactory
             ? () => new RandomPicker()
             : () => new RoundRobinPicker();
         var topicTree = system.ActorOf(TopicTreeGuardian.Props(picker), "topics");
-        var retained = system.ActorOf(RetainedStoreActor.Props(), "retained");
+        var retained = system.ActorOf(RetainedStoreActor.Props(settings.Persistence), "retained");
         var sessions = await ClusterSharding.Get(system).StartAsync(
             "session",
             clientId => SessionActor.Props(clientId, settings, topicTree, retained),
             ClusterShardingSettings.Create(system),
             new SessionMessageExtractor(100)).ConfigureAwait(false);
+        topicTree.Tell(new UseSessionRegion(sessions));
+        if (settings.Persistence.IsDurable)
+        {
+            await WakeJournaledSessionsAsync(system, sessions, cancellationToken).ConfigureAwait(false);
+        }
+
         return new MqttBroker(system, settings, sessions, topicTree, retained);
+    }
+
+    /// <summary>
+    /// The configuration to create the broker's actor system with: the Akka.Persistence plugins of the configured
+    /// store in front of <paramref name="config"/>.
+    /// </summary>
+    public static Config PrepareConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return BrokerSettings.From(config).Persistence.ToAkkaConfig().WithFallback(config);
+    }
+
+    /// <summary>
+    /// Starts every session that has a journal, before any client connects: an offline session's subscriptions must be
+    /// in the topic tree to receive what is published for it, and its expiry and will must run again.
+    /// </summary>
+    private static async Task WakeJournaledSessionsAsync(ActorSystem system, IActorRef sessions, CancellationToken cancellationToken)
+    {
+        var log = Logging.GetLogger(system, typeof(MqttBroker));
+        var started = Environment.TickCount64;
+        var journal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentPersistenceIdsQuery>(StoreSettings.QueryPluginId);
+        var count = await journal.CurrentPersistenceIds()
+            .Where(id => id.StartsWith(SessionActor.PersistenceIdPrefix, StringComparison.Ordinal))
+            .SelectAsync(8, id => sessions.Ask<SessionAwake>(
+                new SessionEnvelope(id[SessionActor.PersistenceIdPrefix.Length..], WakeUp.Instance),
+                TimeSpan.FromSeconds(30),
+                cancellationToken))
+            .RunAggregate(0, (n, _) => n + 1, system.Materializer())
+            .ConfigureAwait(false);
+        log.Info("Started {Count} journaled sessions in {Milliseconds} ms", count, Environment.TickCount64 - started);
     }
 
     public Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(ConnectionInfo connection)

@@ -15,7 +15,9 @@ public static class BrokerComposition
     /// <summary>Registers the actor system (started and terminated with the host) and the broker's connection flows.</summary>
     public static void Configure(IServiceCollection services, Config config)
     {
-        services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, config));
+        // The configured store's persistence plugins go in front before Akka sees the configuration.
+        var prepared = MqttBroker.PrepareConfig(config);
+        services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, prepared));
         services.AddHostedService<ActorSystemLifetime>();
         services.AddSingleton(new BrokerService.Settings(BrokerSettings.From(config)));
         services.AddSingleton<BrokerService>();

@@ -19,6 +19,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 {
     private const string ConnectTimer = "connect-timeout";
     private const string KeepAliveTimer = "keep-alive";
+    private const string AckTimer = "ack-timeout";
 
     private readonly ConnectionInfo info;
     private readonly BrokerSettings settings;
@@ -32,6 +33,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, ushort> outboundAliases = new(StringComparer.Ordinal);
     private readonly HashSet<ushort> inboundQos2 = [];
     private readonly Queue<MqttFrame> backlog = new();
+    private readonly PendingAcks acks = new();
     private IActorRef? outbound;
     private IActorRef? inbound;
     private bool inboundWaiting;
@@ -205,6 +207,33 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             }
         });
         Receive<SendToClient>(send => Deliver(send.Packet));
+        Receive<RouteCounted>(counted =>
+        {
+            acks.Counted(counted.Id, counted.Writes);
+            SendReadyAcks();
+        });
+        Receive<WriteConfirmed>(confirmed =>
+        {
+            acks.Confirmed(confirmed.Id, confirmed.Stored);
+            SendReadyAcks();
+        });
+        Receive<InboundQos2Done>(done =>
+        {
+            acks.Qos2Done(done.PacketId, done.ReasonCode);
+            SendReadyAcks();
+        });
+        Receive<AckTimeoutCheck>(_ =>
+        {
+            while (acks.ExpireOldest(Environment.TickCount64, (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
+            {
+                SendReadyAcks();
+            }
+
+            if (acks.Count == 0)
+            {
+                Timers.Cancel(AckTimer);
+            }
+        });
         Receive<SubtreeResolved>(resolved =>
         {
             subtrees[resolved.FirstLevel] = resolved.Subtree;
@@ -429,11 +458,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
-                Route(publish, now);
+                Route(publish, now, confirm: null);
                 break;
             case QualityOfService.AtLeastOnce:
-                Route(publish, now);
-                Send(new PubAckPacket { PacketId = publish.PacketId });
+                // PUBACK once every durable session that matched, and the retained store, wrote the message.
+                var id = acks.AddPubAck(publish.PacketId, writes: publish.Retain ? 1 : 0, now);
+                StartAckTimer();
+                Route(publish, now, new Confirmation(Self, id));
                 break;
             default:
                 if (!inboundQos2.Contains(publish.PacketId) && inboundQos2.Count >= settings.ReceiveMaximum)
@@ -442,9 +473,54 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                     return;
                 }
 
+                // A retry of a message whose PUBREC is still on its way gets that PUBREC, not a second one.
+                if (acks.OwesPubRec(publish.PacketId))
+                {
+                    return;
+                }
+
                 inboundQos2.Add(publish.PacketId);
+                acks.AddPubRec(publish.PacketId, now);
+                StartAckTimer();
                 session!.Tell(new InboundQos2(publish, now));
                 break;
+        }
+    }
+
+    private void StartAckTimer()
+    {
+        if (!Timers.IsTimerActive(AckTimer))
+        {
+            Timers.StartPeriodicTimer(AckTimer, AckTimeoutCheck.Instance, TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>Sends the acknowledgements that are due, oldest first; one whose write failed is refused instead.</summary>
+    private void SendReadyAcks()
+    {
+        while (!closing && acks.TryTakeReady(out var ready))
+        {
+            if (ready.Failed)
+            {
+                log.Warning("Client {ClientId}: message {PacketId} not acknowledged: not every session or store confirmed its write in time", clientId, ready.PacketId);
+                if (version != MqttProtocolVersion.V500)
+                {
+                    // Before 5.0 an acknowledgement cannot refuse; without one the client sends the message again after
+                    // reconnecting, so the connection closes.
+                    Close("a message could not be stored", publishWill: false);
+                    return;
+                }
+
+                if (ready.Kind == PacketType.PubRec)
+                {
+                    inboundQos2.Remove(ready.PacketId);
+                }
+            }
+
+            var code = ready.Failed ? ReasonCode.UnspecifiedError : ReasonCode.Success;
+            Send(ready.Kind == PacketType.PubAck
+                ? new PubAckPacket { PacketId = ready.PacketId, ReasonCode = code }
+                : new PubRecPacket { PacketId = ready.PacketId, ReasonCode = code });
         }
     }
 
@@ -472,14 +548,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         return true;
     }
 
-    private void Route(PublishPacket publish, long receivedAt)
+    private void Route(PublishPacket publish, long receivedAt, Confirmation? confirm)
     {
         if (publish.Retain)
         {
-            retainedStore.Tell(new StoreRetained(publish, receivedAt));
+            retainedStore.Tell(new StoreRetained(publish, receivedAt) { Confirm = confirm });
         }
 
-        var message = new RoutePublish(publish, clientId, receivedAt);
+        var message = new RoutePublish(publish, clientId, receivedAt) { Confirm = confirm };
         var level = TopicTreeGuardian.FirstLevel(publish.Topic);
         if (subtrees.TryGetValue(level, out var subtree))
         {
@@ -653,5 +729,10 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private sealed record KeepAliveCheck
     {
         public static readonly KeepAliveCheck Instance = new();
+    }
+
+    private sealed record AckTimeoutCheck
+    {
+        public static readonly AckTimeoutCheck Instance = new();
     }
 }

@@ -53,6 +53,25 @@ public sealed class RetainedMessageIndex<TMessage>
         node.Message = message;
     }
 
+    /// <summary>Every retained message, for a snapshot of the store.</summary>
+    public IEnumerable<TMessage> All()
+    {
+        var stack = new Stack<Node>();
+        stack.Push(root);
+        while (stack.TryPop(out var node))
+        {
+            if (node.TopicName is not null)
+            {
+                yield return node.Message!;
+            }
+
+            foreach (var child in node.Children?.Values ?? Enumerable.Empty<Node>())
+            {
+                stack.Push(child);
+            }
+        }
+    }
+
     /// <summary>Removes the retained message of the topic; returns false when it had none.</summary>
     public bool Clear(string topicName)
     {

@@ -1,31 +1,37 @@
+using Actors.Mqtt.Broker.Persistence;
 using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
 
 namespace Actors.Mqtt.Broker.Routing;
 
 /// <summary>
 /// The retained message of every topic that has one: set by a PUBLISH with RETAIN [MQTT-3.3.1-5], cleared by one
-/// with an empty payload [MQTT-3.3.1-6], handed to new subscriptions that match.
+/// with an empty payload [MQTT-3.3.1-6], handed to new subscriptions that match. With a durable store every change
+/// is journaled before the publisher that made it is told (through <see cref="StoreRetained.Confirm"/>).
 /// </summary>
-public sealed class RetainedStoreActor : ReceiveActor
+public sealed class RetainedStoreActor : ReceivePersistentActor
 {
     private readonly RetainedMessageIndex<RoutePublish> index = new();
     private readonly List<KeyValuePair<string, RoutePublish>> matches = [];
+    private readonly StoreSettings settings;
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private int pendingWrites;
+    private int eventsSinceSnapshot;
 
-    public RetainedStoreActor()
+    public RetainedStoreActor(StoreSettings settings)
     {
-        Receive<StoreRetained>(store =>
+        this.settings = settings;
+        Recover<SnapshotOffer>(offer =>
         {
-            if (store.Message.Payload.IsEmpty)
+            foreach (var message in ((RetainedSnapshot)offer.Snapshot).Messages)
             {
-                // An empty retained message is never stored; it only removes the one before [MQTT-3.3.1-7].
-                index.Clear(store.Message.Topic);
-            }
-            else
-            {
-                index.Set(store.Message.Topic, new RoutePublish(store.Message with { Dup = false, PacketId = 0 }, null, store.ReceivedAt));
+                index.Set(message.Message.Topic, message);
             }
         });
-        Receive<QueryRetained>(query =>
+        Recover<IRetainedEvent>(Apply);
+        Command<StoreRetained>(Store);
+        Command<QueryRetained>(query =>
         {
             foreach (var subscription in query.Subscriptions)
             {
@@ -35,9 +41,71 @@ public sealed class RetainedStoreActor : ReceiveActor
                 Sender.Tell(new RetainedMatches(subscription, live));
             }
         });
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+            if (!settings.RetainEvents)
+            {
+                DeleteMessages(saved.Metadata.SequenceNr);
+            }
+        });
+        Command<SaveSnapshotFailure>(f => log.Warning("Retained store: snapshot not saved: {Reason}", f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => log.Warning("Retained store: old events not deleted: {Reason}", f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => log.Warning("Retained store: old snapshots not deleted: {Reason}", f.Cause.Message));
     }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new RetainedStoreActor());
+    public override string PersistenceId => "retained";
+
+    public static Props Props(StoreSettings settings) => Akka.Actor.Props.Create(() => new RetainedStoreActor(settings));
+
+    private void Store(StoreRetained store)
+    {
+        // An empty retained message is never stored; it only removes the one before [MQTT-3.3.1-7].
+        IRetainedEvent e = store.Message.Payload.IsEmpty
+            ? new RetainedCleared(store.Message.Topic)
+            : new RetainedSet(new RoutePublish(store.Message with { Dup = false, PacketId = 0 }, null, store.ReceivedAt));
+        Apply(e);
+        var confirm = store.Confirm;
+        if (!settings.IsDurable)
+        {
+            confirm?.To.Tell(new WriteConfirmed(confirm.Id, Stored: true));
+            return;
+        }
+
+        pendingWrites++;
+        PersistAsync(e, _ =>
+        {
+            pendingWrites--;
+            eventsSinceSnapshot++;
+            confirm?.To.Tell(new WriteConfirmed(confirm.Id, Stored: true));
+            if (pendingWrites == 0 && eventsSinceSnapshot >= settings.SnapshotEvery)
+            {
+                eventsSinceSnapshot = 0;
+                SaveSnapshot(new RetainedSnapshot(index.All().ToList()));
+            }
+        });
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        log.Error(cause, "Retained store: journal write failed; it restarts from its journal");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    private void Apply(IRetainedEvent e)
+    {
+        switch (e)
+        {
+            case RetainedSet set:
+                index.Set(set.Message.Message.Topic, set.Message);
+                break;
+            case RetainedCleared cleared:
+                index.Clear(cleared.Topic);
+                break;
+        }
+    }
 
     private static bool Expired(RoutePublish message) =>
         message.Message.Properties?.MessageExpiryInterval is { } interval

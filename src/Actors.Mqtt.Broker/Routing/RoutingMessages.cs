@@ -4,7 +4,8 @@ using Akka.Actor;
 namespace Actors.Mqtt.Broker.Routing;
 
 /// <summary>A session's subscriptions to add to the topic tree (a replacement when the filter text is the same).</summary>
-public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions);
+/// <param name="Durable">The session journals what it queues, so a publisher's acknowledgement waits for its write.</param>
+public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions, bool Durable = false);
 
 /// <summary>Subscriptions a session gave up, by their filter text.</summary>
 public sealed record RemoveSubscriptions(string ClientId, IReadOnlyList<string> FilterTexts);
@@ -14,7 +15,27 @@ public sealed record RemoveClient(string ClientId);
 
 /// <summary>An application message to deliver to every matching subscription.</summary>
 /// <param name="PublisherClientId">Who sent it, for No Local; null for messages the broker makes (wills are published for their client).</param>
-public sealed record RoutePublish(PublishPacket Message, string? PublisherClientId, long ReceivedAt);
+public sealed record RoutePublish(PublishPacket Message, string? PublisherClientId, long ReceivedAt)
+{
+    /// <summary>Who waits to acknowledge this message to its publisher: the topic tree tells it how many writes to
+    /// wait for, and each durable session that matched confirms its own.</summary>
+    public Confirmation? Confirm { get; init; }
+
+    /// <summary>Non-zero for an inbound QoS 2 message: the same message routed again after a restart has the same key.</summary>
+    public long MessageKey { get; init; }
+
+    /// <summary>Routed again after a restart: a session that holds a message with this key already does not queue it.</summary>
+    public bool Rerouted { get; init; }
+}
+
+/// <summary>Where to report the writes one routed message needs: <paramref name="Id"/> is the waiter's own number for it.</summary>
+public sealed record Confirmation(IActorRef To, long Id);
+
+/// <summary>The topic tree matched the message: this many durable sessions will each confirm their write.</summary>
+public sealed record RouteCounted(long Id, int Writes);
+
+/// <summary>One write a message needed is done (<paramref name="Stored"/>) or failed.</summary>
+public sealed record WriteConfirmed(long Id, bool Stored);
 
 /// <summary>Asks the topic tree guardian for the actor of one first-level subtree, to send to it directly from then on.</summary>
 public sealed record ResolveSubtree(string FirstLevel);
@@ -22,13 +43,21 @@ public sealed record ResolveSubtree(string FirstLevel);
 public sealed record SubtreeResolved(string FirstLevel, IActorRef Subtree);
 
 /// <summary>One matching message for a session, with what its subscriptions decided.</summary>
-public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery);
+/// <param name="MustConfirm">The tree counted this session among the writes the publisher waits for.</param>
+public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, bool MustConfirm = false);
 
 /// <summary>A PUBLISH with RETAIN: store it, or clear the topic when the payload is empty.</summary>
-public sealed record StoreRetained(PublishPacket Message, long ReceivedAt);
+public sealed record StoreRetained(PublishPacket Message, long ReceivedAt)
+{
+    /// <summary>Who waits for the store's write before acknowledging the message to its publisher.</summary>
+    public Confirmation? Confirm { get; init; }
+}
 
 /// <summary>Asks the retained store for what matches the filters of new subscriptions.</summary>
 public sealed record QueryRetained(IReadOnlyList<Subscription> Subscriptions);
 
 /// <summary>The retained messages that match one subscription.</summary>
 public sealed record RetainedMatches(Subscription Subscription, IReadOnlyList<RoutePublish> Messages);
+
+/// <summary>The session shard region, given to the topic tree once it started, to reach sessions whose actor stopped.</summary>
+public sealed record UseSessionRegion(IActorRef Region);

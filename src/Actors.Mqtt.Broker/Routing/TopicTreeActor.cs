@@ -1,3 +1,5 @@
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
 using Akka.Actor;
 
 namespace Actors.Mqtt.Broker.Routing;
@@ -9,7 +11,8 @@ namespace Actors.Mqtt.Broker.Routing;
 public sealed class TopicTreeActor : ReceiveActor
 {
     private readonly SubscriptionTrie trie;
-    private readonly Dictionary<string, IActorRef> sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IActorRef? Session, bool Durable)> sessions = new(StringComparer.Ordinal);
+    private IActorRef? sessionRegion;
     private readonly List<Delivery> deliveries = [];
 
     public TopicTreeActor(ISharedSubscriptionPicker picker)
@@ -20,9 +23,13 @@ public sealed class TopicTreeActor : ReceiveActor
             foreach (var s in add.Subscriptions)
             {
                 trie.Add(s);
-                sessions[s.ClientId] = add.Session;
+                sessions[s.ClientId] = (add.Session, add.Durable);
             }
+
+            Context.Watch(add.Session);
         });
+        Receive<UseSessionRegion>(use => sessionRegion = use.Region);
+        Receive<Terminated>(OnSessionStopped);
         Receive<RemoveSubscriptions>(remove =>
         {
             foreach (var text in remove.FilterTexts)
@@ -38,18 +45,53 @@ public sealed class TopicTreeActor : ReceiveActor
         Receive<RoutePublish>(Route);
     }
 
+    /// <summary>
+    /// A session actor that stopped while it still has subscriptions here (its journal failed, or its node left) is
+    /// reached through the shard region from now on, which starts it again; it then announces its new address.
+    /// </summary>
+    private void OnSessionStopped(Terminated terminated)
+    {
+        foreach (var (clientId, target) in sessions.Where(s => terminated.ActorRef.Equals(s.Value.Session)).ToList())
+        {
+            sessions[clientId] = (null, target.Durable);
+        }
+    }
+
     public static Props Props(ISharedSubscriptionPicker picker) => Akka.Actor.Props.Create(() => new TopicTreeActor(picker));
 
+    /// <summary>
+    /// Sends the message to every matching session. When its publisher waits for an acknowledgement, the sessions that
+    /// journal a QoS 1 or 2 copy are counted and asked to confirm their write, and the count goes to the waiter.
+    /// </summary>
     private void Route(RoutePublish publish)
     {
         deliveries.Clear();
         trie.Match(publish.Message.Topic, publish.PublisherClientId, deliveries);
+        var confirm = publish.Confirm;
+        var writes = 0;
         foreach (var delivery in deliveries)
         {
-            if (sessions.TryGetValue(delivery.ClientId, out var session))
+            if (sessions.TryGetValue(delivery.ClientId, out var target))
             {
-                session.Tell(new DeliverMessage(publish, delivery));
+                var mustConfirm = confirm is not null && target.Durable
+                    && publish.Message.QoS != QualityOfService.AtMostOnce && delivery.MaximumQoS != QualityOfService.AtMostOnce;
+                if (mustConfirm)
+                {
+                    writes++;
+                }
+
+                var message = new DeliverMessage(publish, delivery, mustConfirm);
+                if (target.Session is { } session)
+                {
+                    session.Tell(message);
+                }
+                else
+                {
+                    sessionRegion?.Tell(new SessionEnvelope(delivery.ClientId, message));
+                }
             }
         }
+
+        confirm?.To.Tell(new RouteCounted(confirm.Id, writes));
     }
 }

@@ -12,7 +12,8 @@ public sealed class TopicTreeGuardian : ReceiveActor
 {
     private readonly Func<ISharedSubscriptionPicker> pickerFactory;
     private readonly Dictionary<string, IActorRef> subtrees = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string ClientId, string FilterText), (Subscription Subscription, IActorRef Session)> rootWildcards = [];
+    private UseSessionRegion? sessionRegion;
+    private readonly Dictionary<(string ClientId, string FilterText), (Subscription Subscription, IActorRef Session, bool Durable)> rootWildcards = [];
 
     public TopicTreeGuardian(Func<ISharedSubscriptionPicker> pickerFactory)
     {
@@ -21,6 +22,14 @@ public sealed class TopicTreeGuardian : ReceiveActor
         Receive<RemoveSubscriptions>(Remove);
         Receive<RemoveClient>(RemoveClient);
         Receive<RoutePublish>(p => Subtree(FirstLevel(p.Message.Topic)).Forward(p));
+        Receive<UseSessionRegion>(use =>
+        {
+            sessionRegion = use;
+            foreach (var subtree in subtrees.Values)
+            {
+                subtree.Tell(use);
+            }
+        });
         Receive<ResolveSubtree>(r => Sender.Tell(new SubtreeResolved(r.FirstLevel, Subtree(r.FirstLevel))));
     }
 
@@ -49,10 +58,10 @@ public sealed class TopicTreeGuardian : ReceiveActor
             {
                 foreach (var s in subscriptions)
                 {
-                    rootWildcards[(s.ClientId, s.FilterText)] = (s, add.Session);
+                    rootWildcards[(s.ClientId, s.FilterText)] = (s, add.Session, add.Durable);
                 }
 
-                var message = new AddSubscriptions(add.Session, subscriptions);
+                var message = new AddSubscriptions(add.Session, subscriptions, add.Durable);
                 foreach (var subtree in subtrees.Values)
                 {
                     subtree.Tell(message);
@@ -60,7 +69,7 @@ public sealed class TopicTreeGuardian : ReceiveActor
             }
             else
             {
-                Subtree(group.Key).Tell(new AddSubscriptions(add.Session, subscriptions));
+                Subtree(group.Key).Tell(new AddSubscriptions(add.Session, subscriptions, add.Durable));
             }
         }
     }
@@ -100,9 +109,14 @@ public sealed class TopicTreeGuardian : ReceiveActor
         }
 
         subtree = Context.ActorOf(TopicTreeActor.Props(pickerFactory()), "level-" + Uri.EscapeDataString(firstLevel));
-        foreach (var bySession in rootWildcards.Values.GroupBy(v => v.Session))
+        if (sessionRegion is not null)
         {
-            subtree.Tell(new AddSubscriptions(bySession.Key, bySession.Select(v => v.Subscription).ToList()));
+            subtree.Tell(sessionRegion);
+        }
+
+        foreach (var bySession in rootWildcards.Values.GroupBy(v => (v.Session, v.Durable)))
+        {
+            subtree.Tell(new AddSubscriptions(bySession.Key.Session, bySession.Select(v => v.Subscription).ToList(), bySession.Key.Durable));
         }
 
         subtrees[firstLevel] = subtree;

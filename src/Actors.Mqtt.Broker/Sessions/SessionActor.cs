@@ -29,10 +29,14 @@ public sealed class SessionActor : ReceivePersistentActor
     private ushort window = 1;
     private ICancelable? expiryTimer;
     private ICancelable? willTimer;
+    private readonly Dictionary<long, PendingRoute> routes = [];
+    private readonly HashSet<ushort> routing = [];
+    private long lastRouteId;
+    private ICancelable? routeSweep;
     private int droppedSinceLastLog;
     private bool journaling;
-    private bool sending;
     private int pendingWrites;
+    private int eventsSinceSnapshot;
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -40,8 +44,14 @@ public sealed class SessionActor : ReceivePersistentActor
         this.settings = settings;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
+        Recover<SnapshotOffer>(offer => state.Restore((SessionSnapshot)offer.Snapshot));
         Recover<ISessionEvent>(state.Apply);
         Recover<RecoveryCompleted>(_ => OnRecovered());
+        Command<WakeUp>(_ =>
+        {
+            Sender.Tell(SessionAwake.Instance);
+            StopIfEmpty();
+        });
         Command<AttachSession>(Attach);
         Command<DetachSession>(Detach);
         Command<Terminated>(t => Detach(new DetachSession(t.ActorRef, PublishWill: true, SessionExpiryInterval: null)));
@@ -53,29 +63,99 @@ public sealed class SessionActor : ReceivePersistentActor
         Command<OutboundReceived>(OnReceived);
         Command<InboundQos2>(OnInboundQos2);
         Command<InboundRelease>(OnInboundRelease);
+        Command<RouteCounted>(counted => UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true }));
+        Command<WriteConfirmed>(confirmed => UpdateRoute(confirmed.Id, r => r with { Confirmed = r.Confirmed + 1, Failed = r.Failed || !confirmed.Stored }));
+        Command<SweepRoutes>(_ => SweepExpiredRoutes());
         Command<SessionExpired>(_ => End());
         Command<WillDelayElapsed>(_ => PublishWill());
+        Command<StopSession>(_ => StopWhenWritten());
+        Command<SaveSnapshotSuccess>(OnSnapshotSaved);
+        Command<SaveSnapshotFailure>(f => log.Warning("Session {ClientId}: snapshot not saved: {Reason}", clientId, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => log.Warning("Session {ClientId}: old snapshots not deleted: {Reason}", clientId, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => log.Warning("Session {ClientId}: journal not deleted: {Reason}", clientId, f.Cause.Message));
     }
 
-    public override string PersistenceId => "session-" + clientId;
+    /// <summary>A session's journal is named after its client id with this in front.</summary>
+    public const string PersistenceIdPrefix = "session-";
+
+    public override string PersistenceId => PersistenceIdPrefix + clientId;
 
     public static Props Props(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore) =>
         Akka.Actor.Props.Create(() => new SessionActor(clientId, settings, topicTree, retainedStore));
 
     private void OnRecovered()
     {
-        journaling = state.ExpiryInterval > 0;
+        journaling = state.Exists && state.ExpiryInterval > 0;
+        if (!state.Exists)
+        {
+            return;
+        }
+
         if (state.Subscriptions.Count > 0)
         {
-            topicTree.Tell(new AddSubscriptions(Self, state.Subscriptions.Values.ToList()));
+            topicTree.Tell(new AddSubscriptions(Self, state.Subscriptions.Values.ToList(), journaling));
+        }
+
+        if (!journaling)
+        {
+            // Its expiry became 0 and the broker stopped before the journal was deleted.
+            End();
+            return;
+        }
+
+        // Recovered without a connection: the broker restarted. A session that was attached then lost its
+        // connection now; its expiry and the delay of its will count from here.
+        var since = state.DetachedAt ?? DateTimeOffset.UtcNow;
+        if (state.DetachedAt is null)
+        {
+            Record(new SessionDetached(since));
+        }
+
+        CountDownOffline(since);
+    }
+
+    /// <summary>Starts the timers of an offline session from the moment it lost its connection.</summary>
+    private void CountDownOffline(DateTimeOffset since)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var expiry = state.ExpiryInterval;
+        if (state.Will is { } will)
+        {
+            var delay = Math.Min(will.Properties?.WillDelayInterval ?? 0, expiry);
+            var due = since + TimeSpan.FromSeconds(delay) - now;
+            if (due <= TimeSpan.Zero)
+            {
+                PublishWill();
+            }
+            else
+            {
+                willTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(due, Self, WillDelayElapsed.Instance, Self);
+            }
+        }
+
+        if (expiry == uint.MaxValue)
+        {
+            return;
+        }
+
+        var left = since + TimeSpan.FromSeconds(expiry) - now;
+        if (left <= TimeSpan.Zero)
+        {
+            End();
+        }
+        else
+        {
+            expiryTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(left, Self, SessionExpired.Instance, Self);
         }
     }
 
     /// <summary>
-    /// Journals the event when the session outlives its connection, then applies it and continues. Events are
-    /// applied in the order they were recorded even when journaling starts or stops between them.
+    /// Applies the event, and journals it when the session outlives its connection; <paramref name="then"/> runs once
+    /// the write is confirmed (at once when nothing is written, but never ahead of an earlier write's callback).
+    /// Writes are asynchronous so that one mailbox turn, and the journal across sessions, batch them: the state is
+    /// applied at once, and replaying the journal applies the same events in the same order.
     /// </summary>
     private void Record(ISessionEvent e, Action? then = null)
     {
@@ -92,29 +172,59 @@ public sealed class SessionActor : ReceivePersistentActor
                 break;
         }
 
+        state.Apply(e);
         if (persist)
         {
             pendingWrites++;
-            Persist(e, persisted =>
+            PersistAsync(e, _ =>
             {
                 pendingWrites--;
-                state.Apply(persisted);
+                eventsSinceSnapshot++;
                 then?.Invoke();
+                SnapshotWhenDue();
             });
         }
         else if (pendingWrites > 0)
         {
-            DeferAsync(e, deferred =>
-            {
-                state.Apply(deferred);
-                then?.Invoke();
-            });
+            DeferAsync(e, _ => then?.Invoke());
         }
         else
         {
-            state.Apply(e);
             then?.Invoke();
         }
+    }
+
+    /// <summary>A snapshot is only taken with no write pending, so that it holds exactly the journaled events.</summary>
+    private void SnapshotWhenDue()
+    {
+        if (pendingWrites == 0 && journaling && eventsSinceSnapshot >= settings.Persistence.SnapshotEvery)
+        {
+            eventsSinceSnapshot = 0;
+            SaveSnapshot(state.ToSnapshot());
+        }
+    }
+
+    private void OnSnapshotSaved(SaveSnapshotSuccess saved)
+    {
+        DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        if (!settings.Persistence.RetainEvents)
+        {
+            DeleteMessages(saved.Metadata.SequenceNr);
+        }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // The actor stops (Akka's rule after a failed write) and recovers from the journal on its next message;
+        // publishers waiting for this write get no acknowledgement.
+        log.Error(cause, "Session {ClientId}: journal write failed ({Event}); the session restarts from its journal", clientId, @event.GetType().Name);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        log.Error(reason, "Session {ClientId}: journal could not be read", clientId);
+        base.OnRecoveryFailure(reason, message);
     }
 
     private void Attach(AttachSession attach)
@@ -152,16 +262,26 @@ public sealed class SessionActor : ReceivePersistentActor
                 topicTree.Tell(new RemoveClient(clientId));
             }
 
-            if (LastSequenceNr > 0)
-            {
-                DeleteMessages(LastSequenceNr);
-            }
-
+            ForgetJournal();
             Record(new SessionStarted(attach.SessionExpiryInterval));
         }
-        else if (state.ExpiryInterval != attach.SessionExpiryInterval)
+        else
         {
-            Record(new ExpiryChanged(attach.SessionExpiryInterval));
+            var wasJournaling = journaling;
+            if (state.ExpiryInterval != attach.SessionExpiryInterval)
+            {
+                Record(new ExpiryChanged(attach.SessionExpiryInterval));
+            }
+
+            if (journaling != wasJournaling && state.Subscriptions.Count > 0)
+            {
+                topicTree.Tell(new AddSubscriptions(Self, state.Subscriptions.Values.ToList(), journaling));
+            }
+
+            if (state.DetachedAt is not null)
+            {
+                Record(SessionResumed.Instance);
+            }
         }
 
         Record(new WillChanged(attach.Will), () =>
@@ -202,6 +322,11 @@ public sealed class SessionActor : ReceivePersistentActor
         if (expiry != state.ExpiryInterval)
         {
             Record(new ExpiryChanged(expiry));
+        }
+
+        if (journaling && expiry > 0)
+        {
+            Record(new SessionDetached(DateTimeOffset.UtcNow));
         }
 
         var will = state.Will;
@@ -289,20 +414,71 @@ public sealed class SessionActor : ReceivePersistentActor
             topicTree.Tell(new RemoveClient(clientId));
         }
 
-        if (LastSequenceNr > 0)
+        ForgetJournal();
+        Context.Parent.Tell(new Passivate(StopSession.Instance));
+    }
+
+    /// <summary>Deletes the journal and snapshots once every pending write landed, so that no late event outlives them.</summary>
+    private void ForgetJournal()
+    {
+        void Delete()
         {
-            DeleteMessages(LastSequenceNr);
+            if (LastSequenceNr > 0)
+            {
+                DeleteMessages(LastSequenceNr);
+                DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue));
+            }
         }
 
-        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        if (pendingWrites > 0)
+        {
+            DeferAsync(StopSession.Instance, _ => Delete());
+        }
+        else
+        {
+            Delete();
+        }
+    }
+
+    private void StopWhenWritten()
+    {
+        if (pendingWrites > 0)
+        {
+            DeferAsync(StopSession.Instance, _ => Context.Stop(Self));
+        }
+        else
+        {
+            Context.Stop(Self);
+        }
+    }
+
+    /// <summary>A session woken by a message without ever having begun (or after it ended) has nothing to keep.</summary>
+    private void StopIfEmpty()
+    {
+        if (!state.Exists && connection is null)
+        {
+            Context.Parent.Tell(new Passivate(StopSession.Instance));
+        }
     }
 
     private void Deliver(DeliverMessage message)
     {
+        var confirm = message.MustConfirm ? message.Publish.Confirm : null;
+        Action? confirmed = confirm is null ? null : () => confirm.To.Tell(new WriteConfirmed(confirm.Id, Stored: true));
+
         // The topic tree learns of an unsubscribe or a clean start through its guardian, and a publication sent to a
         // subtree directly can overtake that; the session's own subscriptions are the word [MQTT-3.10.4-2].
         if (!state.AnySubscriptionMatches(message.Publish.Message.Topic))
         {
+            confirmed?.Invoke();
+            StopIfEmpty();
+            return;
+        }
+
+        // Routed again after a restart: where it arrived before, it is not queued twice.
+        if (message.Publish.Rerouted && message.Publish.MessageKey != 0 && state.HoldsMessage(message.Publish.MessageKey))
+        {
+            confirmed?.Invoke();
             return;
         }
 
@@ -310,7 +486,7 @@ public sealed class SessionActor : ReceivePersistentActor
 
         // Retain As Published is an MQTT 5 option; earlier versions clear RETAIN on forwarded messages.
         var retain = message.Delivery.RetainAsPublished && version == MqttProtocolVersion.V500 && message.Publish.Message.Retain;
-        Enqueue(new QueuedMessage(message.Publish, message.Delivery with { MaximumQoS = qos }, retain));
+        Enqueue(new QueuedMessage(message.Publish, message.Delivery with { MaximumQoS = qos }, retain), confirmed);
     }
 
     private void OnRetained(RetainedMatches matches)
@@ -322,11 +498,13 @@ public sealed class SessionActor : ReceivePersistentActor
             var ids = s.SubscriptionIdentifier is { } id ? new[] { id } : [];
 
             // Sent because of a new subscription: RETAIN stays set, whatever Retain As Published says [MQTT-3.3.1-9].
-            Enqueue(new QueuedMessage(publish, new Delivery(clientId, qos, RetainAsPublished: true, ids), Retain: true));
+            Enqueue(new QueuedMessage(publish, new Delivery(clientId, qos, RetainAsPublished: true, ids), Retain: true), null);
         }
     }
 
-    private void Enqueue(QueuedMessage message)
+    /// <summary>Queues a QoS 1 or 2 message (QoS 0 goes now or never); <paramref name="done"/> runs once the session
+    /// has the message for good, or has decided not to keep it.</summary>
+    private void Enqueue(QueuedMessage message, Action? done)
     {
         if (message.Delivery.MaximumQoS == QualityOfService.AtMostOnce)
         {
@@ -336,11 +514,13 @@ public sealed class SessionActor : ReceivePersistentActor
                 connection.Tell(new SendToClient(BuildPublish(message, packetId: 0, dup: false)));
             }
 
+            done?.Invoke();
             return;
         }
 
         if (connection is null && !journaling)
         {
+            done?.Invoke();
             return;
         }
 
@@ -351,42 +531,32 @@ public sealed class SessionActor : ReceivePersistentActor
                 log.Warning("Session {ClientId}: queue full ({Limit} messages), dropping new messages", clientId, settings.MaxQueuedMessages);
             }
 
+            done?.Invoke();
             return;
         }
 
         droppedSinceLastLog = 0;
-        Record(new MessageQueued(message), SendQueued);
+        Record(new MessageQueued(message), done);
+        SendQueued();
     }
 
     /// <summary>
-    /// Moves queued messages into flight while the client's receive window has room [MQTT-3.3.4-9]. One message per
-    /// step: a journaled step changes the state only once its write is confirmed, so the next step starts from there.
+    /// Moves queued messages into flight while the client's receive window has room [MQTT-3.3.4-9]. Each PUBLISH goes
+    /// to the client once its move is journaled, so a QoS 2 message is never sent under an id a restart forgets.
     /// </summary>
     private void SendQueued()
     {
-        if (sending || connection is null || state.InflightCount >= window || state.NextQueued is not { } next)
+        while (connection is { } to && state.InflightCount < window && state.NextQueued is { } next)
         {
-            return;
-        }
-
-        sending = true;
-        if (Expired(next))
-        {
-            Record(MessageDropped.Instance, () =>
+            if (Expired(next))
             {
-                sending = false;
-                SendQueued();
-            });
-            return;
-        }
+                Record(MessageDropped.Instance);
+                continue;
+            }
 
-        var id = state.NextFreePacketId();
-        Record(new MessageSent(id), () =>
-        {
-            sending = false;
-            connection?.Tell(new SendToClient(BuildPublish(next, id, dup: false)));
-            SendQueued();
-        });
+            var id = state.NextFreePacketId();
+            Record(new MessageSent(id), () => to.Tell(new SendToClient(BuildPublish(next, id, dup: false))));
+        }
     }
 
     private static bool Expired(QueuedMessage message) => RemainingExpiry(message) is 0;
@@ -472,27 +642,104 @@ public sealed class SessionActor : ReceivePersistentActor
         Record(new MessageReceived(rec.PacketId), () => connection?.Tell(new SendToClient(new PubRelPacket { PacketId = rec.PacketId })));
     }
 
+    /// <summary>
+    /// An inbound QoS 2 PUBLISH. Its packet id is journaled with a key for the message first, then the message is
+    /// routed, and PUBREC goes once every durable session that matched has written it: a restart at any point either
+    /// forgets the message (no PUBREC was sent, the client sends it again) or routes it again under the same key,
+    /// which sessions that have it already skip [MQTT-4.3.3-10].
+    /// </summary>
     private void OnInboundQos2(InboundQos2 inbound)
     {
         var id = inbound.Packet.PacketId;
-        if (state.HoldsInboundQos2(id))
+        var replyTo = Sender;
+        if (state.InboundQos2(id) is { } held)
         {
-            // A retry before PUBREL: acknowledge again, deliver nothing twice [MQTT-4.3.3-10].
-            Sender.Tell(new SendToClient(new PubRecPacket { PacketId = id }));
+            if (held.Routed)
+            {
+                // A retry before PUBREL: acknowledge again, deliver nothing twice.
+                replyTo.Tell(new InboundQos2Done(id, ReasonCode.Success));
+            }
+            else if (!routing.Contains(id))
+            {
+                Route(inbound, held.MessageKey, rerouted: true, replyTo);
+            }
+
             return;
         }
 
-        var replyTo = Sender;
-        Record(new Qos2Received(id), () =>
-        {
-            if (inbound.Packet.Retain)
-            {
-                retainedStore.Tell(new StoreRetained(inbound.Packet, inbound.ReceivedAt));
-            }
+        var key = Random.Shared.NextInt64(1, long.MaxValue);
+        routing.Add(id);
+        Record(new Qos2Received(id, key), () => Route(inbound, key, rerouted: false, replyTo));
+    }
 
-            topicTree.Tell(new RoutePublish(inbound.Packet, clientId, inbound.ReceivedAt));
-            replyTo.Tell(new SendToClient(new PubRecPacket { PacketId = id }));
-        });
+    private void Route(InboundQos2 inbound, long key, bool rerouted, IActorRef replyTo)
+    {
+        var packet = inbound.Packet;
+        var routeId = ++lastRouteId;
+        var confirm = new Confirmation(Self, routeId);
+        routing.Add(packet.PacketId);
+        routes[routeId] = new PendingRoute(packet.PacketId, replyTo, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
+        if (packet.Retain)
+        {
+            retainedStore.Tell(new StoreRetained(packet, inbound.ReceivedAt) { Confirm = confirm });
+        }
+
+        topicTree.Tell(new RoutePublish(packet, clientId, inbound.ReceivedAt) { Confirm = confirm, MessageKey = key, Rerouted = rerouted });
+        routeSweep ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
+            settings.Persistence.ConfirmTimeout, settings.Persistence.ConfirmTimeout, Self, SweepRoutes.Instance, Self);
+    }
+
+    private void UpdateRoute(long routeId, Func<PendingRoute, PendingRoute> update)
+    {
+        if (!routes.TryGetValue(routeId, out var route))
+        {
+            return;
+        }
+
+        route = update(route);
+        if (!route.Counted || route.Confirmed < route.Writes)
+        {
+            routes[routeId] = route;
+            return;
+        }
+
+        FinishRoute(routeId, route);
+    }
+
+    private void FinishRoute(long routeId, PendingRoute route)
+    {
+        routes.Remove(routeId);
+        routing.Remove(route.PacketId);
+        if (routes.Count == 0)
+        {
+            routeSweep?.Cancel();
+            routeSweep = null;
+        }
+
+        if (!route.Failed)
+        {
+            Record(new Qos2Routed(route.PacketId), () => route.ReplyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.Success)));
+            return;
+        }
+
+        // An MQTT 5 client is told and ends the exchange, so the id is free again; an earlier client sends the
+        // PUBLISH again after reconnecting, and finds the id held with its key.
+        log.Warning("Session {ClientId}: inbound QoS 2 message {PacketId} not stored by every subscriber in time", clientId, route.PacketId);
+        if (version == MqttProtocolVersion.V500)
+        {
+            Record(new Qos2Released(route.PacketId));
+        }
+
+        route.ReplyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.UnspecifiedError));
+    }
+
+    private void SweepExpiredRoutes()
+    {
+        var limit = (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds;
+        foreach (var (routeId, route) in routes.Where(r => Environment.TickCount64 - r.Value.StartedAt > limit).ToList())
+        {
+            FinishRoute(routeId, route with { Failed = true });
+        }
     }
 
     private void OnInboundRelease(InboundRelease release)
@@ -545,7 +792,7 @@ public sealed class SessionActor : ReceivePersistentActor
         var replyTo = Sender;
         Record(new Subscribed(accepted), () =>
         {
-            topicTree.Tell(new AddSubscriptions(Self, accepted));
+            topicTree.Tell(new AddSubscriptions(Self, accepted, journaling));
             replyTo.Tell(new SendToClient(new SubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
             if (fresh.Count > 0)
             {
@@ -566,6 +813,19 @@ public sealed class SessionActor : ReceivePersistentActor
             topicTree.Tell(new RemoveSubscriptions(clientId, packet.TopicFilters));
             replyTo.Tell(new SendToClient(new UnsubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
         });
+    }
+
+    /// <summary>An inbound QoS 2 message on its way to the sessions and stores that must write it before PUBREC.</summary>
+    private sealed record PendingRoute(ushort PacketId, IActorRef ReplyTo, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt);
+
+    private sealed record SweepRoutes
+    {
+        public static readonly SweepRoutes Instance = new();
+    }
+
+    private sealed record StopSession
+    {
+        public static readonly StopSession Instance = new();
     }
 
     private sealed record SessionExpired

@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol.Packets;
 
@@ -6,9 +7,9 @@ namespace Actors.Mqtt.Broker.Sessions;
 /// <summary>
 /// What a persistent session journals. Replaying the events in order rebuilds the session exactly, so every
 /// change of the state that must survive a restart is one of these and nothing else changes that state.
-/// Version 1; the durable-sessions work gives them an explicit serializer.
+/// Written by <see cref="JournalSerializer"/>, whose field numbers keep entries of older versions readable.
 /// </summary>
-public interface ISessionEvent;
+public interface ISessionEvent : IJournaled;
 
 /// <summary>A new session began (first connect, or Clean Start): everything before it is void.</summary>
 public sealed record SessionStarted(uint ExpiryInterval) : ISessionEvent;
@@ -43,10 +44,28 @@ public sealed record MessageAcknowledged(ushort PacketId) : ISessionEvent;
 /// <summary>PUBREC: the message is the client's now; only PUBREL/PUBCOMP remain.</summary>
 public sealed record MessageReceived(ushort PacketId) : ISessionEvent;
 
-/// <summary>An inbound QoS 2 message was routed; its packet id is held until PUBREL.</summary>
-public sealed record Qos2Received(ushort PacketId) : ISessionEvent;
+/// <summary>An inbound QoS 2 message arrived; its packet id is held until PUBREL.</summary>
+/// <param name="MessageKey">Names the message on its way to subscribers, so that routing it again after a restart
+/// does not queue it twice where it already arrived.</param>
+public sealed record Qos2Received(ushort PacketId, long MessageKey) : ISessionEvent;
+
+/// <summary>Every durable session the inbound QoS 2 message went to has it: a retry of the PUBLISH only gets PUBREC.</summary>
+public sealed record Qos2Routed(ushort PacketId) : ISessionEvent;
 
 public sealed record Qos2Released(ushort PacketId) : ISessionEvent;
+
+/// <summary>A connection took the session: it is no longer counting down its expiry.</summary>
+public sealed record SessionResumed : ISessionEvent
+{
+    public static readonly SessionResumed Instance = new();
+
+    private SessionResumed()
+    {
+    }
+}
+
+/// <summary>The connection ended; the expiry interval counts from here, across restarts of the broker.</summary>
+public sealed record SessionDetached(DateTimeOffset At) : ISessionEvent;
 
 /// <summary>A message for the client as the session keeps it until it is acknowledged.</summary>
 public sealed record QueuedMessage(RoutePublish Publish, Delivery Delivery, bool Retain);

@@ -54,3 +54,26 @@ public sealed record InboundRelease(ushort PacketId);
 
 /// <summary>A packet the session wants written to its client, in order.</summary>
 public sealed record SendToClient(MqttPacket Packet);
+
+/// <summary>Answers an inbound QoS 2 PUBLISH: PUBREC with this code may go (in order) once every write it needed is done.</summary>
+public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode);
+
+/// <summary>Starts a journaled session after a restart of the broker, so its subscriptions are in the topic tree
+/// before any client publishes; answered with <see cref="SessionAwake"/> once it recovered.</summary>
+public sealed record WakeUp
+{
+    public static readonly WakeUp Instance = new();
+
+    private WakeUp()
+    {
+    }
+}
+
+public sealed record SessionAwake
+{
+    public static readonly SessionAwake Instance = new();
+
+    private SessionAwake()
+    {
+    }
+}

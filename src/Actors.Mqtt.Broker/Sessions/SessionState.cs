@@ -14,7 +14,7 @@ internal sealed class SessionState
     private readonly LinkedList<QueuedMessage> queue = new();
     private readonly Dictionary<ushort, InflightMessage> inflight = [];
     private readonly List<ushort> inflightOrder = [];
-    private readonly HashSet<ushort> inboundQos2 = [];
+    private readonly Dictionary<ushort, InboundQos2Snapshot> inboundQos2 = [];
     private ushort lastPacketId;
 
     /// <summary>True once a session began and has not ended: what CONNACK calls Session Present.</summary>
@@ -32,7 +32,34 @@ internal sealed class SessionState
 
     public int InflightCount => inflight.Count;
 
-    public bool HoldsInboundQos2(ushort packetId) => inboundQos2.Contains(packetId);
+    /// <summary>When the last connection ended, if the session has been offline since; null while attached.</summary>
+    public DateTimeOffset? DetachedAt { get; private set; }
+
+    public bool HoldsInboundQos2(ushort packetId) => inboundQos2.ContainsKey(packetId);
+
+    public InboundQos2Snapshot? InboundQos2(ushort packetId) => inboundQos2.GetValueOrDefault(packetId);
+
+    /// <summary>Whether a message routed with this key is queued or in flight here already.</summary>
+    public bool HoldsMessage(long messageKey)
+    {
+        foreach (var queued in queue)
+        {
+            if (queued.Publish.MessageKey == messageKey)
+            {
+                return true;
+            }
+        }
+
+        foreach (var flying in inflight.Values)
+        {
+            if (flying.Message.Publish.MessageKey == messageKey)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether a subscription the session holds now matches the topic.</summary>
     public bool AnySubscriptionMatches(string topic)
@@ -81,7 +108,14 @@ internal sealed class SessionState
                 inboundQos2.Clear();
                 Will = null;
                 ExpiryInterval = started.ExpiryInterval;
+                DetachedAt = null;
                 Exists = true;
+                break;
+            case SessionResumed:
+                DetachedAt = null;
+                break;
+            case SessionDetached detached:
+                DetachedAt = detached.At;
                 break;
             case ExpiryChanged changed:
                 ExpiryInterval = changed.ExpiryInterval;
@@ -124,7 +158,12 @@ internal sealed class SessionState
                 inflightOrder.Remove(acknowledged.PacketId);
                 break;
             case Qos2Received received:
-                inboundQos2.Add(received.PacketId);
+                inboundQos2[received.PacketId] = new InboundQos2Snapshot(received.PacketId, received.MessageKey, Routed: false);
+                break;
+            case Qos2Routed routed when inboundQos2.TryGetValue(routed.PacketId, out var held):
+                inboundQos2[routed.PacketId] = held with { Routed = true };
+                break;
+            case Qos2Routed:
                 break;
             case Qos2Released released:
                 inboundQos2.Remove(released.PacketId);
@@ -132,6 +171,46 @@ internal sealed class SessionState
             default:
                 throw new ArgumentException($"unknown session event {e.GetType().Name}", nameof(e));
         }
+    }
+
+    public SessionSnapshot ToSnapshot() => new(
+        ExpiryInterval,
+        Will,
+        subscriptions.Values.ToList(),
+        queue.ToList(),
+        InflightInOrder().Select(f => new InflightSnapshot(f.PacketId, f.Message, f.Released)).ToList(),
+        inboundQos2.Values.ToList(),
+        lastPacketId,
+        DetachedAt);
+
+    /// <summary>Replaces the whole state with a snapshot's: a session with a snapshot exists.</summary>
+    public void Restore(SessionSnapshot snapshot)
+    {
+        Apply(new SessionStarted(snapshot.ExpiryInterval));
+        Will = snapshot.Will;
+        foreach (var s in snapshot.Subscriptions)
+        {
+            subscriptions[s.FilterText] = s;
+        }
+
+        foreach (var q in snapshot.Queue)
+        {
+            queue.AddLast(q);
+        }
+
+        foreach (var f in snapshot.Inflight)
+        {
+            inflight[f.PacketId] = new InflightMessage(f.PacketId, f.Message, f.Released);
+            inflightOrder.Add(f.PacketId);
+        }
+
+        foreach (var i in snapshot.InboundQos2)
+        {
+            inboundQos2[i.PacketId] = i;
+        }
+
+        lastPacketId = snapshot.LastPacketId;
+        DetachedAt = snapshot.DetachedAt;
     }
 }
 

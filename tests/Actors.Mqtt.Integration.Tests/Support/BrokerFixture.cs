@@ -23,7 +23,7 @@ public sealed class BrokerFixture : IAsyncLifetime
     {
         var config = ConfigLoader.Load(
             configFile: null,
-            ["actors-mqtt.listeners.tcp.host=127.0.0.1", "actors-mqtt.listeners.tcp.port=0", "actors-mqtt.log.level=warning", .. Overrides],
+            ["actors-mqtt.listeners.tcp.host=127.0.0.1", "actors-mqtt.listeners.tcp.port=0", "actors-mqtt.log.level=warning", "actors-mqtt.persistence.store=memory", .. Overrides],
             AppContext.BaseDirectory,
             AppContext.BaseDirectory);
         var builder = ServerHost.CreateBuilder(config);

@@ -1,0 +1,115 @@
+using Actors.Mqtt.Protocol;
+
+namespace Actors.Mqtt.Broker.Connections;
+
+/// <summary>
+/// The PUBACKs and PUBRECs a connection owes its client, in the order the PUBLISH packets arrived [MQTT-4.6.0-2],
+/// [MQTT-4.6.0-3]. Each one waits until every write its message needs is confirmed: a QoS 1 message waits for the
+/// topic tree's count of durable sessions and for each of their confirmations (and the retained store's); a QoS 2
+/// message waits for its session's answer. Plain C#, owned by one connection actor.
+/// </summary>
+internal sealed class PendingAcks
+{
+    private readonly Queue<Entry> order = new();
+    private readonly Dictionary<long, Entry> byId = [];
+    private long lastId;
+
+    public int Count => order.Count;
+
+    /// <summary>A QoS 1 message: <paramref name="writes"/> confirmations are known to be due before the tree's count.</summary>
+    public long AddPubAck(ushort packetId, int writes, long now)
+    {
+        var entry = new Entry(++lastId, packetId, PacketType.PubAck, now) { Writes = writes };
+        order.Enqueue(entry);
+        byId[entry.Id] = entry;
+        return entry.Id;
+    }
+
+    /// <summary>A QoS 2 message: done when its session answers for the packet id.</summary>
+    public void AddPubRec(ushort packetId, long now) =>
+        order.Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, now) { Counted = true, Writes = 1 });
+
+    /// <summary>Whether a PUBREC for this packet id is still owed (a retried PUBLISH then needs nothing new).</summary>
+    public bool OwesPubRec(ushort packetId) => order.Any(e => e.Kind == PacketType.PubRec && e.PacketId == packetId && !e.Done);
+
+    public void Counted(long id, int writes)
+    {
+        if (byId.TryGetValue(id, out var entry))
+        {
+            entry.Writes += writes;
+            entry.Counted = true;
+        }
+    }
+
+    public void Confirmed(long id, bool stored)
+    {
+        if (byId.TryGetValue(id, out var entry))
+        {
+            entry.Confirmed++;
+            entry.Failed |= !stored;
+        }
+    }
+
+    public void Qos2Done(ushort packetId, ReasonCode code)
+    {
+        foreach (var entry in order)
+        {
+            if (entry.Kind == PacketType.PubRec && entry.PacketId == packetId && !entry.Done)
+            {
+                entry.Confirmed = 1;
+                entry.Failed = ReasonCodes.IsFailure(code);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Fails the oldest waiting entry when it waited longer than <paramref name="limit"/> milliseconds.</summary>
+    public bool ExpireOldest(long now, long limit)
+    {
+        if (order.TryPeek(out var head) && !head.Done && now - head.StartedAt > limit)
+        {
+            head.Failed = true;
+            head.Counted = true;
+            head.Confirmed = head.Writes;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.</summary>
+    public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed) ready)
+    {
+        if (order.TryPeek(out var head) && head.Done)
+        {
+            order.Dequeue();
+            byId.Remove(head.Id);
+            ready = (head.Kind, head.PacketId, head.Failed);
+            return true;
+        }
+
+        ready = default;
+        return false;
+    }
+
+    private sealed class Entry(long id, ushort packetId, PacketType kind, long startedAt)
+    {
+        public long Id { get; } = id;
+
+        public ushort PacketId { get; } = packetId;
+
+        public PacketType Kind { get; } = kind;
+
+        public long StartedAt { get; } = startedAt;
+
+        public int Writes { get; set; }
+
+        public bool Counted { get; set; }
+
+        public int Confirmed { get; set; }
+
+        public bool Failed { get; set; }
+
+        public bool Done => Counted && Confirmed >= Writes;
+    }
+}

@@ -1,0 +1,22 @@
+using Actors.Mqtt.Broker.Persistence;
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Protocol.Packets;
+
+namespace Actors.Mqtt.Broker.Sessions;
+
+/// <summary>The whole state of a session at one journal position, so that recovery starts there instead of at the first event.</summary>
+public sealed record SessionSnapshot(
+    uint ExpiryInterval,
+    MqttWill? Will,
+    IReadOnlyList<Subscription> Subscriptions,
+    IReadOnlyList<QueuedMessage> Queue,
+    IReadOnlyList<InflightSnapshot> Inflight,
+    IReadOnlyList<InboundQos2Snapshot> InboundQos2,
+    ushort LastPacketId,
+    DateTimeOffset? DetachedAt) : IJournaled;
+
+/// <summary>A message sent to the client and not yet done, in the order it was sent.</summary>
+public sealed record InflightSnapshot(ushort PacketId, QueuedMessage Message, bool Released);
+
+/// <summary>An inbound QoS 2 packet id held until PUBREL.</summary>
+public sealed record InboundQos2Snapshot(ushort PacketId, long MessageKey, bool Routed);
