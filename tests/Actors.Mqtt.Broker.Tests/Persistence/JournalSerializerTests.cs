@@ -1,0 +1,169 @@
+using Actors.Mqtt.Broker.Persistence;
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
+using Actors.Mqtt.Protocol.Topics;
+using Akka.Actor;
+
+namespace Actors.Mqtt.Broker.Tests.Persistence;
+
+/// <summary>The journal format: every event and snapshot through the serializer Akka picks from reference.conf.</summary>
+public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture fixture) : IClassFixture<JournalSerializerTests.SystemFixture>
+{
+    private readonly ActorSystem system = fixture.System;
+
+    public static TheoryData<string> EventNames() =>
+        new(Events().Select(e => e.GetType().Name));
+
+    [Theory]
+    [MemberData(nameof(EventNames))]
+    public void Every_journaled_record_is_written_by_the_broker_serializer_and_reads_back_equal(string name)
+    {
+        var original = Events().Single(e => e.GetType().Name == name);
+        var serializer = system.Serialization.FindSerializerFor(original);
+        Assert.IsType<JournalSerializer>(serializer);
+
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, original);
+        var copy = system.Serialization.Deserialize(serializer.ToBinary(original), serializer.Identifier, manifest);
+
+        Assert.Equal(Describe(original), Describe(copy));
+    }
+
+    [Fact]
+    public void An_entry_without_a_field_added_later_reads_with_that_fields_default()
+    {
+        // A Qos2Received as a first version wrote it: only the packet id (field 1 = 7), before the message key existed.
+        var serializer = new JournalSerializer((ExtendedActorSystem)system);
+
+        var read = (Qos2Received)serializer.FromBinary([0x08, 0x07], "Qos2Received");
+
+        Assert.Equal(new Qos2Received(7, 0), read);
+    }
+
+    [Fact]
+    public void A_field_written_by_a_newer_version_is_skipped()
+    {
+        var serializer = new JournalSerializer((ExtendedActorSystem)system);
+
+        // Field 1 = 5 (packet id), then an unknown field 9 of each wire type: number, bytes, fixed 64 and fixed 32 bits.
+        byte[] bytes = [0x08, 0x05, 0x48, 0x96, 0x01, 0x4A, 0x02, 0xAA, 0xBB, 0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x4D, 1, 2, 3, 4];
+        var read = (MessageSent)serializer.FromBinary(bytes, "MessageSent");
+
+        Assert.Equal(new MessageSent(5), read);
+    }
+
+    [Fact]
+    public void The_format_of_an_event_is_fixed_to_the_byte()
+    {
+        var serializer = new JournalSerializer((ExtendedActorSystem)system);
+
+        // Field 1 (varint) = 300, field 2 (zigzag varint) = -2: the key/value layout old journals hold.
+        Assert.Equal(new byte[] { 0x08, 0xAC, 0x02, 0x10, 0x03 }, serializer.ToBinary(new Qos2Received(300, -2)));
+        Assert.Equal(new byte[] { 0x08, 0x80, 0x80, 0x04 }, serializer.ToBinary(new SessionStarted(65536)));
+    }
+
+    [Fact]
+    public void An_unknown_manifest_is_refused_by_name()
+    {
+        var serializer = new JournalSerializer((ExtendedActorSystem)system);
+
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([], "SessionRenamed"));
+
+        Assert.Contains("SessionRenamed", error.Message, StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<object> Events()
+    {
+        var subscription = new Subscription("client-1", Filter("$share/group/sensors/+/temp"), QualityOfService.ExactlyOnce)
+        {
+            NoLocal = true,
+            RetainAsPublished = true,
+            RetainHandling = RetainHandling.DoNotSend,
+            SubscriptionIdentifier = 42,
+        };
+        var will = new MqttWill("clients/1/status", new byte[] { 1, 2, 3 })
+        {
+            QoS = QualityOfService.AtLeastOnce,
+            Retain = true,
+            Properties = new MqttProperties
+            {
+                WillDelayInterval = 30,
+                ContentType = "text/plain",
+                UserProperties = [new MqttUserProperty("k", "v")],
+            },
+        };
+        var queued = new QueuedMessage(
+            new RoutePublish(
+                new PublishPacket
+                {
+                    Topic = "sensors/a/temp",
+                    Payload = new byte[] { 0x21, 0x22 },
+                    QoS = QualityOfService.ExactlyOnce,
+                    PacketId = 9,
+                    Properties = new MqttProperties { MessageExpiryInterval = 60, CorrelationData = new byte[] { 7 } },
+                },
+                "publisher",
+                Environment.TickCount64) { MessageKey = 123456789 },
+            new Delivery("client-1", QualityOfService.AtLeastOnce, RetainAsPublished: true, [3, 4]),
+            Retain: true);
+        yield return new SessionStarted(3600);
+        yield return new ExpiryChanged(uint.MaxValue);
+        yield return new WillChanged(will);
+        yield return new Subscribed([subscription, new Subscription("client-1", Filter("#"), QualityOfService.AtMostOnce)]);
+        yield return new Unsubscribed(["a/b", "$share/g/c"]);
+        yield return new MessageQueued(queued);
+        yield return MessageDropped.Instance;
+        yield return new MessageSent(65535);
+        yield return new MessageAcknowledged(1);
+        yield return new MessageReceived(2);
+        yield return new Qos2Received(3, long.MinValue + 1);
+        yield return new Qos2Routed(3);
+        yield return new Qos2Released(3);
+        yield return new SessionDetached(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_123));
+        yield return SessionResumed.Instance;
+        yield return new SessionSnapshot(
+            120,
+            will,
+            [subscription],
+            [queued],
+            [new InflightSnapshot(8, queued, Released: true)],
+            [new InboundQos2Snapshot(11, 99, Routed: true)],
+            8,
+            DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
+        yield return new RetainedSet(queued.Publish);
+        yield return new RetainedCleared("sensors/a/temp");
+        yield return new RetainedSnapshot([queued.Publish]);
+    }
+
+    private static TopicFilter Filter(string text) =>
+        TopicFilter.TryParse(text, allowShared: true, out var filter, out var error) ? filter : throw new ArgumentException(error.ToString());
+
+    /// <summary>
+    /// A structural text of a record: payloads and lists as their contents, receipt times to the second (they travel
+    /// as wall-clock milliseconds and come back as process ticks).
+    /// </summary>
+    private static string Describe(object? value) => value switch
+    {
+        null => "null",
+        string s => '"' + s + '"',
+        ReadOnlyMemory<byte> bytes => Convert.ToHexString(bytes.Span),
+        RoutePublish p => $"RoutePublish({Describe(p.Message)}, {p.PublisherClientId}, ~{p.ReceivedAt / 1000}, key {p.MessageKey})",
+        System.Collections.IEnumerable list => "[" + string.Join(", ", list.Cast<object>().Select(Describe)) + "]",
+        _ when value.GetType().IsPrimitive || value is Enum or DateTimeOffset => value.ToString()!,
+        _ => value.GetType().Name + "{" + string.Join(", ", value.GetType().GetProperties()
+            .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
+            .Select(p => p.Name + "=" + Describe(p.GetValue(value)))) + "}",
+    };
+
+    /// <summary>One actor system for the class, with the broker's serialization bindings and nothing remote.</summary>
+    public sealed class SystemFixture : IDisposable
+    {
+        public ActorSystem System { get; } = ActorSystem.Create(
+            "journal-serializer-tests",
+            Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(BrokerSettings.Reference));
+
+        public void Dispose() => System.Dispose();
+    }
+}
