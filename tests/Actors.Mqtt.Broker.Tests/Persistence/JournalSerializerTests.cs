@@ -105,7 +105,8 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
                     Properties = new MqttProperties { MessageExpiryInterval = 60, CorrelationData = new byte[] { 7 } },
                 },
                 "publisher",
-                Environment.TickCount64) { MessageKey = 123456789 },
+                Environment.TickCount64)
+            { MessageKey = 123456789 },
             new Delivery("client-1", QualityOfService.AtLeastOnce, RetainAsPublished: true, [3, 4]),
             Retain: true);
         yield return new SessionStarted(3600);

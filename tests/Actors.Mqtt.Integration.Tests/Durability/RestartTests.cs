@@ -1,0 +1,309 @@
+using System.Text;
+using Actors.Mqtt.Integration.Tests.Support;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
+using V = Actors.Mqtt.Protocol.MqttProtocolVersion;
+
+namespace Actors.Mqtt.Integration.Tests.Durability;
+
+/// <summary>
+/// Sessions and retained messages on a real SQLite file across a restart of the broker: what was acknowledged before
+/// the restart is delivered after it, exactly once for QoS 2.
+/// </summary>
+public class RestartTests
+{
+    public static TheoryData<V> PersistentVersions() => [V.V311, V.V500];
+
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    [Trait("spec", "MQTT-4.1.0-1")]
+    [Trait("spec", "MQTT-3.1.2-5")]
+    public async Task Messages_queued_for_an_offline_session_are_delivered_after_a_restart(V version)
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var topic = NewTopic("queued");
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 3600));
+        await SubscribeAsync(subscriber, topic, QualityOfService.ExactlyOnce);
+        await DisconnectAsync(subscriber);
+
+        await using (var publisher = await ConnectPublisherAsync(broker, version))
+        {
+            await PublishAllAsync(publisher, topic, count: 40);
+        }
+
+        broker = await store.RestartAsync();
+
+        var (resumed, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 3600));
+        await using (resumed)
+        {
+            Assert.True(connAck.SessionPresent);
+            var received = await ReceiveAndAcknowledgeAsync(resumed, 40);
+            Assert.Equal(Enumerable.Range(0, 40).Select(i => $"m{i}"), received);
+            await resumed.ExpectNothingAsync(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-4.1.0-1")]
+    public async Task A_subscription_of_an_offline_session_receives_what_is_published_after_a_restart()
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var topic = NewTopic("after");
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, id, clean: false, expiry: 3600));
+        await SubscribeAsync(subscriber, topic, QualityOfService.AtLeastOnce);
+        await DisconnectAsync(subscriber);
+
+        broker = await store.RestartAsync();
+        await using (var publisher = await ConnectPublisherAsync(broker))
+        {
+            await PublishAllAsync(publisher, topic, count: 3);
+        }
+
+        var (resumed, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, id, clean: false, expiry: 3600));
+        await using (resumed)
+        {
+            Assert.Equal(["m0", "m1", "m2"], await ReceiveAndAcknowledgeAsync(resumed, 3));
+        }
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-4.4.0-1")]
+    public async Task A_message_in_flight_before_a_restart_is_sent_again_with_DUP_and_its_packet_id()
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var topic = NewTopic("inflight");
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await SubscribeAsync(subscriber, topic, QualityOfService.AtLeastOnce);
+        await using (var publisher = await ConnectPublisherAsync(broker, V.V311))
+        {
+            await PublishAllAsync(publisher, topic, count: 1);
+        }
+
+        var first = await subscriber.ReceiveAsync<PublishPacket>();
+        Assert.False(first.Dup);
+        await subscriber.DisposeAsync();
+
+        broker = await store.RestartAsync();
+        var (resumed, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await using (resumed)
+        {
+            var again = await resumed.ReceiveAsync<PublishPacket>();
+            Assert.True(again.Dup);
+            Assert.Equal(first.PacketId, again.PacketId);
+            Assert.Equal("m0", Encoding.UTF8.GetString(again.Payload.Span));
+        }
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-4.3.3-10")]
+    public async Task An_inbound_QoS_2_packet_id_held_before_a_restart_is_not_delivered_twice_on_the_publishers_retry()
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var topic = NewTopic("qos2");
+        var subscriberId = NewId();
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, subscriberId, clean: false, expiry: 3600));
+        await SubscribeAsync(subscriber, topic, QualityOfService.ExactlyOnce);
+        await DisconnectAsync(subscriber);
+
+        var publisherId = NewId();
+        var publish = new PublishPacket { Topic = topic, Payload = Encoding.UTF8.GetBytes("once"), QoS = QualityOfService.ExactlyOnce, PacketId = 7 };
+        var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, publisherId, clean: false, expiry: 3600));
+        await using (publisher)
+        {
+            await publisher.SendAsync(publish);
+            Assert.Equal(ReasonCode.Success, (await publisher.ReceiveAsync<PubRecPacket>()).ReasonCode);
+        }
+
+        broker = await store.RestartAsync();
+        var (retry, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, publisherId, clean: false, expiry: 3600));
+        await using (retry)
+        {
+            Assert.True(connAck.SessionPresent);
+            await retry.SendAsync(publish with { Dup = true });
+            Assert.Equal(7, (await retry.ReceiveAsync<PubRecPacket>()).PacketId);
+            await retry.SendAsync(new PubRelPacket { PacketId = 7 });
+            Assert.Equal(ReasonCode.Success, (await retry.ReceiveAsync<PubCompPacket>()).ReasonCode);
+        }
+
+        var (resumed, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, subscriberId, clean: false, expiry: 3600));
+        await using (resumed)
+        {
+            Assert.Equal(["once"], await ReceiveAndAcknowledgeAsync(resumed, 1));
+            await resumed.ExpectNothingAsync(TimeSpan.FromMilliseconds(700));
+        }
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-3.3.1-5")]
+    public async Task Retained_messages_survive_a_restart_and_a_clear_does_too()
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var kept = NewTopic("retained-kept");
+        var cleared = NewTopic("retained-cleared");
+        await using (var publisher = await ConnectPublisherAsync(broker))
+        {
+            await PublishAsync(publisher, new PublishPacket { Topic = kept, Payload = "kept"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 1, Retain = true });
+            await PublishAsync(publisher, new PublishPacket { Topic = cleared, Payload = "gone"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 2, Retain = true });
+            await PublishAsync(publisher, new PublishPacket { Topic = cleared, QoS = QualityOfService.AtLeastOnce, PacketId = 3, Retain = true });
+        }
+
+        broker = await store.RestartAsync();
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, NewId()));
+        await using (subscriber)
+        {
+            await SubscribeAsync(subscriber, kept.Split('/')[0] + "/retained-kept/#", QualityOfService.AtLeastOnce);
+            var message = await subscriber.ReceiveAsync<PublishPacket>();
+            Assert.True(message.Retain);
+            Assert.Equal("kept", Encoding.UTF8.GetString(message.Payload.Span));
+            await SubscribeAsync(subscriber, cleared, QualityOfService.AtLeastOnce, packetId: 2);
+            await subscriber.ExpectNothingAsync(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-3.1.2-23")]
+    public async Task A_session_expires_by_its_interval_even_when_the_broker_was_down_meanwhile()
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, id, clean: false, expiry: 2));
+        await DisconnectAsync(client);
+        await store.StopAsync();
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        broker = await store.StartAsync();
+        var (again, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V500, id, clean: false, expiry: 2));
+        await using (again)
+        {
+            Assert.False(connAck.SessionPresent);
+        }
+    }
+
+    [Fact]
+    public async Task A_session_recovers_from_its_snapshot_and_the_events_after_it()
+    {
+        await using var store = new SqliteBroker("actors-mqtt.persistence.snapshot-every=7");
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var topic = NewTopic("snapshot");
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await SubscribeAsync(subscriber, topic, QualityOfService.AtLeastOnce);
+        await DisconnectAsync(subscriber);
+        await using (var publisher = await ConnectPublisherAsync(broker, V.V311))
+        {
+            await PublishAllAsync(publisher, topic, count: 25);
+        }
+
+        broker = await store.RestartAsync();
+        var (resumed, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await using (resumed)
+        {
+            Assert.Equal(Enumerable.Range(0, 25).Select(i => $"m{i}"), await ReceiveAndAcknowledgeAsync(resumed, 25));
+        }
+    }
+
+    private static async Task<RawClient> ConnectPublisherAsync(BrokerFixture broker, V version = V.V500)
+    {
+        var (publisher, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, NewId()));
+        Assert.Equal(ReasonCode.Success, connAck.ReasonCode);
+        return publisher;
+    }
+
+    /// <summary>Publishes m0..m{count-1}, QoS 1 and 2 alternating, each acknowledged before the next.</summary>
+    private static async Task PublishAllAsync(RawClient publisher, string topic, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var qos = i % 2 == 0 ? QualityOfService.AtLeastOnce : QualityOfService.ExactlyOnce;
+            await PublishAsync(publisher, new PublishPacket { Topic = topic, Payload = Encoding.UTF8.GetBytes($"m{i}"), QoS = qos, PacketId = (ushort)(i + 1) });
+        }
+    }
+
+    private static async Task PublishAsync(RawClient publisher, PublishPacket publish)
+    {
+        await publisher.SendAsync(publish);
+        if (publish.QoS == QualityOfService.AtLeastOnce)
+        {
+            Assert.Equal(publish.PacketId, (await publisher.ReceiveAsync<PubAckPacket>()).PacketId);
+            return;
+        }
+
+        Assert.Equal(publish.PacketId, (await publisher.ReceiveAsync<PubRecPacket>()).PacketId);
+        await publisher.SendAsync(new PubRelPacket { PacketId = publish.PacketId });
+        Assert.Equal(publish.PacketId, (await publisher.ReceiveAsync<PubCompPacket>()).PacketId);
+    }
+
+    /// <summary>Receives <paramref name="count"/> messages, completing each QoS 1 and 2 exchange, and returns their payloads.</summary>
+    private static async Task<List<string>> ReceiveAndAcknowledgeAsync(RawClient client, int count)
+    {
+        var payloads = new List<string>();
+        var awaitingRelease = new HashSet<ushort>();
+        while (payloads.Count < count || awaitingRelease.Count > 0)
+        {
+            var packet = await client.ReceiveAsync();
+            switch (packet)
+            {
+                case PublishPacket { QoS: QualityOfService.AtLeastOnce } p:
+                    payloads.Add(Encoding.UTF8.GetString(p.Payload.Span));
+                    await client.SendAsync(new PubAckPacket { PacketId = p.PacketId });
+                    break;
+                case PublishPacket { QoS: QualityOfService.ExactlyOnce } p:
+                    payloads.Add(Encoding.UTF8.GetString(p.Payload.Span));
+                    awaitingRelease.Add(p.PacketId);
+                    await client.SendAsync(new PubRecPacket { PacketId = p.PacketId });
+                    break;
+                case PubRelPacket rel:
+                    awaitingRelease.Remove(rel.PacketId);
+                    await client.SendAsync(new PubCompPacket { PacketId = rel.PacketId });
+                    break;
+                case PublishPacket p:
+                    payloads.Add(Encoding.UTF8.GetString(p.Payload.Span));
+                    break;
+                default:
+                    Assert.Fail($"unexpected {packet.Type}");
+                    break;
+            }
+        }
+
+        return payloads;
+    }
+
+    private static string NewId() => "d-" + Guid.NewGuid().ToString("N")[..16];
+
+    private static string NewTopic(string prefix) => $"durable/{prefix}/{Guid.NewGuid():N}";
+
+    private static ConnectPacket Connect(V version, string clientId, bool clean = true, uint? expiry = null) => new()
+    {
+        ProtocolVersion = version,
+        ClientId = clientId,
+        CleanSession = clean,
+        Properties = version == V.V500 && expiry is { } e ? new MqttProperties { SessionExpiryInterval = e } : null,
+    };
+
+    private static async Task SubscribeAsync(RawClient client, string filter, QualityOfService qos, ushort packetId = 1)
+    {
+        await client.SendAsync(new SubscribePacket { PacketId = packetId, Subscriptions = [new MqttSubscription(filter) { MaximumQoS = qos }] });
+        var ack = await client.ReceiveAsync<SubAckPacket>();
+        Assert.Equal([(ReasonCode)(byte)qos], ack.ReasonCodes);
+    }
+
+    private static async Task DisconnectAsync(RawClient client)
+    {
+        await using (client)
+        {
+            await client.SendAsync(new DisconnectPacket());
+            Assert.Empty(await client.ExpectClosedAsync());
+        }
+    }
+}

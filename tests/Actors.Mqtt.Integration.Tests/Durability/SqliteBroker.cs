@@ -1,0 +1,62 @@
+using Actors.Mqtt.Integration.Tests.Support;
+
+namespace Actors.Mqtt.Integration.Tests.Durability;
+
+/// <summary>
+/// An in-process broker on a SQLite file of its own that a test stops and starts again, as an operator restarts the
+/// broker: what the journal held must be there afterwards.
+/// </summary>
+public sealed class SqliteBroker : IAsyncDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("actors-mqtt-durable-").FullName;
+    private readonly IReadOnlyList<string> extra;
+    private BrokerFixture? running;
+
+    public SqliteBroker(params string[] extra)
+    {
+        this.extra = extra;
+    }
+
+    public string DatabasePath => Path.Combine(directory, "broker.db");
+
+    public BrokerFixture Current => running ?? throw new InvalidOperationException("the broker is not running");
+
+    public async Task<BrokerFixture> StartAsync()
+    {
+        var broker = new BrokerFixture
+        {
+            Overrides = ["actors-mqtt.persistence.store=sqlite", $"actors-mqtt.persistence.sqlite.path={DatabasePath}", .. extra],
+        };
+        await broker.InitializeAsync();
+        running = broker;
+        return broker;
+    }
+
+    public async Task StopAsync()
+    {
+        if (running is { } broker)
+        {
+            running = null;
+            await broker.DisposeAsync();
+        }
+    }
+
+    public async Task<BrokerFixture> RestartAsync()
+    {
+        await StopAsync();
+        return await StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a pool being torn down; the temp folder is cleaned by the system later.
+        }
+    }
+}
