@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Actors.Mqtt.Integration.Tests.Support;
+
+/// <summary>
+/// The built broker executable as an operator runs it, in a working folder of the test's, so that it can be killed
+/// with <c>kill -9</c> and started again on the same store.
+/// </summary>
+public sealed class BrokerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string workingDirectory;
+    private readonly IReadOnlyList<string> settings;
+    private readonly StringBuilder output = new();
+    private Process? process;
+
+    public BrokerProcess(string workingDirectory, params string[] settings)
+    {
+        this.workingDirectory = workingDirectory;
+        this.settings = settings;
+    }
+
+    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>Everything the process wrote so far, for a failing test's message.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the broker on a free loopback port and returns once it accepts connections.</summary>
+    public async Task StartAsync()
+    {
+        EndPoint = new IPEndPoint(IPAddress.Loopback, FreePort());
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actors-mqtt.dll"));
+        foreach (var set in settings.Concat([
+            "actors-mqtt.listeners.tcp.host=127.0.0.1",
+            $"actors-mqtt.listeners.tcp.port={EndPoint.Port}",
+            "actors-mqtt.log.level=warning",
+        ]))
+        {
+            start.ArgumentList.Add("--set");
+            start.ArgumentList.Add(set);
+        }
+
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the broker exited with {process.ExitCode} while starting:\n{Output}");
+            }
+
+            try
+            {
+                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await probe.ConnectAsync(EndPoint);
+                return;
+            }
+            catch (SocketException) when (deadline.Elapsed < StartTimeout)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>SIGKILL, as <c>kill -9</c> sends it: no shutdown, no flush, the process is just gone.</summary>
+    public async Task KillAsync()
+    {
+        if (process is not { HasExited: false } running)
+        {
+            throw new InvalidOperationException("the broker is not running");
+        }
+
+        using (var kill = Process.Start("kill", ["-9", running.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await running.WaitForExitAsync();
+        running.Dispose();
+        process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is { } running)
+        {
+            if (!running.HasExited)
+            {
+                running.Kill(entireProcessTree: true);
+                await running.WaitForExitAsync();
+            }
+
+            running.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
