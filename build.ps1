@@ -32,8 +32,9 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
 # Debian packages the test run needs: mosquitto_pub/mosquitto_sub for the integration
-# tests. 'postgresql' and 'chromium' (MQTT.js over WebSocket) join when their tests do.
-$TestDebianPackages = @('mosquitto-clients')
+# tests; PostgreSQL, whose server the durability tests start themselves (a temp cluster on a
+# free loopback port, never the system service).
+$TestDebianPackages = @('mosquitto-clients', 'postgresql')
 
 $Solution = 'Actors.sln'
 $TestResultsDir = Join-Path $PSScriptRoot 'artifacts/test-results'

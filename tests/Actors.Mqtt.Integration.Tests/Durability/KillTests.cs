@@ -11,22 +11,27 @@ namespace Actors.Mqtt.Integration.Tests.Durability;
 /// got an acknowledgement for reaches the offline persistent subscriber after the restart, QoS 2 exactly once.
 /// </summary>
 [Collection(nameof(RunsAlone))]
-public class KillTests(ITestOutputHelper output)
+public class KillTests(PostgresServer postgres, ITestOutputHelper output) : IClassFixture<PostgresServer>
 {
     private const int Total = 10_000;
 
-    [Fact]
+    public static TheoryData<string> Stores() => ["sqlite", "postgresql"];
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     [Trait("spec", "MQTT-4.3.2-2")]
     [Trait("spec", "MQTT-4.3.3-10")]
     [Trait("spec", "MQTT-4.4.0-1")]
-    public async Task Every_acknowledged_message_survives_a_kill_9_in_the_middle_of_the_stream()
+    [Trait("spec", "MQTT-3.3.1-5")]
+    public async Task Every_acknowledged_message_survives_a_kill_9_in_the_middle_of_the_stream(string store)
     {
         var folder = Directory.CreateTempSubdirectory("actors-mqtt-kill-");
-        await using var broker = new BrokerProcess(folder.FullName, Settings(folder.FullName));
+        await using var broker = new BrokerProcess(folder.FullName, await SettingsAsync(store, folder.FullName));
         await broker.StartAsync();
         var topic = $"crash/{Guid.NewGuid():N}";
         var subscriberId = "sub-" + Guid.NewGuid().ToString("N")[..12];
         await SubscribeAndLeaveAsync(broker, subscriberId, topic);
+        await PublishRetainedAsync(broker, topic + "/retained");
 
         var publisher = new StreamPublisher("pub-" + Guid.NewGuid().ToString("N")[..12], topic, Total, window: 32);
         var killAt = Random.Shared.Next(Total / 10, Total * 8 / 10);
@@ -45,16 +50,18 @@ public class KillTests(ITestOutputHelper output)
         Assert.True(await publisher.RunAsync(broker.EndPoint), "the publisher could not finish after the restart:\n" + broker.Output);
 
         var received = await DrainAsync(broker, subscriberId, expected: publisher.Acknowledged);
-        Report(output, sentBeforeKill, acknowledgedBeforeKill, publisher, received);
+        Report(output, store, sentBeforeKill, acknowledgedBeforeKill, publisher, received);
         AssertDelivered(publisher, received);
+        await ExpectRetainedAsync(broker, topic + "/retained");
     }
 
-    [Fact]
+    [Theory]
+    [MemberData(nameof(Stores))]
     [Trait("spec", "MQTT-4.3.3-10")]
-    public async Task QoS_2_messages_between_PUBREC_and_PUBCOMP_at_a_kill_9_arrive_exactly_once()
+    public async Task QoS_2_messages_between_PUBREC_and_PUBCOMP_at_a_kill_9_arrive_exactly_once(string store)
     {
         var folder = Directory.CreateTempSubdirectory("actors-mqtt-kill-");
-        await using var broker = new BrokerProcess(folder.FullName, Settings(folder.FullName));
+        await using var broker = new BrokerProcess(folder.FullName, await SettingsAsync(store, folder.FullName));
         await broker.StartAsync();
         var topic = $"crash/{Guid.NewGuid():N}";
         var subscriberId = "sub-" + Guid.NewGuid().ToString("N")[..12];
@@ -104,16 +111,40 @@ public class KillTests(ITestOutputHelper output)
 
         var expected = messages.Select(m => Encoding.UTF8.GetString(m.Payload.Span)).ToHashSet();
         var received = await DrainAsync(broker, subscriberId, expected);
-        output.WriteLine($"sent {count}, acknowledged {count}, received {received.Count}, duplicates {received.Count - received.Distinct().Count()}");
+        output.WriteLine($"{store}: sent {count}, acknowledged {count}, received {received.Count}, duplicates {received.Count - received.Distinct().Count()}");
         Assert.Equal(expected.Order(), received.Order());
     }
 
-    private static string[] Settings(string folder) =>
-    [
-        "actors-mqtt.persistence.store=sqlite",
-        $"actors-mqtt.persistence.sqlite.path={Path.Combine(folder, "broker.db")}",
-        $"actors-mqtt.limits.max-queued-messages={Total * 2}",
-    ];
+    private async Task<string[]> SettingsAsync(string store, string folder)
+    {
+        string[] location = store == "sqlite"
+            ? [$"actors-mqtt.persistence.sqlite.path={Path.Combine(folder, "broker.db")}"]
+            : [$"actors-mqtt.persistence.postgresql.connection-string={await postgres.CreateDatabaseAsync()}"];
+        return [$"actors-mqtt.persistence.store={store}", .. location, $"actors-mqtt.limits.max-queued-messages={Total * 2}"];
+    }
+
+    private static async Task PublishRetainedAsync(BrokerProcess broker, string topic)
+    {
+        var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "r-" + Guid.NewGuid().ToString("N")[..12] });
+        await using (publisher)
+        {
+            await publisher.SendAsync(new PublishPacket { Topic = topic, Payload = "retained"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 1, Retain = true });
+            Assert.Equal(ReasonCode.Success, (await publisher.ReceiveAsync<PubAckPacket>()).ReasonCode);
+        }
+    }
+
+    private static async Task ExpectRetainedAsync(BrokerProcess broker, string topic)
+    {
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "r-" + Guid.NewGuid().ToString("N")[..12] });
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            var retained = await subscriber.ReceiveAsync<PublishPacket>();
+            Assert.True(retained.Retain);
+            Assert.Equal("retained", Encoding.UTF8.GetString(retained.Payload.Span));
+        }
+    }
 
     private static ConnectPacket Persistent(string clientId) => new()
     {
@@ -177,11 +208,11 @@ public class KillTests(ITestOutputHelper output)
         }
     }
 
-    private static void Report(ITestOutputHelper output, int sentBeforeKill, int acknowledgedBeforeKill, StreamPublisher publisher, List<string> received)
+    private static void Report(ITestOutputHelper output, string store, int sentBeforeKill, int acknowledgedBeforeKill, StreamPublisher publisher, List<string> received)
     {
         var duplicates = received.Count - received.Distinct().Count();
         output.WriteLine(
-            $"killed after {sentBeforeKill} sent and {acknowledgedBeforeKill} acknowledged; in all: sent {publisher.Sent}, " +
+            $"{store}: killed after {sentBeforeKill} sent and {acknowledgedBeforeKill} acknowledged; in all: sent {publisher.Sent}, " +
             $"acknowledged {publisher.Acknowledged.Count}, received {received.Count}, duplicates {duplicates} " +
             $"(QoS 2: {received.Where(r => r.StartsWith("q2-", StringComparison.Ordinal)).GroupBy(r => r).Count(g => g.Count() > 1)})");
     }
