@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Actors.Mqtt.Server;
+using Actors.Mqtt.Server.Commands;
 using Actors.Mqtt.Server.Configuration;
 
 var configOption = new Option<string?>("--config")
@@ -7,18 +8,21 @@ var configOption = new Option<string?>("--config")
     Description = $"HOCON configuration file (default {ConfigLoader.DefaultConfigFile}, looked up in the current "
         + "directory, then next to the executable)",
     HelpName = "file",
+    Recursive = true,
 };
 var setOption = new Option<string[]>("--set")
 {
     Description = "Override one configuration key, for example --set actors-mqtt.listeners.tcp.port=1884 (repeatable)",
     HelpName = "key=value",
     Arity = ArgumentArity.ZeroOrMore,
+    Recursive = true,
 };
 
 var root = new RootCommand("Actors.Mqtt: an MQTT broker built as an actor system. Runs the broker.")
 {
     configOption,
     setOption,
+    JournalCommand.Create(configOption, setOption),
 };
 root.SetAction(async (parse, cancellation) =>
 {

@@ -86,6 +86,30 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the executable once with <paramref name="args"/> (a subcommand such as <c>journal replay</c>) in
+    /// <paramref name="workingDirectory"/>, and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actors-mqtt.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var tool = Process.Start(start)!;
+        var stdout = tool.StandardOutput.ReadToEndAsync();
+        var stderr = tool.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(StartTimeout);
+        await tool.WaitForExitAsync(deadline.Token);
+        return (tool.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>SIGKILL, as <c>kill -9</c> sends it: no shutdown, no flush, the process is just gone.</summary>
     public async Task KillAsync()
     {

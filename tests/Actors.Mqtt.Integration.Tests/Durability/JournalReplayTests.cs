@@ -1,0 +1,113 @@
+using System.Text;
+using System.Text.Json;
+using Actors.Mqtt.Integration.Tests.Support;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+
+namespace Actors.Mqtt.Integration.Tests.Durability;
+
+/// <summary>
+/// <c>actors-mqtt journal replay</c> against the store of a broker started as the README starts it (defaults: a SQLite
+/// file under data/ in its working folder), while that broker runs.
+/// </summary>
+[Collection(nameof(RunsAlone))]
+public sealed class JournalReplayTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("actors-mqtt-replay-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public async Task Replay_prints_a_sessions_events_in_order_as_JSON_lines_with_payloads_as_size_and_hash()
+    {
+        await using var broker = await StartAsync();
+        var clientId = "audit-" + Guid.NewGuid().ToString("N")[..8];
+        await PersistentSessionWithOneQueuedMessageAsync(broker, clientId, "secret-reading");
+
+        var (exit, stdout, stderr) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", clientId);
+
+        Assert.True(exit == 0, stderr);
+        var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(
+            ["SessionStarted", "WillChanged", "Subscribed", "SessionDetached", "MessageQueued"],
+            events.Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.All(events, e => Assert.True(e.GetProperty("time").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-10)));
+        var queued = events[^1];
+        Assert.Equal($"audit/{clientId}", queued.GetProperty("topic").GetString());
+        Assert.Equal("secret-reading".Length, queued.GetProperty("payloadBytes").GetInt32());
+        Assert.Equal(64, queued.GetProperty("payloadSha256").GetString()!.Length);
+        Assert.False(queued.TryGetProperty("payload", out _));
+        Assert.DoesNotContain("secret-reading", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Payloads_are_shown_only_when_asked_for()
+    {
+        await using var broker = await StartAsync();
+        var clientId = "audit-" + Guid.NewGuid().ToString("N")[..8];
+        await PersistentSessionWithOneQueuedMessageAsync(broker, clientId, "reading-42");
+
+        var (exit, stdout, stderr) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", clientId, "--payloads");
+
+        Assert.True(exit == 0, stderr);
+        var queued = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.Equal("reading-42", Encoding.UTF8.GetString(queued.GetProperty("payload").GetBytesFromBase64()));
+    }
+
+    [Fact]
+    public async Task A_client_id_without_a_journal_says_so_and_exits_non_zero()
+    {
+        await using var broker = await StartAsync();
+        var (exit, stdout, stderr) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", "nobody-here");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(stdout);
+        Assert.Contains("no journaled events for client id 'nobody-here'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_time_range_selects_events_by_when_they_were_written()
+    {
+        await using var broker = await StartAsync();
+        var clientId = "audit-" + Guid.NewGuid().ToString("N")[..8];
+        await PersistentSessionWithOneQueuedMessageAsync(broker, clientId, "x");
+        var future = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var past = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+        var (none, _, noneErrors) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", clientId, "--from", future);
+        var (all, allOut, allErrors) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", clientId, "--from", past, "--to", future);
+
+        Assert.Equal(1, none);
+        Assert.Contains("in that time range", noneErrors, StringComparison.Ordinal);
+        Assert.True(all == 0, allErrors);
+        Assert.Equal(5, allOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    private async Task<BrokerProcess> StartAsync()
+    {
+        var broker = new BrokerProcess(folder);
+        await broker.StartAsync();
+        return broker;
+    }
+
+    private static async Task PersistentSessionWithOneQueuedMessageAsync(BrokerProcess broker, string clientId, string payload)
+    {
+        var topic = $"audit/{clientId}";
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = clientId, CleanSession = false });
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            await subscriber.SendAsync(new DisconnectPacket());
+            await subscriber.ExpectClosedAsync();
+        }
+
+        var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = "p-" + clientId });
+        await using (publisher)
+        {
+            await publisher.SendAsync(new PublishPacket { Topic = topic, Payload = Encoding.UTF8.GetBytes(payload), QoS = QualityOfService.AtLeastOnce, PacketId = 1 });
+            await publisher.ReceiveAsync<PubAckPacket>();
+        }
+    }
+}
