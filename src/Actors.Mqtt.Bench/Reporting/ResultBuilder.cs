@@ -1,0 +1,76 @@
+using Actors.Mqtt.Bench.Measurement;
+using Actors.Mqtt.Bench.Scenarios;
+
+namespace Actors.Mqtt.Bench.Reporting;
+
+/// <summary>Turns what a scenario counted and what the meter read into a result, and judges the bottleneck.</summary>
+public static class ResultBuilder
+{
+    // Below this share of the machine's cores busy in total, neither side was saturated: the load was paced or waiting.
+    private const double BusyShare = 0.6;
+
+    public static ScenarioResult Build(string scenario, string broker, ScenarioOutcome outcome, MeterReading reading, IReadOnlyList<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(reading);
+        ArgumentNullException.ThrowIfNull(errors);
+        var lost = Math.Max(0, outcome.Expected - outcome.Delivered);
+        var allErrors = errors.ToList();
+        if (outcome.RequireAll && lost > 0)
+        {
+            allErrors.Add($"{lost} of {outcome.Expected} deliveries missing");
+        }
+
+        // Over the throughput window when there is one: the wait for stragglers after the last delivery is idle time.
+        var busySeconds = outcome.MeasuredSeconds > 0 ? Math.Min(outcome.MeasuredSeconds, reading.WallSeconds) : reading.WallSeconds;
+        var brokerCores = reading.BrokerCpuSeconds / busySeconds;
+        var generatorCores = reading.GeneratorCpuSeconds / busySeconds;
+        var perUnit = outcome.Delivered > 0 ? reading.BrokerCpuSeconds * 1e6 / outcome.Delivered : null;
+        return new ScenarioResult
+        {
+            Scenario = scenario,
+            Broker = broker,
+            Ok = allErrors.Count == 0,
+            Errors = allErrors,
+            Notes = [.. outcome.Notes],
+            Sent = outcome.Sent,
+            Expected = outcome.Expected,
+            Delivered = outcome.Delivered,
+            Lost = lost,
+            Duplicates = outcome.Duplicates,
+            MessagesPerSecond = outcome.MeasuredSeconds > 0 ? outcome.Delivered / outcome.MeasuredSeconds : null,
+            MeasuredSeconds = outcome.MeasuredSeconds,
+            WallSeconds = reading.WallSeconds,
+            BrokerCpuSeconds = reading.BrokerCpuSeconds,
+            BrokerCpuMicrosPerMessage = perUnit,
+            GeneratorCpuSeconds = reading.GeneratorCpuSeconds,
+            BrokerCores = brokerCores,
+            GeneratorCores = generatorCores,
+            Bottleneck = Bottleneck(brokerCores, generatorCores),
+            LatencyP50Micros = outcome.Latency?.P50Micros,
+            LatencyP99Micros = outcome.Latency?.P99Micros,
+            LatencyMaxMicros = outcome.Latency?.MaxMicros,
+            Connections = outcome.Connections,
+            ConnectionsPerSecond = outcome.ConnectRate,
+            RssStartBytes = reading.RssStartBytes,
+            RssPeakBytes = reading.RssPeakBytes,
+            RssEndBytes = reading.RssEndBytes,
+            RssPerConnectionBytes = outcome.RssPerConnectionBytes,
+        };
+    }
+
+    private static string Bottleneck(double? brokerCores, double generatorCores)
+    {
+        if (brokerCores is not { } broker)
+        {
+            return "unknown (no --broker-pid)";
+        }
+
+        if (broker + generatorCores < BusyShare * Environment.ProcessorCount)
+        {
+            return "neither (paced or waiting)";
+        }
+
+        return broker >= generatorCores ? "broker" : "load generator";
+    }
+}
