@@ -1,3 +1,4 @@
+using Actors.Mqtt.Bench.Clients;
 using Actors.Mqtt.Bench.Measurement;
 using Actors.Mqtt.Bench.Scenarios;
 
@@ -21,8 +22,10 @@ public static class ResultBuilder
             allErrors.Add($"{lost} of {outcome.Expected} deliveries missing");
         }
 
-        // Over the throughput window when there is one: the wait for stragglers after the last delivery is idle time.
-        var busySeconds = outcome.MeasuredSeconds > 0 ? Math.Min(outcome.MeasuredSeconds, reading.WallSeconds) : reading.WallSeconds;
+        // A scenario that gave up waiting for lost messages spent its last IdleLimit doing nothing: leave it out.
+        var busySeconds = reading.WallSeconds - outcome.MeasuredSeconds >= Completion.IdleLimit.TotalSeconds
+            ? Math.Max(outcome.MeasuredSeconds, reading.WallSeconds - Completion.IdleLimit.TotalSeconds)
+            : reading.WallSeconds;
         var brokerCores = reading.BrokerCpuSeconds / busySeconds;
         var generatorCores = reading.GeneratorCpuSeconds / busySeconds;
         var perUnit = outcome.Delivered > 0 ? reading.BrokerCpuSeconds * 1e6 / outcome.Delivered : null;

@@ -40,7 +40,7 @@ public sealed record ScenarioResult
 
     public required double GeneratorCpuSeconds { get; init; }
 
-    /// <summary>Cores the broker kept busy on average over the throughput window.</summary>
+    /// <summary>Cores the broker kept busy on average over the load phase (without a final wait for lost messages).</summary>
     public required double? BrokerCores { get; init; }
 
     public required double GeneratorCores { get; init; }
