@@ -23,6 +23,7 @@
             times, brokers restarted for each repeat, and rewrites the results
             section of docs/benchmarks.md with medians and spreads. -Quick: one
             repeat at a tenth of the counts. -Scale multiplies the tool's counts.
+            -Note 'text' adds a sentence to the results (e.g. a busy machine).
     bench-codec
             runs the protocol codec benchmarks (BenchmarkDotNet); extra
             arguments are passed through, e.g. `dotnet pwsh build.ps1 bench-codec --job short`.
@@ -41,6 +42,9 @@ param(
 
     # bench: one repeat at a tenth of the counts, to check the pipeline end to end.
     [switch]$Quick,
+
+    # bench: a sentence written under the run's header in docs/benchmarks.md (what else ran on the machine, ...).
+    [string]$Note = '',
 
     # Everything after the target goes to BenchmarkDotNet (bench-codec only).
     [Parameter(ValueFromRemainingArguments = $true)]
@@ -437,6 +441,7 @@ function Invoke-BrokerBench {
     Write-Step "Broker bench: $runRepeats repeat(s), scale $scaleText, results and broker logs in $workDir"
 
     $started = Get-Date
+    $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
     $failures = @()
     for ($run = 1; $run -le $runRepeats; $run++) {
         # Fresh brokers each repeat: the connection storm, first, then measures memory from a broker just started.
@@ -473,7 +478,8 @@ function Invoke-BrokerBench {
     $command = 'dotnet tool restore && dotnet pwsh build.ps1 bench' +
         $(if ($Quick) { ' -Quick' } else { '' }) +
         $(if ($Repeats -ne 3 -and -not $Quick) { " -Repeats $Repeats" } else { '' }) +
-        $(if ($Scale -ne 1.0) { " -Scale $($Scale.ToString('0.###', $inv))" } else { '' })
+        $(if ($Scale -ne 1.0) { " -Scale $($Scale.ToString('0.###', $inv))" } else { '' }) +
+        $(if ($Note) { ' -Note ''...''' } else { '' })
 
     $lines = @(
         '',
@@ -487,9 +493,13 @@ function Invoke-BrokerBench {
         '',
         "- $runRepeats repeat(s) of every scenario against each broker at scale $scaleText, alternating which broker goes first, both brokers restarted for each repeat; $([int]$elapsed.TotalMinutes) min $($elapsed.Seconds) s in all.",
         "- Machine: $([Environment]::ProcessorCount) cores, CPU ``$cpuModel``; .NET SDK $dotnetVersion ($runtime); $mosquittoVersion (Debian package).",
+        "- Load average (1 min) of the machine before the run: $loadBefore; after: $((Get-Content /proc/loadavg).Split(' ')[0]).",
         "- Cells: median (min-max) over the repeats; ratio = actors-mqtt median / Mosquitto median. Raw JSON of every run: ``artifacts/bench/<date>/`` (not committed).",
         ''
     )
+    if ($Note) {
+        $lines += @("**Note:** $Note", '')
+    }
     if ($failures.Count -gt 0) {
         $lines += '- **Runs that reported an error** (a missing QoS 1 message, a connection the broker closed, the time limit):'
         $lines += @($failures | ForEach-Object { "  - $_" })

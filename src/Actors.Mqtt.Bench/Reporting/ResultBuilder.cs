@@ -7,8 +7,8 @@ namespace Actors.Mqtt.Bench.Reporting;
 /// <summary>Turns what a scenario counted and what the meter read into a result, and judges the bottleneck.</summary>
 public static class ResultBuilder
 {
-    // Below this share of the machine's cores busy in total, neither side was saturated: the load was paced or waiting.
-    private const double BusyShare = 0.6;
+    // Below half a core each, neither side was working hard: the load was paced, or both waited on something.
+    private const double BusyCores = 0.5;
 
     public static ScenarioResult Build(string scenario, string broker, ScenarioOutcome outcome, MeterReading reading, IReadOnlyList<string> errors)
     {
@@ -69,7 +69,7 @@ public static class ResultBuilder
             return "unknown (no --broker-pid)";
         }
 
-        if (broker + generatorCores < BusyShare * Environment.ProcessorCount)
+        if (broker < BusyCores && generatorCores < BusyCores)
         {
             return "neither (paced or waiting)";
         }

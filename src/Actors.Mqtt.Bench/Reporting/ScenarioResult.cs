@@ -45,7 +45,10 @@ public sealed record ScenarioResult
 
     public required double GeneratorCores { get; init; }
 
-    /// <summary>broker, load generator, neither (paced or waiting) or unknown (no broker pid).</summary>
+    /// <summary>
+    /// The side that used more CPU (broker or load generator); neither (paced or waiting) when both stayed under half a
+    /// core; unknown without a broker pid.
+    /// </summary>
     public required string Bottleneck { get; init; }
 
     public required long? LatencyP50Micros { get; init; }
