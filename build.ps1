@@ -379,7 +379,7 @@ function Get-BenchRows($AllResults) {
         'slow-subscriber' = @(
             @('others delivered msg/s', $perSecond, 'N0', 'higher'),
             @('delivered % (others)', $delivered, 'N1', 'higher'),
-            @('broker RSS peak MiB', { param($r) if ($null -ne $r.rssPeakBytes) { $r.rssPeakBytes / 1MB } }, 'N0', 'lower'),
+            @('broker RSS growth MiB (peak - start)', { param($r) if ($null -ne $r.rssPeakBytes -and $null -ne $r.rssStartBytes) { ($r.rssPeakBytes - $r.rssStartBytes) / 1MB } }, 'N1', 'lower'),
             @('broker CPU us/msg', $cpu, 'N1', 'lower'))
     }
     $rows = @()
@@ -471,7 +471,7 @@ function Invoke-BrokerBench {
 
     $all = @(Get-ChildItem -Path $workDir -Filter '*.json' -File | ForEach-Object { (Get-Content -Raw -LiteralPath $_.FullName | ConvertFrom-Json).results })
     $dotnetVersion = (& dotnet --version)
-    $runtime = (& dotnet --list-runtimes | Where-Object { $_ -like 'Microsoft.NETCore.App*' } | Select-Object -Last 1)
+    $runtime = (& dotnet --list-runtimes | Where-Object { $_ -like 'Microsoft.NETCore.App*' } | Select-Object -Last 1) -replace '\s*\[.*\]$', ''
     $mosquittoVersion = (& mosquitto -h 2>&1 | Select-Object -First 1)
     $global:LASTEXITCODE = 0
     $cpuModel = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')

@@ -31,17 +31,19 @@ public static class BenchCommand
         var timeLimit = new Option<int>("--time-limit") { Description = "Seconds after which a scenario stops, whatever its counts", DefaultValueFactory = _ => 60, HelpName = "seconds" };
         var payloadSize = new Option<int>("--payload-size") { Description = "PUBLISH payload bytes", DefaultValueFactory = _ => 64, HelpName = "bytes" };
         var rate = new Option<int>("--rate") { Description = "Total messages per second of the point-to-point scenario", DefaultValueFactory = _ => 2_000, HelpName = "msg/s" };
+        var idleLimit = new Option<int>("--idle-limit") { Description = "Seconds with nothing arriving after which a scenario stops waiting for lost messages", DefaultValueFactory = _ => 3, HelpName = "seconds" };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file", HelpName = "file" };
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress line while a scenario runs" };
 
         scale.Validators.Add(r => { if (r.GetValueOrDefault<double>() is not (> 0 and <= 100)) { r.AddError("--scale must be above 0 and at most 100"); } });
         timeLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 3600) { r.AddError("--time-limit must be 1-3600 seconds"); } });
         payloadSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < Clients.Payload.HeaderSize or > 65536) { r.AddError($"--payload-size must be {Clients.Payload.HeaderSize}-65536 bytes"); } });
+        idleLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 600) { r.AddError("--idle-limit must be 1-600 seconds"); } });
         rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000) { r.AddError("--rate must be 1-1000000 msg/s"); } });
 
         var root = new RootCommand("actors-mqtt-bench: load scenarios against an MQTT broker at host:port, with CPU and memory of the broker from /proc when --broker-pid is given")
         {
-            host, port, allowRemote, brokerPid, label, scenarios, scale, timeLimit, payloadSize, rate, json, noProgress,
+            host, port, allowRemote, brokerPid, label, scenarios, scale, timeLimit, payloadSize, rate, idleLimit, json, noProgress,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,7 +70,8 @@ public static class BenchCommand
                 parse.GetValue(scale),
                 TimeSpan.FromSeconds(parse.GetValue(timeLimit)),
                 parse.GetValue(payloadSize),
-                parse.GetValue(rate));
+                parse.GetValue(rate),
+                TimeSpan.FromSeconds(parse.GetValue(idleLimit)));
             var started = DateTimeOffset.UtcNow;
             var inPlace = !parse.GetValue(noProgress) && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             var progress = parse.GetValue(noProgress) ? TextWriter.Null : error;

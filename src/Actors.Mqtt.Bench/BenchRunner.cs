@@ -49,7 +49,7 @@ public static class BenchRunner
                 }
             }
 
-            var result = ResultBuilder.Build(scenario.Name, settings.Label, context.Outcome, await meter.StopAsync(), context.Errors);
+            var result = ResultBuilder.Build(scenario.Name, settings.Label, settings.IdleLimit, context.Outcome, await meter.StopAsync(), context.Errors);
             results.Add(result);
             await output.WriteLineAsync(HumanReport.Line(result));
         }

@@ -10,6 +10,7 @@ namespace Actors.Mqtt.Bench;
 /// <param name="TimeLimit">No scenario runs longer than this, whatever its counts.</param>
 /// <param name="PayloadSize">Bytes of each PUBLISH payload (at least <see cref="Clients.Payload.HeaderSize"/>).</param>
 /// <param name="Rate">Messages per second, all pairs together, of the point-to-point scenario.</param>
+/// <param name="IdleLimit">How long nothing may arrive before a scenario stops waiting for the rest of its messages.</param>
 public sealed record BenchSettings(
     IPEndPoint Target,
     int? BrokerPid,
@@ -17,7 +18,8 @@ public sealed record BenchSettings(
     double Scale,
     TimeSpan TimeLimit,
     int PayloadSize,
-    int Rate)
+    int Rate,
+    TimeSpan IdleLimit)
 {
     /// <summary><paramref name="count"/> times <see cref="Scale"/>, never below <paramref name="minimum"/>.</summary>
     public int Scaled(int count, int minimum = 1) => Math.Max(minimum, (int)Math.Round(count * Scale));

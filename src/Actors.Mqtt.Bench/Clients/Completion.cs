@@ -5,9 +5,6 @@ namespace Actors.Mqtt.Bench.Clients;
 /// <summary>Waiting for a scenario's end: every message arrived, or nothing moved for a while, or the deadline.</summary>
 public static class Completion
 {
-    /// <summary>How long nothing may move before a scenario stops waiting for the rest of its messages.</summary>
-    public static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(3);
-
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(5);
 
     /// <summary>True once <paramref name="done"/> holds; false when <paramref name="progress"/> stood still for <paramref name="idle"/> or the token fired.</summary>

@@ -48,8 +48,11 @@ public sealed class Publisher : IAsyncDisposable
         return publisher;
     }
 
-    /// <summary>Publishes <paramref name="count"/> messages numbered from 0; for QoS 1 also waits for their PUBACKs.</summary>
-    public async Task PublishAsync(long count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes <paramref name="count"/> messages numbered from 0; for QoS 1 also waits for their PUBACKs, until none
+    /// came for <paramref name="idleLimit"/>.
+    /// </summary>
+    public async Task PublishAsync(long count, TimeSpan idleLimit, CancellationToken cancellationToken)
     {
         for (var sequence = 0L; sequence < count;)
         {
@@ -80,7 +83,7 @@ public sealed class Publisher : IAsyncDisposable
 
         if (window is not null)
         {
-            await Completion.WaitAsync(() => Acknowledged >= count, () => Acknowledged, Completion.IdleLimit, cancellationToken);
+            await Completion.WaitAsync(() => Acknowledged >= count, () => Acknowledged, idleLimit, cancellationToken);
         }
     }
 

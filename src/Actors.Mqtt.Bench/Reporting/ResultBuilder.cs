@@ -1,4 +1,3 @@
-using Actors.Mqtt.Bench.Clients;
 using Actors.Mqtt.Bench.Measurement;
 using Actors.Mqtt.Bench.Scenarios;
 
@@ -10,7 +9,8 @@ public static class ResultBuilder
     // Below half a core each, neither side was working hard: the load was paced, or both waited on something.
     private const double BusyCores = 0.5;
 
-    public static ScenarioResult Build(string scenario, string broker, ScenarioOutcome outcome, MeterReading reading, IReadOnlyList<string> errors)
+    /// <param name="idleLimit">How long the scenario waited, after the last delivery, for lost messages.</param>
+    public static ScenarioResult Build(string scenario, string broker, TimeSpan idleLimit, ScenarioOutcome outcome, MeterReading reading, IReadOnlyList<string> errors)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(reading);
@@ -22,9 +22,9 @@ public static class ResultBuilder
             allErrors.Add($"{lost} of {outcome.Expected} deliveries missing");
         }
 
-        // A scenario that gave up waiting for lost messages spent its last IdleLimit doing nothing: leave it out.
-        var busySeconds = reading.WallSeconds - outcome.MeasuredSeconds >= Completion.IdleLimit.TotalSeconds
-            ? Math.Max(outcome.MeasuredSeconds, reading.WallSeconds - Completion.IdleLimit.TotalSeconds)
+        // A scenario that gave up waiting for lost messages spent its last idle limit doing nothing: leave it out.
+        var busySeconds = reading.WallSeconds - outcome.MeasuredSeconds >= idleLimit.TotalSeconds
+            ? Math.Max(outcome.MeasuredSeconds, reading.WallSeconds - idleLimit.TotalSeconds)
             : reading.WallSeconds;
         var brokerCores = reading.BrokerCpuSeconds / busySeconds;
         var generatorCores = reading.GeneratorCpuSeconds / busySeconds;

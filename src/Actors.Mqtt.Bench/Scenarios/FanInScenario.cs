@@ -42,8 +42,8 @@ public sealed class FanInScenario(QualityOfService qos) : IScenario
         var start = Stopwatch.GetTimestamp();
         try
         {
-            await Task.WhenAll(publishers.Select(p => p.PublishAsync(perPublisher, context.Deadline)));
-            await Completion.WaitAsync(() => subscriber.Distinct >= outcome.Expected, () => subscriber.Received, Completion.IdleLimit, context.Deadline);
+            await Task.WhenAll(publishers.Select(p => p.PublishAsync(perPublisher, settings.IdleLimit, context.Deadline)));
+            await Completion.WaitAsync(() => subscriber.Distinct >= outcome.Expected, () => subscriber.Received, settings.IdleLimit, context.Deadline);
         }
         finally
         {

@@ -18,7 +18,7 @@ public sealed class PersistentSessionScenario : IScenario
     private const uint SessionExpirySeconds = 600;
 
     // Draining a queue stalls while the broker reads it back: wait longer than other scenarios before giving up.
-    private static readonly TimeSpan DrainIdleLimit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MinimumDrainIdleLimit = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
 
     public string Name => "persistent-qos1";
@@ -73,7 +73,7 @@ public sealed class PersistentSessionScenario : IScenario
                 context.Fail("the broker did not keep the session: CONNACK had session present = 0 on reconnect");
             }
 
-            await Completion.WaitAsync(() => counter.Distinct >= messages, () => counter.Received, DrainIdleLimit, context.Deadline);
+            await Completion.WaitAsync(() => counter.Distinct >= messages, () => counter.Received, settings.IdleLimit > MinimumDrainIdleLimit ? settings.IdleLimit : MinimumDrainIdleLimit, context.Deadline);
             outcome.MeasuredSeconds = Checks.Seconds(start, counter.LastReceivedTicks);
         }
         finally

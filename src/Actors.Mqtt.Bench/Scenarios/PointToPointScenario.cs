@@ -71,7 +71,7 @@ public sealed class PointToPointScenario : IScenario
                     Interlocked.Increment(ref sent);
                 }
 
-                await Completion.WaitAsync(() => Distinct() >= messages, Received, Completion.IdleLimit, context.Deadline);
+                await Completion.WaitAsync(() => Distinct() >= messages, Received, settings.IdleLimit, context.Deadline);
             }
             finally
             {

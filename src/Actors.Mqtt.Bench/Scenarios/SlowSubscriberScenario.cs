@@ -51,8 +51,8 @@ public sealed class SlowSubscriberScenario : IScenario
             var start = Stopwatch.GetTimestamp();
             try
             {
-                await publisher.PublishAsync(messages, context.Deadline);
-                await Completion.WaitAsync(() => Distinct() >= outcome.Expected, Received, Completion.IdleLimit, context.Deadline);
+                await publisher.PublishAsync(messages, settings.IdleLimit, context.Deadline);
+                await Completion.WaitAsync(() => Distinct() >= outcome.Expected, Received, settings.IdleLimit, context.Deadline);
             }
             finally
             {
