@@ -29,6 +29,8 @@
             arguments are passed through, e.g. `dotnet pwsh build.ps1 bench-codec --job short`.
 #>
 param(
+    # The only positional parameter: the others are named, so a stray word never lands in -Repeats.
+    [Parameter(Position = 0)]
     [ValidateSet('build', 'test', 'format', 'bench', 'bench-codec')]
     [string]$Target = 'build',
 
