@@ -7,7 +7,7 @@
     Run it through the local tool manifest so only the .NET SDK is needed:
 
         dotnet tool restore
-        dotnet pwsh build.ps1 [build|test|format|bench] [extra BenchmarkDotNet args]
+        dotnet pwsh build.ps1 [build|test|format|bench|bench-codec] [options] [extra BenchmarkDotNet args]
 
     build   dotnet build Actors.sln -c Release
     test    installs the Debian packages the tests need, checks formatting
@@ -16,14 +16,39 @@
             "tests: N passed, N failed, N skipped" (CI reads it). Exits non-zero
             if formatting is off, dotnet test fails, any test fails, or no test ran.
     format  dotnet format Actors.sln (fixes what `test` complains about)
-    bench   runs the protocol benchmarks (BenchmarkDotNet); extra arguments are
-            passed through, e.g. `dotnet pwsh build.ps1 bench --job short`.
+    bench   the broker against Mosquitto: builds our broker and the bench tool
+            (src/Actors.Mqtt.Bench) in Release, installs Debian's mosquitto if
+            missing, starts both brokers on free loopback ports, runs every
+            scenario against both (alternating which goes first) -Repeats
+            times, brokers restarted for each repeat, and rewrites the results
+            section of docs/benchmarks.md with medians and spreads. -Quick: one
+            repeat at a tenth of the counts. -Scale multiplies the tool's counts.
+            -Note 'text' adds a sentence to the results (e.g. a busy machine).
+    bench-codec
+            runs the protocol codec benchmarks (BenchmarkDotNet); extra
+            arguments are passed through, e.g. `dotnet pwsh build.ps1 bench-codec --job short`.
 #>
 param(
-    [ValidateSet('build', 'test', 'format', 'bench')]
+    # The only positional parameter: the others are named, so a stray word never lands in -Repeats.
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'format', 'bench', 'bench-codec')]
     [string]$Target = 'build',
 
-    # Everything after the target goes to BenchmarkDotNet (bench only).
+    # bench: how many times every scenario runs against each broker (the median is reported).
+    [ValidateRange(1, 20)]
+    [int]$Repeats = 3,
+
+    # bench: multiplies every message and connection count of the bench tool.
+    [ValidateRange(0.001, 10.0)]
+    [double]$Scale = 1.0,
+
+    # bench: one repeat at a tenth of the counts, to check the pipeline end to end.
+    [switch]$Quick,
+
+    # bench: a sentence written under the run's header in docs/benchmarks.md (what else ran on the machine, ...).
+    [string]$Note = '',
+
+    # Everything after the target goes to BenchmarkDotNet (bench-codec only).
     [Parameter(ValueFromRemainingArguments = $true)]
     [string[]]$BenchArgs = @()
 )
@@ -39,6 +64,13 @@ $TestDebianPackages = @('mosquitto-clients', 'postgresql')
 $Solution = 'Actors.sln'
 $TestResultsDir = Join-Path $PSScriptRoot 'artifacts/test-results'
 $BenchProject = 'tests/Actors.Mqtt.Protocol.Benchmarks'
+$ServerProject = 'src/Actors.Mqtt.Server'
+$BenchToolProject = 'src/Actors.Mqtt.Bench'
+$BenchDoc = Join-Path $PSScriptRoot 'docs/benchmarks.md'
+# The scenarios of the bench tool, in the order it runs them (ScenarioCatalog.cs).
+$BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'slow-subscriber')
+# Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10.
+$BenchMaxQueued = 1000000
 
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
@@ -197,7 +229,7 @@ function Invoke-Test {
     }
 }
 
-function Invoke-Bench {
+function Invoke-BenchCodec {
     $benchArgs = @($BenchArgs | Where-Object { $_ })
     $hasFilter = @($benchArgs | Where-Object { $_ -in @('--filter', '-f') }).Count -gt 0
     $defaults = if ($hasFilter) { @('--exporters', 'github') } else { @('--filter', '*', '--exporters', 'github') }
@@ -219,16 +251,289 @@ function Invoke-Bench {
     $reports | ForEach-Object { Write-Host "  $($_.FullName)" }
 }
 
+function Get-FreeLoopbackPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { return ([System.Net.IPEndPoint]$listener.LocalEndpoint).Port }
+    finally { $listener.Stop() }
+}
+
+# Starts a long-running native process with its output in a log file. `exec` keeps the process id the broker's
+# own (the bench tool reads its CPU and memory from /proc/PID).
+function Start-LoggedProcess([string]$CommandLine, [string]$LogFile) {
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    $psi.ArgumentList.Add('-c')
+    $psi.ArgumentList.Add("exec $CommandLine > '$LogFile' 2>&1")
+    $psi.UseShellExecute = $false
+    $psi.WorkingDirectory = (Get-Location).ProviderPath
+    return [System.Diagnostics.Process]::Start($psi)
+}
+
+function Wait-PortOpen([int]$Port, [System.Diagnostics.Process]$Process, [string]$Name, [string]$LogFile) {
+    $deadline = (Get-Date).AddSeconds(90)
+    while ((Get-Date) -lt $deadline) {
+        if ($Process.HasExited) {
+            Fail "$Name exited with code $($Process.ExitCode) before listening on port $Port; its log ($LogFile):`n$(Get-Content -Raw -LiteralPath $LogFile -ErrorAction SilentlyContinue)"
+        }
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try {
+            $client.Connect([System.Net.IPAddress]::Loopback, $Port)
+            return
+        }
+        catch [System.Net.Sockets.SocketException] {
+            Start-Sleep -Milliseconds 200
+        }
+        finally {
+            $client.Dispose()
+        }
+    }
+    Fail "$Name did not listen on port $Port within 90 s (log: $LogFile)"
+}
+
+function Stop-Broker($Broker) {
+    if ($null -eq $Broker -or $Broker.Process.HasExited) { return }
+    # SIGTERM: both brokers shut down gracefully on it.
+    & kill -TERM $Broker.Process.Id 2>$null
+    $global:LASTEXITCODE = 0
+    if (-not $Broker.Process.WaitForExit(30000)) {
+        $Broker.Process.Kill($true)
+        $Broker.Process.WaitForExit()
+    }
+}
+
+function Start-OurBroker([string]$WorkDir, [int]$Run) {
+    $port = Get-FreeLoopbackPort
+    $dll = Join-Path $PSScriptRoot "$ServerProject/bin/Release/net10.0/actors-mqtt.dll"
+    $log = Join-Path $WorkDir "actors-mqtt-$Run.log"
+    $command = "dotnet '$dll' --set actors-mqtt.listeners.tcp.port=$port --set actors-mqtt.listeners.tcp.host=127.0.0.1 " +
+        "--set actors-mqtt.limits.max-queued-messages=$BenchMaxQueued --set actors-mqtt.log.level=warning"
+    $process = Start-LoggedProcess $command $log
+    Wait-PortOpen $port $process 'actors-mqtt' $log
+    return [pscustomobject]@{ Name = 'actors-mqtt'; Port = $port; Process = $process; Log = $log }
+}
+
+function Start-Mosquitto([string]$WorkDir, [int]$Run) {
+    $port = Get-FreeLoopbackPort
+    $dataDir = Join-Path $WorkDir "mosquitto-data-$Run"
+    New-Item -ItemType Directory -Path $dataDir | Out-Null
+    # Started as root, mosquitto drops to the user mosquitto, which must own its persistence folder.
+    if ((& id -u) -eq '0' -and (& id -u mosquitto 2>$null)) {
+        Invoke-Native chown @('mosquitto:', $dataDir) "chown of $dataDir failed"
+        Invoke-Native chmod @('755', $WorkDir) "chmod of $WorkDir failed"
+    }
+    $global:LASTEXITCODE = 0
+    $conf = Join-Path $WorkDir "mosquitto-$Run.conf"
+    @(
+        "listener $port 127.0.0.1",
+        'allow_anonymous true',
+        'persistence true',
+        "persistence_location $dataDir/",
+        "max_queued_messages $BenchMaxQueued",
+        '# the same in-flight window towards a client as actors-mqtt (limits.max-inflight-messages)',
+        'max_inflight_messages 100'
+    ) | Set-Content -LiteralPath $conf
+    $log = Join-Path $WorkDir "mosquitto-$Run.log"
+    $process = Start-LoggedProcess "mosquitto -c '$conf'" $log
+    Wait-PortOpen $port $process 'mosquitto' $log
+    return [pscustomobject]@{ Name = 'mosquitto'; Port = $port; Process = $process; Log = $log }
+}
+
+function Get-Median([double[]]$Values) {
+    $sorted = @($Values | Sort-Object)
+    $n = $sorted.Count
+    if ($n -eq 0) { return $null }
+    if ($n % 2 -eq 1) { return $sorted[($n - 1) / 2] }
+    return ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2
+}
+
+# "median (min-max)" of one metric over the runs of one scenario against one broker, and the median alone.
+function Get-Statistic($Results, [scriptblock]$Metric, [string]$Format) {
+    $values = @($Results | ForEach-Object { & $Metric $_ } | Where-Object { $null -ne $_ } | ForEach-Object { [double]$_ })
+    if ($values.Count -eq 0) { return [pscustomobject]@{ Median = $null; Text = 'n/a' } }
+    $median = Get-Median $values
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
+    $text = $median.ToString($Format, $inv)
+    if ($values.Count -gt 1) {
+        $min = ($values | Measure-Object -Minimum).Minimum
+        $max = ($values | Measure-Object -Maximum).Maximum
+        $text += " ($($min.ToString($Format, $inv))-$($max.ToString($Format, $inv)))"
+    }
+    return [pscustomobject]@{ Median = $median; Text = $text }
+}
+
+function Get-BenchRows($AllResults) {
+    $perSecond = { param($r) $r.messagesPerSecond }
+    $cpu = { param($r) $r.brokerCpuMicrosPerMessage }
+    $delivered = { param($r) if ($r.expected -gt 0) { 100.0 * $r.delivered / $r.expected } else { $null } }
+    $metrics = [ordered]@{
+        'connection-storm' = @(
+            @('connections/s', { param($r) $r.connectionsPerSecond }, 'N0', 'higher'),
+            @('broker CPU us/connection', $cpu, 'N0', 'lower'),
+            @('broker RSS KiB/connection', { param($r) if ($null -ne $r.rssPerConnectionBytes) { $r.rssPerConnectionBytes / 1024.0 } }, 'N1', 'lower'))
+        'fan-in-qos0' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('delivered %', $delivered, 'N1', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'fan-in-qos1' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'fan-out-qos0' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('delivered %', $delivered, 'N1', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'point-to-point' = @(
+            @('latency p50 us', { param($r) $r.latencyP50Micros }, 'N0', 'lower'),
+            @('latency p99 us', { param($r) $r.latencyP99Micros }, 'N0', 'lower'),
+            @('latency max us', { param($r) $r.latencyMaxMicros }, 'N0', 'lower'),
+            @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'persistent-qos1' = @(@('drain msg/s', $perSecond, 'N0', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'slow-subscriber' = @(
+            @('others delivered msg/s', $perSecond, 'N0', 'higher'),
+            @('delivered % (others)', $delivered, 'N1', 'higher'),
+            @('broker RSS growth MiB (peak - start)', { param($r) if ($null -ne $r.rssPeakBytes -and $null -ne $r.rssStartBytes) { ($r.rssPeakBytes - $r.rssStartBytes) / 1MB } }, 'N1', 'lower'),
+            @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+    }
+    $rows = @()
+    foreach ($scenario in $metrics.Keys) {
+        $ours = @($AllResults | Where-Object { $_.scenario -eq $scenario -and $_.broker -eq 'actors-mqtt' })
+        $theirs = @($AllResults | Where-Object { $_.scenario -eq $scenario -and $_.broker -eq 'mosquitto' })
+        foreach ($metric in $metrics[$scenario]) {
+            $a = Get-Statistic $ours $metric[1] $metric[2]
+            $b = Get-Statistic $theirs $metric[1] $metric[2]
+            $ratio = if ($null -ne $a.Median -and $null -ne $b.Median -and $b.Median -ne 0) {
+                ($a.Median / $b.Median).ToString('N2', [System.Globalization.CultureInfo]::InvariantCulture)
+            }
+            else { 'n/a' }
+            $rows += "| $scenario | $($metric[0]) ($($metric[3]) is better) | $($a.Text) | $($b.Text) | $ratio |"
+        }
+        $bottleneck = {
+            param($runs)
+            (@($runs | Group-Object bottleneck | Sort-Object Count -Descending | ForEach-Object { "$($_.Name) $($_.Count)/$($runs.Count)" }) -join ', ')
+        }
+        $rows += "| $scenario | bottleneck (runs) | $(& $bottleneck $ours) | $(& $bottleneck $theirs) | |"
+    }
+    return $rows
+}
+
+function Update-BenchDoc([string]$Section) {
+    $start = '<!-- broker-bench:start -->'
+    $end = '<!-- broker-bench:end -->'
+    $doc = Get-Content -Raw -LiteralPath $BenchDoc
+    $from = $doc.IndexOf($start, [StringComparison]::Ordinal)
+    $to = $doc.IndexOf($end, [StringComparison]::Ordinal)
+    if ($from -lt 0 -or $to -lt $from) {
+        Fail "$BenchDoc has no '$start' ... '$end' markers around the broker results section"
+    }
+    $updated = $doc.Substring(0, $from + $start.Length) + "`n" + $Section.TrimEnd() + "`n" + $doc.Substring($to)
+    [System.IO.File]::WriteAllText($BenchDoc, $updated)
+}
+
+function Invoke-BrokerBench {
+    # PowerShell names are case-insensitive: a local $scale would overwrite the parameter $Scale.
+    $runRepeats = $Repeats
+    $runScale = $Scale
+    if ($Quick) {
+        $runRepeats = 1
+        $runScale = $Scale / 10
+    }
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
+    $scaleText = $runScale.ToString('0.###', $inv)
+
+    Install-DebianPackages @('mosquitto')
+    foreach ($project in @($ServerProject, $BenchToolProject)) {
+        Write-Step "dotnet build $project -c Release"
+        Invoke-Native dotnet @('build', $project, '-c', 'Release') "build of $project failed"
+    }
+    $benchDll = Join-Path $PSScriptRoot "$BenchToolProject/bin/Release/net10.0/actors-mqtt-bench.dll"
+
+    $stamp = (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss')
+    $workDir = Join-Path $PSScriptRoot "artifacts/bench/$stamp"
+    New-Item -ItemType Directory -Path $workDir -Force | Out-Null
+    Write-Step "Broker bench: $runRepeats repeat(s), scale $scaleText, results and broker logs in $workDir"
+
+    $started = Get-Date
+    $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
+    $failures = @()
+    for ($run = 1; $run -le $runRepeats; $run++) {
+        # Fresh brokers each repeat: the connection storm, first, then measures memory from a broker just started.
+        $ours = $null
+        $mosquitto = $null
+        try {
+            $ours = Start-OurBroker $workDir $run
+            $mosquitto = Start-Mosquitto $workDir $run
+            foreach ($scenario in $BenchScenarios) {
+                $order = if ($run % 2 -eq 1) { @($ours, $mosquitto) } else { @($mosquitto, $ours) }
+                foreach ($broker in $order) {
+                    $json = Join-Path $workDir "$($broker.Name)-$scenario-$run.json"
+                    Write-Step "run $run/$runRepeats, $scenario against $($broker.Name) (port $($broker.Port), pid $($broker.Process.Id))"
+                    $code = Invoke-NativeCommand dotnet @($benchDll, '--port', "$($broker.Port)", '--broker-pid', "$($broker.Process.Id)",
+                        '--label', $broker.Name, '--scenario', $scenario, '--scale', $scaleText, '--json', $json)
+                    if ($code -eq 2) { Fail "the bench tool refused to run (exit code 2), see above" }
+                    if ($code -ne 0) { $failures += "run $run, $scenario against $($broker.Name): exit code $code (see the errors above)" }
+                }
+            }
+        }
+        finally {
+            Stop-Broker $ours
+            Stop-Broker $mosquitto
+        }
+    }
+    $elapsed = (Get-Date) - $started
+
+    $all = @(Get-ChildItem -Path $workDir -Filter '*.json' -File | ForEach-Object { (Get-Content -Raw -LiteralPath $_.FullName | ConvertFrom-Json).results })
+    $dotnetVersion = (& dotnet --version)
+    $runtime = (& dotnet --list-runtimes | Where-Object { $_ -like 'Microsoft.NETCore.App*' } | Select-Object -Last 1) -replace '\s*\[.*\]$', ''
+    $mosquittoVersion = (& mosquitto -h 2>&1 | Select-Object -First 1)
+    $global:LASTEXITCODE = 0
+    $cpuModel = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
+    $command = 'dotnet tool restore && dotnet pwsh build.ps1 bench' +
+        $(if ($Quick) { ' -Quick' } else { '' }) +
+        $(if ($Repeats -ne 3 -and -not $Quick) { " -Repeats $Repeats" } else { '' }) +
+        $(if ($Scale -ne 1.0) { " -Scale $($Scale.ToString('0.###', $inv))" } else { '' }) +
+        $(if ($Note) { ' -Note ''...''' } else { '' })
+
+    $lines = @(
+        '',
+        "### Run of $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm', $inv)) UTC",
+        '',
+        '- Command, from the repository root:',
+        '',
+        '  ```sh',
+        "  $command",
+        '  ```',
+        '',
+        "- $runRepeats repeat(s) of every scenario against each broker at scale $scaleText, alternating which broker goes first, both brokers restarted for each repeat; $([int]$elapsed.TotalMinutes) min $($elapsed.Seconds) s in all.",
+        "- Machine: $([Environment]::ProcessorCount) cores, CPU ``$cpuModel``; .NET SDK $dotnetVersion ($runtime); $mosquittoVersion (Debian package).",
+        "- Load average (1 min) of the machine before the run: $loadBefore; after: $((Get-Content /proc/loadavg).Split(' ')[0]).",
+        "- Cells: median (min-max) over the repeats; ratio = actors-mqtt median / Mosquitto median. Raw JSON of every run: ``artifacts/bench/<date>/`` (not committed).",
+        ''
+    )
+    if ($Note) {
+        $lines += @("**Note:** $Note", '')
+    }
+    if ($failures.Count -gt 0) {
+        $lines += '- **Runs that reported an error** (a missing QoS 1 message, a connection the broker closed, the time limit):'
+        $lines += @($failures | ForEach-Object { "  - $_" })
+        $errorTexts = @($all | Where-Object { -not $_.ok } | ForEach-Object { "$($_.broker) $($_.scenario): $($_.errors -join '; ')" } | Select-Object -Unique)
+        $lines += @($errorTexts | ForEach-Object { "  - $_" })
+        $lines += ''
+    }
+    $lines += @(
+        '| scenario | metric | actors-mqtt | Mosquitto | ratio |',
+        '|---|---|---:|---:|---:|'
+    )
+    $lines += Get-BenchRows $all
+    Update-BenchDoc ($lines -join "`n")
+    Write-Host ''
+    Write-Host "Broker bench results written to $BenchDoc (raw results in $workDir)"
+    if ($failures.Count -gt 0) {
+        Write-Host "Runs with errors: $($failures.Count)"
+    }
+}
+
 Push-Location $PSScriptRoot
 try {
-    if ($Target -ne 'bench' -and $BenchArgs.Count -gt 0) {
-        Fail "unexpected arguments for target '$Target': $($BenchArgs -join ' ') (extra arguments are for 'bench' only)"
+    if ($Target -ne 'bench-codec' -and $BenchArgs.Count -gt 0) {
+        Fail "unexpected arguments for target '$Target': $($BenchArgs -join ' ') (extra arguments are for 'bench-codec' only)"
     }
     switch ($Target) {
         'build' { Invoke-Build }
         'test' { Invoke-Test }
         'format' { Invoke-Format }
-        'bench' { Invoke-Bench }
+        'bench' { Invoke-BrokerBench }
+        'bench-codec' { Invoke-BenchCodec }
     }
 }
 finally {

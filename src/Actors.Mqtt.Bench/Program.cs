@@ -1,0 +1,3 @@
+using Actors.Mqtt.Bench;
+
+return await BenchCommand.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,34 @@
+using Actors.Mqtt.Protocol;
+
+namespace Actors.Mqtt.Bench.Scenarios;
+
+/// <summary>
+/// Every scenario, in the order a full run goes through them. The connection storm comes first: memory freed by
+/// the connections of later scenarios would be reused by its connections and hide their cost.
+/// </summary>
+public static class ScenarioCatalog
+{
+    public const string All = "all";
+
+    public static IReadOnlyList<IScenario> Scenarios { get; } =
+    [
+        new ConnectionStormScenario(),
+        new FanInScenario(QualityOfService.AtMostOnce),
+        new FanInScenario(QualityOfService.AtLeastOnce),
+        new FanOutScenario(),
+        new PointToPointScenario(),
+        new PersistentSessionScenario(),
+        new SlowSubscriberScenario(),
+    ];
+
+    public static IEnumerable<string> Names => Scenarios.Select(s => s.Name);
+
+    /// <summary>The scenarios named, in catalog order; "all" (or nothing) selects every one.</summary>
+    public static IReadOnlyList<IScenario> Select(IReadOnlyCollection<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return names.Count == 0 || names.Contains(All)
+            ? Scenarios
+            : [.. Scenarios.Where(s => names.Contains(s.Name))];
+    }
+}
