@@ -140,6 +140,12 @@ public sealed record StoreSettings
               table-mapping = {mapping}
               write-plugin = "{JournalPath}"
               refresh-interval = 100ms
+              # The broker reads the journal once at start (which sessions exist) and `journal replay` reads one
+              # session: neither needs the global event order this actor keeps polling for, at a real CPU cost.
+              journal-sequence-retrieval {"{"}
+                query-delay = 1h
+                max-backoff-query-delay = 1h
+              {"}"}
             {"}"}
             {schema}
             """;

@@ -194,10 +194,14 @@ public sealed class SessionActor : ReceivePersistentActor
         }
     }
 
-    /// <summary>A snapshot is only taken with no write pending, so that it holds exactly the journaled events.</summary>
+    /// <summary>
+    /// A snapshot is only taken with no write pending, so that it holds exactly the journaled events; and only after
+    /// at least as many events as it holds messages, so that a long queue is not rewritten every few events.
+    /// </summary>
     private void SnapshotWhenDue()
     {
-        if (pendingWrites == 0 && journaling && eventsSinceSnapshot >= settings.Persistence.SnapshotEvery)
+        if (pendingWrites == 0 && journaling && eventsSinceSnapshot >= settings.Persistence.SnapshotEvery
+            && eventsSinceSnapshot >= state.QueuedCount + state.InflightCount)
         {
             eventsSinceSnapshot = 0;
             SaveSnapshot(state.ToSnapshot());
