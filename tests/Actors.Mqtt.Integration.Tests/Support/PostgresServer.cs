@@ -32,11 +32,17 @@ public sealed class PostgresServer : IAsyncLifetime
 
         port = FreePort();
         await RunAsPostgresAsync("initdb", ["-D", DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
-        await RunAsPostgresAsync("pg_ctl", [
-            "start", "-w", "-t", "60", "-D", DataDirectory, "-l", Path.Combine(folder, "server.log"),
-            "-o", $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={folder}",
-        ]);
+        await StartAsync();
     }
+
+    /// <summary>Stops the server (fast shutdown), as an outage of the database would look to the broker.</summary>
+    public Task StopAsync() => RunAsPostgresAsync("pg_ctl", ["stop", "-w", "-m", "fast", "-D", DataDirectory]);
+
+    /// <summary>Starts it again on the same port after <see cref="StopAsync"/>.</summary>
+    public Task StartAsync() => RunAsPostgresAsync("pg_ctl", [
+        "start", "-w", "-t", "60", "-D", DataDirectory, "-l", Path.Combine(folder, "server.log"),
+        "-o", $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={folder}",
+    ]);
 
     /// <summary>A new empty database, so that each test starts from nothing.</summary>
     public async Task<string> CreateDatabaseAsync()
