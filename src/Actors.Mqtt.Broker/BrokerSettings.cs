@@ -18,6 +18,9 @@ public sealed record BrokerSettings
 
     public int MaxQueuedMessages { get; init; } = 1000;
 
+    /// <summary>Payload bytes one session may hold queued; 0 means no limit besides <see cref="MaxQueuedMessages"/>.</summary>
+    public long MaxQueuedBytes { get; init; }
+
     public ushort TopicAliasMaximum { get; init; } = 10;
 
     public ushort MaxKeepAlive { get; init; }
@@ -43,6 +46,7 @@ public sealed record BrokerSettings
             MaxInflightMessages = checked((ushort)limits.GetInt("max-inflight-messages")),
             OutboundQueue = limits.GetInt("outbound-queue"),
             MaxQueuedMessages = limits.GetInt("max-queued-messages"),
+            MaxQueuedBytes = limits.GetByteSize("max-queued-bytes") ?? 0,
             TopicAliasMaximum = checked((ushort)limits.GetInt("topic-alias-maximum")),
             MaxKeepAlive = checked((ushort)limits.GetInt("max-keep-alive")),
             SharedSubscriptionStrategy = c.GetString("sessions.shared-subscription-strategy") switch

@@ -34,6 +34,8 @@ public sealed class SessionActor : ReceivePersistentActor
     private long lastRouteId;
     private ICancelable? routeSweep;
     private int droppedSinceLastLog;
+    private long droppedTotal;
+    private long lastDropLog;
     private bool journaling;
     private int pendingWrites;
     private int eventsSinceSnapshot;
@@ -528,18 +530,24 @@ public sealed class SessionActor : ReceivePersistentActor
             return;
         }
 
-        if (state.QueuedCount >= settings.MaxQueuedMessages)
+        if (state.QueuedCount >= settings.MaxQueuedMessages
+            || (settings.MaxQueuedBytes > 0 && state.QueuedBytes + message.Publish.Message.Payload.Length > settings.MaxQueuedBytes))
         {
-            if (droppedSinceLastLog++ == 0)
+            // The newest message is the one refused (Mosquitto's policy); QoS 0 never reaches a queue.
+            droppedTotal++;
+            if (droppedSinceLastLog++ == 0 || Environment.TickCount64 - lastDropLog >= 60_000)
             {
-                log.Warning("Session {ClientId}: queue full ({Limit} messages), dropping new messages", clientId, settings.MaxQueuedMessages);
+                log.Warning(
+                    "Session {ClientId}: queue full ({Messages} messages, {Bytes} bytes; limits {MaxMessages} and {MaxBytes}), dropped {Dropped} new messages since the last report, {Total} in all",
+                    [clientId, state.QueuedCount, state.QueuedBytes, settings.MaxQueuedMessages, settings.MaxQueuedBytes, droppedSinceLastLog, droppedTotal]);
+                lastDropLog = Environment.TickCount64;
+                droppedSinceLastLog = 0;
             }
 
             done?.Invoke();
             return;
         }
 
-        droppedSinceLastLog = 0;
         Record(new MessageQueued(message), done);
         SendQueued();
     }

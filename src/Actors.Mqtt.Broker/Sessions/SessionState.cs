@@ -28,6 +28,9 @@ internal sealed class SessionState
 
     public int QueuedCount => queue.Count;
 
+    /// <summary>Payload bytes of the queued messages, for <c>max-queued-bytes</c>.</summary>
+    public long QueuedBytes { get; private set; }
+
     public QueuedMessage? NextQueued => queue.First?.Value;
 
     public int InflightCount => inflight.Count;
@@ -103,6 +106,7 @@ internal sealed class SessionState
             case SessionStarted started:
                 subscriptions.Clear();
                 queue.Clear();
+                QueuedBytes = 0;
                 inflight.Clear();
                 inflightOrder.Clear();
                 inboundQos2.Clear();
@@ -139,12 +143,15 @@ internal sealed class SessionState
                 break;
             case MessageQueued queued:
                 queue.AddLast(queued.Message);
+                QueuedBytes += queued.Message.Publish.Message.Payload.Length;
                 break;
             case MessageDropped:
+                QueuedBytes -= queue.First!.Value.Publish.Message.Payload.Length;
                 queue.RemoveFirst();
                 break;
             case MessageSent sent:
                 var message = queue.First!.Value;
+                QueuedBytes -= message.Publish.Message.Payload.Length;
                 queue.RemoveFirst();
                 inflight[sent.PacketId] = new InflightMessage(sent.PacketId, message, Released: false);
                 inflightOrder.Add(sent.PacketId);
@@ -196,6 +203,7 @@ internal sealed class SessionState
         foreach (var q in snapshot.Queue)
         {
             queue.AddLast(q);
+            QueuedBytes += q.Publish.Message.Payload.Length;
         }
 
         foreach (var f in snapshot.Inflight)
