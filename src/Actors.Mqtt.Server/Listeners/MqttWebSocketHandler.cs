@@ -57,13 +57,15 @@ public sealed partial class MqttWebSocketHandler(
 
     private async Task RunAsync(HttpContext context, WebSocket socket, ConnectionInfo info)
     {
+        var transport = new WebSocketTransport(socket);
+
         // Everything stays inside this try: whatever one connection's flow does, the exception ends only that connection.
         try
         {
-            var (input, written) = WebSocketTransport.Source(socket)
+            var (input, written) = transport.Source()
                 .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
                 .Via(flowFactory.Create(info))
-                .ToMaterialized(WebSocketTransport.Sink(socket), Keep.Both)
+                .ToMaterialized(transport.Sink(), Keep.Both)
                 .Run(materializer);
 
             // On server shutdown Kestrel asks each connection to close: end the input, and the broker ends the connection.
@@ -81,13 +83,17 @@ public sealed partial class MqttWebSocketHandler(
                 }
             }
 
-            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure).ConfigureAwait(false);
-            LogDisconnected(info.ListenerName, info.RemoteEndPoint);
-        }
-        catch (WebSocketTextMessageException e)
-        {
-            await CloseAsync(socket, WebSocketCloseStatus.InvalidMessageType).ConfigureAwait(false);
-            LogDisconnectedByNetwork(info.ListenerName, info.RemoteEndPoint, e.Message);
+            // A text message ends the input; the broker closes the connection as for a client that went away.
+            if (transport.ReceivedTextMessage)
+            {
+                await transport.CloseAsync(WebSocketCloseStatus.InvalidMessageType, CloseTimeout).ConfigureAwait(false);
+                LogTextMessage(info.ListenerName, info.RemoteEndPoint);
+            }
+            else
+            {
+                await transport.CloseAsync(WebSocketCloseStatus.NormalClosure, CloseTimeout).ConfigureAwait(false);
+                LogDisconnected(info.ListenerName, info.RemoteEndPoint);
+            }
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
         {
@@ -99,28 +105,8 @@ public sealed partial class MqttWebSocketHandler(
         }
         finally
         {
-            // A receive may still be pending on a client that never closed its side; this ends it.
+            // Releases a receive still pending on a client that never answered the close.
             socket.Abort();
-        }
-    }
-
-    /// <summary>Sends the close frame (answering the client's, if it closed first); a client that does not answer
-    /// within the timeout is cut off by the abort that follows.</summary>
-    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status)
-    {
-        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-        {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(CloseTimeout);
-        try
-        {
-            await socket.CloseOutputAsync(status, null, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
-        {
-            // The client is gone already; the abort that follows releases the socket either way.
         }
     }
 
@@ -132,6 +118,9 @@ public sealed partial class MqttWebSocketHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Listener} WebSocket connection from {Remote} closed")]
     private partial void LogDisconnected(string listener, string remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Listener} WebSocket connection from {Remote} closed: the client sent a text message, MQTT allows binary messages only [MQTT-6.0.0-1]")]
+    private partial void LogTextMessage(string listener, string remote);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Listener} WebSocket connection from {Remote} closed by the network: {Reason}")]
     private partial void LogDisconnectedByNetwork(string listener, string remote, string reason);

@@ -8,29 +8,88 @@ namespace Actors.Mqtt.Server.Transport;
 
 /// <summary>
 /// A WebSocket as the byte stream MQTT runs on: binary messages in, read as one stream of bytes whatever their frame
-/// boundaries; each element out sent as one binary message.
+/// boundaries; each element out sent as one binary message; and the closing handshake at the end.
 /// </summary>
 /// <remarks>
 /// MQTT packets need not line up with WebSocket frames [MQTT-6.0.0-2]: the broker's framing stage finds the packets,
 /// so this adapter only moves bytes. A receive buffer is rented only once a frame has arrived, so an idle connection
 /// holds none (design.md section 2).
 /// </remarks>
-public static class WebSocketTransport
+public sealed class WebSocketTransport(WebSocket socket)
 {
     private const int ReceiveBufferSize = 16 * 1024;
 
+    private static readonly Option<(WebSocketTransport, ReadOnlyMemory<byte>)> Ended = Option<(WebSocketTransport, ReadOnlyMemory<byte>)>.None;
+
+    // The receive the source has in flight, so that closing waits for it instead of starting a second one.
+    private readonly Lock gate = new();
+    private Task<Option<(WebSocketTransport, ReadOnlyMemory<byte>)>>? receiving;
+    private bool closing;
+
+    /// <summary>True once the client sent a text message, which ends the connection [MQTT-6.0.0-1].</summary>
+    public bool ReceivedTextMessage { get; private set; }
+
     /// <summary>The bytes of the client's binary messages; completes when the client closes its side, and fails on a
     /// text message, which MQTT does not allow [MQTT-6.0.0-1].</summary>
-    public static Source<ReadOnlyMemory<byte>, NotUsed> Source(WebSocket socket) =>
-        Akka.Streams.Dsl.Source.UnfoldAsync<WebSocket, ReadOnlyMemory<byte>>(socket, ReceiveAsync);
+    public Source<ReadOnlyMemory<byte>, NotUsed> Source() =>
+        Akka.Streams.Dsl.Source.UnfoldAsync<WebSocketTransport, ReadOnlyMemory<byte>>(this, t => t.ReceiveNextAsync());
 
     /// <summary>Sends each element as one binary message, one at a time, so a slow client slows the stream.</summary>
-    public static Sink<ReadOnlyMemory<byte>, Task<Done>> Sink(WebSocket socket) =>
+    public Sink<ReadOnlyMemory<byte>, Task<Done>> Sink() =>
         Akka.Streams.Dsl.Sink.ForEachAsync<ReadOnlyMemory<byte>>(
             1,
             element => socket.SendAsync(element, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).AsTask());
 
-    private static async Task<Option<(WebSocket, ReadOnlyMemory<byte>)>> ReceiveAsync(WebSocket socket)
+    /// <summary>
+    /// Sends the close frame (or answers the client's) and reads until the client's close frame, so the TCP connection
+    /// ends cleanly; call it once the stream has stopped sending. Gives up quietly after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task CloseAsync(WebSocketCloseStatus status, TimeSpan timeout)
+    {
+        Task? pending;
+        lock (gate)
+        {
+            closing = true;
+            pending = receiving;
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(status, null, deadline.Token).ConfigureAwait(false);
+            }
+
+            if (pending is not null)
+            {
+                // Whatever it returns, or fails with, is dropped: the broker is done with this connection.
+                await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+                    .WaitAsync(deadline.Token)
+                    .ConfigureAwait(false);
+            }
+
+            var scratch = new byte[256];
+            while (socket.State == WebSocketState.CloseSent)
+            {
+                await socket.ReceiveAsync(scratch.AsMemory(), deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
+        {
+            // The client is gone or does not answer; the caller aborts the socket either way.
+        }
+    }
+
+    private Task<Option<(WebSocketTransport, ReadOnlyMemory<byte>)>> ReceiveNextAsync()
+    {
+        lock (gate)
+        {
+            return closing ? Task.FromResult(Ended) : receiving = ReceiveAsync();
+        }
+    }
+
+    private async Task<Option<(WebSocketTransport, ReadOnlyMemory<byte>)>> ReceiveAsync()
     {
         while (true)
         {
@@ -38,11 +97,12 @@ public static class WebSocketTransport
             var header = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
             if (header.MessageType == WebSocketMessageType.Close)
             {
-                return Option<(WebSocket, ReadOnlyMemory<byte>)>.None;
+                return Ended;
             }
 
             if (header.MessageType == WebSocketMessageType.Text)
             {
+                ReceivedTextMessage = true;
                 throw new WebSocketTextMessageException();
             }
 
@@ -52,13 +112,13 @@ public static class WebSocketTransport
                 var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
-                    return Option<(WebSocket, ReadOnlyMemory<byte>)>.None;
+                    return Ended;
                 }
 
                 if (received.Count > 0)
                 {
                     // The broker keeps slices of what it receives, so it gets its own copy, not the pooled buffer.
-                    return (socket, buffer.AsSpan(0, received.Count).ToArray());
+                    return (this, buffer.AsSpan(0, received.Count).ToArray());
                 }
             }
             finally
@@ -66,14 +126,5 @@ public static class WebSocketTransport
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-    }
-}
-
-/// <summary>A client sent a text message where MQTT allows only binary ones.</summary>
-public sealed class WebSocketTextMessageException : Exception
-{
-    public WebSocketTextMessageException()
-        : base("the client sent a WebSocket text message; MQTT is carried in binary messages only [MQTT-6.0.0-1]")
-    {
     }
 }

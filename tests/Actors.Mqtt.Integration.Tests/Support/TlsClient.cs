@@ -8,14 +8,21 @@ namespace Actors.Mqtt.Integration.Tests.Support;
 /// <summary>MQTTnet TLS options that trust only the test CA, as a device provisioned with that CA would.</summary>
 public static class TlsClient
 {
-    public static void Configure(
+    public static MqttClientOptionsBuilder Configure(
         MqttClientOptionsBuilder options,
         TestCertificates certificates,
         int port,
         SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         X509Certificate2? clientCertificate = null) =>
+        ConfigureTls(options.WithTcpServer("127.0.0.1", port), certificates, protocols, clientCertificate);
+
+    /// <summary>TLS on whatever transport <paramref name="options"/> already has (TCP or WebSocket).</summary>
+    public static MqttClientOptionsBuilder ConfigureTls(
+        MqttClientOptionsBuilder options,
+        TestCertificates certificates,
+        SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        X509Certificate2? clientCertificate = null) =>
         options
-            .WithTcpServer("127.0.0.1", port)
             .WithTlsOptions(tls =>
             {
                 tls.UseTls()
