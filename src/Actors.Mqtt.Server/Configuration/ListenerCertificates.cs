@@ -26,8 +26,8 @@ internal static class ListenerCertificates
         }
         catch (CryptographicException e)
         {
-            var culprit = keyFile is not null && e.Message.Contains("key", StringComparison.OrdinalIgnoreCase) ? privateKeyKey : certificateKey;
-            throw new ConfigException(culprit, $"cannot be loaded as a certificate with its private key ({certificateFile}): {e.Message}", e);
+            var hint = keyFile is null && !IsPkcs12(certificateFile) ? $"; if the key is in a file of its own, set {privateKeyKey}" : "";
+            throw new ConfigException(certificateKey, $"cannot be loaded as a certificate with its private key ({certificateFile}): {e.Message}{hint}", e);
         }
 
         if (!certificate.HasPrivateKey)
