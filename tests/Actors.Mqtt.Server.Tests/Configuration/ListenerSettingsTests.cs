@@ -34,6 +34,14 @@ public sealed class ListenerSettingsTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_port_turns_a_listener_off()
+    {
+        var settings = Settings("actors-mqtt.listeners.tcp.port=", "actors-mqtt.listeners.ws.port=8080");
+
+        Assert.Equal("ws", Assert.Single(settings.Listeners).Name);
+    }
+
+    [Fact]
     public void Each_kind_is_on_once_it_has_a_port_and_named_listeners_add_more_of_a_kind()
     {
         var settings = Settings(
