@@ -32,13 +32,14 @@ public sealed class MqttListeners(IReadOnlyList<ListenerSettings> listeners)
     /// <summary>Gives every listener to Kestrel.</summary>
     internal void Configure(KestrelServerOptions kestrel)
     {
+        var logger = kestrel.ApplicationServices.GetRequiredService<ILogger<MqttListeners>>();
         foreach (var listener in listeners)
         {
-            Add(kestrel, listener);
+            Add(kestrel, listener, logger);
         }
     }
 
-    private void Add(KestrelServerOptions kestrel, ListenerSettings listener) =>
+    private void Add(KestrelServerOptions kestrel, ListenerSettings listener, ILogger logger) =>
         kestrel.Listen(listener.EndPoint, options =>
         {
             options.Use(next => connection =>
@@ -53,9 +54,9 @@ public sealed class MqttListeners(IReadOnlyList<ListenerSettings> listeners)
                 options.Protocols = HttpProtocols.Http1;
             }
 
-            if (listener.Tls is { } tls)
+            if (listener.Tls is not null)
             {
-                options.UseHttps(TlsListenerOptions.Create(tls));
+                options.UseHttps(TlsListenerOptions.Create(listener, logger));
             }
 
             if (listener.Kind is ListenerKind.Tcp or ListenerKind.Tls)

@@ -39,10 +39,11 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (app is not null)
+        // Idempotent: a test may stop the broker itself before the fixture is disposed.
+        if (Interlocked.Exchange(ref app, null) is { } running)
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await running.StopAsync();
+            await running.DisposeAsync();
         }
     }
 }
