@@ -10,7 +10,7 @@
         dotnet pwsh build.ps1 [build|test|format|bench|bench-codec] [options] [extra BenchmarkDotNet args]
 
     build   dotnet build Actors.sln -c Release
-    test    installs the Debian packages the tests need, checks formatting
+    test    installs the Debian and npm packages the tests need, checks formatting
             (dotnet format --verify-no-changes), runs dotnet test -c Release
             with TRX results in artifacts/test-results, and prints one line
             "tests: N passed, N failed, N skipped" (CI reads it). Exits non-zero
@@ -56,10 +56,14 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-# Debian packages the test run needs: mosquitto_pub/mosquitto_sub for the integration
-# tests; PostgreSQL, whose server the durability tests start themselves (a temp cluster on a
-# free loopback port, never the system service).
-$TestDebianPackages = @('mosquitto-clients', 'postgresql')
+# Debian packages the test run needs: mosquitto_pub/mosquitto_sub for the integration tests;
+# PostgreSQL, whose server the durability tests start themselves (a temp cluster on a free
+# loopback port, never the system service); headless Chromium (MQTT.js over WebSocket).
+$TestDebianPackages = @('mosquitto-clients', 'postgresql', 'chromium')
+
+# npm projects whose packages the tests serve (MQTT.js for the browser tests); `npm ci`
+# installs exactly what their package-lock.json says.
+$TestNpmProjects = @('tests/Actors.Mqtt.Integration.Tests/Browser')
 
 $Solution = 'Actors.sln'
 $TestResultsDir = Join-Path $PSScriptRoot 'artifacts/test-results'
@@ -147,6 +151,22 @@ function Install-DebianPackages([string[]]$Names) {
     Invoke-Native $prefix[0] (@($prefix | Select-Object -Skip 1) + @('apt-get', 'install', '-y', '--no-install-recommends') + $missing) "apt-get install of $($missing -join ', ') failed"
 }
 
+function Install-NpmPackages([string[]]$Projects) {
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Fail "npm is needed to install the test packages of $($Projects -join ', ') (Debian: apt-get install npm)"
+    }
+    foreach ($project in $Projects) {
+        Write-Step "npm ci in $project"
+        Push-Location (Join-Path $PSScriptRoot $project)
+        try {
+            Invoke-Native npm @('ci', '--no-audit', '--no-fund') "npm ci in $project failed"
+        }
+        finally {
+            Pop-Location
+        }
+    }
+}
+
 function Invoke-Build {
     Write-Step "dotnet build $Solution -c Release"
     Invoke-Native dotnet @('build', $Solution, '-c', 'Release') 'build failed'
@@ -182,6 +202,7 @@ function Get-TrxCounters([string]$Directory) {
 
 function Invoke-Test {
     Install-DebianPackages $TestDebianPackages
+    Install-NpmPackages $TestNpmProjects
 
     Write-Step "dotnet format $Solution --verify-no-changes"
     $formatExitCode = Invoke-NativeCommand dotnet @('format', $Solution, '--verify-no-changes')

@@ -40,15 +40,10 @@ public static partial class ServerHost
             .CreateLogger();
         builder.Services.AddSerilog(Log.Logger, dispose: true);
 
-        var listeners = new MqttListeners();
+        var listeners = new MqttListeners(settings.Listeners);
         builder.Services.AddSingleton(listeners);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            foreach (var listener in settings.TcpListeners)
-            {
-                listeners.Add(kestrel, listener);
-            }
-        });
+        builder.WebHost.ConfigureKestrel(listeners.Configure);
+        builder.Services.AddSingleton<MqttWebSocketHandler>();
 
         builder.Services.AddSingleton<IMaterializer>(services =>
             services.GetRequiredService<ActorSystem>().Materializer(namePrefix: "connection"));
@@ -62,6 +57,13 @@ public static partial class ServerHost
         var app = builder.Build();
         var listeners = app.Services.GetRequiredService<MqttListeners>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost));
+        if (listeners.HasWebSocketListeners)
+        {
+            // MQTT has its own keep-alive; WebSocket pings on top would only add traffic.
+            app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+            app.Run(app.Services.GetRequiredService<MqttWebSocketHandler>().HandleAsync);
+        }
+
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var (name, endPoint) in listeners.EndPoints)

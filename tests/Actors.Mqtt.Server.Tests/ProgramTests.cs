@@ -44,6 +44,22 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_certificate_file_exits_with_2_and_names_the_key()
+    {
+        var path = Path.Combine(_directory, "absent.pem");
+
+        var (exitCode, stdout, stderr) = await RunAsync(
+            "--set", "actors-mqtt.listeners.tcp.port=0",
+            "--set", "actors-mqtt.listeners.tls.port=0",
+            "--set", $"actors-mqtt.listeners.tls.certificate={path}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("actors-mqtt.listeners.tls.certificate", stderr, StringComparison.Ordinal);
+        Assert.Contains(path, stderr, StringComparison.Ordinal);
+        Assert.Empty(stdout);
+    }
+
+    [Fact]
     public async Task A_good_config_starts_the_broker_which_answers_CONNECT_and_stops_cleanly_on_SIGTERM()
     {
         var port = FreePort();

@@ -41,6 +41,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private long outboundDropped;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
     private string clientId = string.Empty;
+    private string? userName;
     private IActorRef? session;
     private bool connAckSent;
     private bool closing;
@@ -157,7 +158,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
             // The connect timeout also covers a session that does not answer; it ends with CONNACK.
             Timers.Cancel(ConnectTimer);
-            log.Info("Client {ClientId} connected from {RemoteEndPoint} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, VersionText(version), attached.SessionPresent, keepAlive);
+            log.Info("Client {ClientId} connected from {RemoteEndPoint} as {UserName} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, userName ?? "(no user name)", VersionText(version), attached.SessionPresent, keepAlive);
             Become(Connected);
             if (keepAlive > 0)
             {
@@ -289,6 +290,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         }
 
         var connect = (ConnectPacket)decoded!;
+        if (info.CertificateIdentity is { } identity)
+        {
+            connect = connect with { UserName = identity };
+        }
+
+        userName = connect.UserName;
+
         version = connect.ProtocolVersion;
         outbound!.Tell(new OutboundVersion(version));
 

@@ -1,18 +1,12 @@
-using System.Net;
 using Akka.Configuration;
 using Serilog.Events;
 
 namespace Actors.Mqtt.Server.Configuration;
 
-/// <summary>One plain TCP listener.</summary>
-/// <param name="Name">The listener's key under <c>actors-mqtt.listeners</c>, carried into every connection's info.</param>
-public sealed record TcpListenerSettings(string Name, IPEndPoint EndPoint);
-
 /// <summary>What the host itself reads from the configuration; the broker reads its own keys.</summary>
-public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<TcpListenerSettings> TcpListeners)
+public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<ListenerSettings> Listeners)
 {
     private const string LogLevelKey = "actors-mqtt.log.level";
-    private const string TcpKey = "actors-mqtt.listeners.tcp";
 
     /// <summary>Reads and checks the host's keys; a wrong value is a <see cref="ConfigException"/> naming its key.</summary>
     public static ServerSettings FromConfig(Config config)
@@ -24,19 +18,7 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<TcpLis
             throw Invalid(LogLevelKey, $"'{level}' is not a level: expected one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
         }
 
-        var host = Read(config, $"{TcpKey}.host", c => c.GetString($"{TcpKey}.host"));
-        if (!IPAddress.TryParse(host, out var address))
-        {
-            throw Invalid($"{TcpKey}.host", $"'{host}' is not an IP address");
-        }
-
-        var port = Read(config, $"{TcpKey}.port", c => c.GetInt($"{TcpKey}.port"));
-        if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
-        {
-            throw Invalid($"{TcpKey}.port", $"{port} is not a port: expected 0 to {IPEndPoint.MaxPort}");
-        }
-
-        return new ServerSettings(logLevel, [new TcpListenerSettings("tcp", new IPEndPoint(address, port))]);
+        return new ServerSettings(logLevel, ListenerSettingsReader.Read(config));
     }
 
     private static T Read<T>(Config config, string key, Func<Config, T> read)

@@ -4,13 +4,13 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Http.Features;
 using ConnectionInfo = Actors.Mqtt.Broker.Connections.ConnectionInfo;
 
 namespace Actors.Mqtt.Server.Listeners;
 
 /// <summary>
-/// Runs one accepted connection as <c>socket bytes → broker flow → socket bytes</c> until the flow ends its output;
+/// Runs one accepted TCP or TLS connection as <c>socket bytes → broker flow → socket bytes</c> until the flow ends its output;
 /// Kestrel closes the socket when this returns.
 /// </summary>
 public sealed partial class MqttConnectionHandler(
@@ -18,28 +18,17 @@ public sealed partial class MqttConnectionHandler(
     IMaterializer materializer,
     ILogger<MqttConnectionHandler> logger) : ConnectionHandler
 {
-    // Kestrel creates one handler for all listeners, so each listener tags its connections with its own name.
-    private const string ListenerNameItem = "actors-mqtt.listener";
-
-    /// <summary>Makes <paramref name="listen"/> an MQTT listener called <paramref name="listenerName"/>.</summary>
-    public static void Configure(ListenOptions listen, string listenerName)
-    {
-        ArgumentNullException.ThrowIfNull(listen);
-        listen.Use(next => connection =>
-        {
-            connection.Items[ListenerNameItem] = listenerName;
-            return next(connection);
-        });
-        listen.UseConnectionHandler<MqttConnectionHandler>();
-    }
-
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        var listener = MqttListeners.ListenerOf(connection.Items);
         var info = new ConnectionInfo(
-            connection.Items.TryGetValue(ListenerNameItem, out var name) ? name as string ?? "?" : "?",
+            listener?.Name ?? "?",
             connection.RemoteEndPoint?.ToString() ?? "unknown",
-            connection.LocalEndPoint?.ToString() ?? "unknown");
+            connection.LocalEndPoint?.ToString() ?? "unknown",
+            listener?.Tls is { UseIdentityAsUsername: true }
+                ? TlsListenerOptions.Identity(connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate)
+                : null);
         LogConnected(info.ListenerName, info.RemoteEndPoint);
 
         // Everything stays inside this try: whatever one connection's flow does, the exception ends only that connection.

@@ -16,6 +16,10 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public int Port => EndPoint.Port;
 
+    /// <summary>Where the listener called <paramref name="name"/> listens, with the port the system chose.</summary>
+    public IPEndPoint EndPointOf(string name) =>
+        (IPEndPoint)(app ?? throw new InvalidOperationException("the broker has not started")).Services.GetRequiredService<MqttListeners>().EndPointOf(name);
+
     /// <summary>Extra <c>--set</c> overrides a test class needs; set before <see cref="InitializeAsync"/> runs.</summary>
     public IReadOnlyList<string> Overrides { get; init; } = [];
 
@@ -30,15 +34,16 @@ public sealed class BrokerFixture : IAsyncLifetime
         BrokerComposition.Configure(builder.Services, config);
         app = ServerHost.Build(builder);
         await app.StartAsync();
-        EndPoint = (IPEndPoint)app.Services.GetRequiredService<MqttListeners>().EndPoints.Single().EndPoint;
+        EndPoint = EndPointOf("tcp");
     }
 
     public async Task DisposeAsync()
     {
-        if (app is not null)
+        // Idempotent: a test may stop the broker itself before the fixture is disposed.
+        if (Interlocked.Exchange(ref app, null) is { } running)
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await running.StopAsync();
+            await running.DisposeAsync();
         }
     }
 }

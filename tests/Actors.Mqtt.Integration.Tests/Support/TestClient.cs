@@ -38,20 +38,35 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>Completes when the broker (or the network) ends the connection.</summary>
     public Task<MqttClientDisconnectedEventArgs> Disconnected => disconnected.Task;
 
-    public static async Task<TestClient> ConnectAsync(
+    public static Task<TestClient> ConnectAsync(
         BrokerFixture broker,
         MqttProtocolVersion version,
         string? clientId = null,
-        Action<MqttClientOptionsBuilder>? configure = null)
+        Action<MqttClientOptionsBuilder>? configure = null) =>
+        ConnectAsync(
+            version,
+            options =>
+            {
+                options.WithTcpServer("127.0.0.1", broker.Port);
+                configure?.Invoke(options);
+            },
+            clientId);
+
+    /// <summary>Connects over the transport <paramref name="configure"/> sets up (MQTTnet keeps TLS on TCP once a TCP
+    /// server was named, so a WebSocket client must never have had one).</summary>
+    public static async Task<TestClient> ConnectAsync(
+        MqttProtocolVersion version,
+        Action<MqttClientOptionsBuilder> configure,
+        string? clientId = null)
     {
+        ArgumentNullException.ThrowIfNull(configure);
         var client = new MqttClientFactory().CreateMqttClient();
         var test = new TestClient(client);
         var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", broker.Port)
             .WithProtocolVersion(version)
             .WithClientId(clientId ?? "t-" + Guid.NewGuid().ToString("N")[..12])
             .WithTimeout(DefaultWait);
-        configure?.Invoke(options);
+        configure(options);
         test.ConnectResult = await client.ConnectAsync(options.Build());
         return test;
     }

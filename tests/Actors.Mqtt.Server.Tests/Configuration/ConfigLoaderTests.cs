@@ -128,7 +128,9 @@ public sealed class ConfigLoaderTests : IDisposable
 
         var settings = ServerSettings.FromConfig(config);
 
-        Assert.Equal("0.0.0.0:1883", Assert.Single(settings.TcpListeners).EndPoint.ToString());
+        var tcp = Assert.Single(settings.Listeners);
+        Assert.Equal(ListenerKind.Tcp, tcp.Kind);
+        Assert.Equal("0.0.0.0:1883", tcp.EndPoint.ToString());
     }
 
     [Fact]

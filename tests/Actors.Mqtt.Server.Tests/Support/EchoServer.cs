@@ -28,7 +28,7 @@ public sealed class EchoServer : IAsyncLifetime
         builder.Services.AddSingleton<IConnectionFlowFactory>(Echo);
         _app = ServerHost.Build(builder);
         await _app.StartAsync();
-        EndPoint = (IPEndPoint)_app.Services.GetRequiredService<MqttListeners>().EndPoints.Single().EndPoint;
+        EndPoint = (IPEndPoint)_app.Services.GetRequiredService<MqttListeners>().EndPointOf("tcp");
     }
 
     public async Task DisposeAsync()
