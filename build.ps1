@@ -33,7 +33,7 @@ Set-StrictMode -Version 3.0
 
 # Debian packages the test run needs: mosquitto_pub/mosquitto_sub for the integration
 # tests. 'postgresql' and 'chromium' (MQTT.js over WebSocket) join when their tests do.
-$TestDebianPackages = @('mosquitto-clients')
+$TestDebianPackages = @('mosquitto-clients', 'mosquitto')
 
 $Solution = 'Actors.sln'
 $TestResultsDir = Join-Path $PSScriptRoot 'artifacts/test-results'

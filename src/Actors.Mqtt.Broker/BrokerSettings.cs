@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Security;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Broker;
@@ -22,6 +23,8 @@ public sealed record BrokerSettings
     public ushort MaxKeepAlive { get; init; }
 
     public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; init; } = SharedSubscriptionStrategy.RoundRobin;
+
+    public AuthSettings Auth { get; init; } = AuthSettings.Open;
 
     /// <summary>The embedded defaults, to fall back on under an operator's configuration.</summary>
     public static Config Reference { get; } = LoadReference();
@@ -48,8 +51,39 @@ public sealed record BrokerSettings
                 var other => throw new ConfigurationException(
                     $"actors-mqtt.sessions.shared-subscription-strategy is '{other}'; expected round-robin or random"),
             },
+            Auth = ReadAuth(c),
         };
     }
+
+    private static AuthSettings ReadAuth(Config c)
+    {
+        var auth = c.GetConfig("auth");
+        var listeners = new Dictionary<string, bool>(StringComparer.Ordinal);
+        if (c.HasPath("listeners") && c.GetValue("listeners").IsObject())
+        {
+            foreach (var name in c.GetConfig("listeners").Root.GetObject().Items.Keys)
+            {
+                var key = $"listeners.{name}.allow-anonymous";
+                if (c.HasPath(key) && c.GetString(key) is { Length: > 0 } value)
+                {
+                    listeners[name] = value switch
+                    {
+                        "true" or "on" or "yes" => true,
+                        "false" or "off" or "no" => false,
+                        _ => throw new ConfigurationException($"actors-mqtt.{key} is '{value}'; expected true, false, or \"\" for actors-mqtt.auth.allow-anonymous"),
+                    };
+                }
+            }
+        }
+
+        return new AuthSettings(auth.GetBoolean("allow-anonymous"), FilePath(auth.GetString("password-file")), FilePath(auth.GetString("acl-file")))
+        {
+            ListenerAllowAnonymous = listeners,
+        };
+    }
+
+    /// <summary>An empty path turns the file off; a relative one is taken from the current directory, as Mosquitto does.</summary>
+    private static string? FilePath(string? path) => string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path);
 
     private static Config LoadReference()
     {

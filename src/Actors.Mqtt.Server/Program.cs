@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Actors.Mqtt.Server;
+using Actors.Mqtt.Server.Commands;
 using Actors.Mqtt.Server.Configuration;
 
 var configOption = new Option<string?>("--config")
@@ -20,6 +21,7 @@ var root = new RootCommand("Actors.Mqtt: an MQTT broker built as an actor system
     configOption,
     setOption,
 };
+root.Subcommands.Add(PasswdCommand.Create());
 root.SetAction(async (parse, cancellation) =>
 {
     try
