@@ -43,6 +43,38 @@ public sealed class ProgramTests : IDisposable
         Assert.Contains(path, stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("password-file", "alice:$7$101$bad\n", 1)]
+    [InlineData("acl-file", "user alice\ntopic read a/#\ntopic sometimes x\nbogus line\n", 4)]
+    public async Task A_bad_password_or_acl_file_exits_with_2_and_names_file_and_line(string key, string contents, int line)
+    {
+        var path = Path.Combine(_directory, key);
+        await File.WriteAllTextAsync(path, contents);
+
+        var (exitCode, _, stderr) = await RunAsync("--set", $"actors-mqtt.auth.{key}={path}", "--set", "actors-mqtt.listeners.tcp.port=0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"{path}:{line}:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_passwd_command_adds_and_deletes_users_as_dollar7_entries()
+    {
+        var path = Path.Combine(_directory, "passwd");
+        var (exitCode, _, stderr) = await RunAsync("passwd", path, "alice", "--password", "pw-1");
+        Assert.True(exitCode == 0, stderr);
+        (exitCode, _, stderr) = await RunAsync("passwd", path, "bob", "--password", "pw-2");
+        Assert.True(exitCode == 0, stderr);
+        (exitCode, _, stderr) = await RunAsync("passwd", "--delete", path, "alice");
+        Assert.True(exitCode == 0, stderr);
+
+        var lines = await File.ReadAllLinesAsync(path);
+        var bob = Assert.Single(lines);
+        Assert.Matches(@"^bob:\$7\$101\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$", bob);
+        (exitCode, _, _) = await RunAsync("passwd", "--delete", path, "alice");
+        Assert.Equal(1, exitCode);
+    }
+
     [Fact]
     public async Task A_good_config_starts_the_broker_which_answers_CONNECT_and_stops_cleanly_on_SIGTERM()
     {
