@@ -72,6 +72,23 @@ public sealed class AuthorizationTests(SecuredBroker broker) : IClassFixture<Sec
         await alice.ExpectNothingAsync(Quiet);
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task A_will_on_a_topic_its_client_may_not_write_is_never_published(MqttProtocolVersion version)
+    {
+        await using var alice = await ConnectAsync(version, "alice");
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        await Subscribe(alice, 1, $"shared/{suffix}/#", QualityOfService.AtMostOnce);
+
+        // Both lose their network without DISCONNECT; only carol may write below shared/.
+        await (await ConnectAsync(version, "bob", will: new MqttWill($"shared/{suffix}/bob", "gone"u8.ToArray()))).DisposeAsync();
+        await (await ConnectAsync(version, "carol", will: new MqttWill($"shared/{suffix}/carol", "gone"u8.ToArray()))).DisposeAsync();
+
+        Assert.Equal($"shared/{suffix}/carol", (await alice.ReceiveAsync<PublishPacket>()).Topic);
+        await alice.ExpectNothingAsync(Quiet);
+    }
+
     [Fact]
     public async Task Patterns_give_each_client_its_own_client_id_and_username_levels()
     {
@@ -86,7 +103,7 @@ public sealed class AuthorizationTests(SecuredBroker broker) : IClassFixture<Sec
         Assert.Equal([ReasonCode.GrantedQoS0, ReasonCode.NotAuthorized], codes);
     }
 
-    private async Task<RawClient> ConnectAsync(MqttProtocolVersion version, string user, string? clientId = null)
+    private async Task<RawClient> ConnectAsync(MqttProtocolVersion version, string user, string? clientId = null, MqttWill? will = null)
     {
         var (client, connAck) = await RawClient.ConnectAsync(broker.Broker.EndPoint, new ConnectPacket
         {
@@ -94,6 +111,7 @@ public sealed class AuthorizationTests(SecuredBroker broker) : IClassFixture<Sec
             ClientId = clientId ?? user + "-" + Guid.NewGuid().ToString("N")[..8],
             UserName = user,
             Password = System.Text.Encoding.UTF8.GetBytes(user + "-pw"),
+            Will = will,
         });
         Assert.Equal(ReasonCode.Success, connAck.ReasonCode);
         return client;
