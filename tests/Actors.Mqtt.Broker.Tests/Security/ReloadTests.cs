@@ -31,16 +31,22 @@ public sealed class ReloadTests : TestKit, IDisposable
         Assert.Equal("alice", ExpectMsg<AclFor>(Generous).UserName);
 
         MosquittoPasswd.Run("-b", path, "alice", "two");
-        Assert.Null(ExpectMsg<SecurityFileReloaded>(Generous).Problem);
+        ExpectReload(ok: true);
         auth.Tell(new Authenticate(Tcp, "c1", "alice", "one"u8.ToArray(), TestActor));
-        Assert.Equal(ReasonCode.BadUserNameOrPassword, ExpectMsg<ConnectRefused>(Generous).ReasonCode);
+        Assert.Equal(ReasonCode.BadUserNameOrPassword, FishForMessage<ConnectRefused>(_ => true, Generous).ReasonCode);
 
         File.AppendAllText(path, "bob\n");
-        var failed = ExpectMsg<SecurityFileReloaded>(Generous);
-        Assert.Contains(":2:", failed.Problem, StringComparison.Ordinal);
+        Assert.Contains(":2:", ExpectReload(ok: false).Problem, StringComparison.Ordinal);
         auth.Tell(new Authenticate(Tcp, "c1", "alice", "two"u8.ToArray(), TestActor));
-        ExpectMsg<AclFor>(Generous);
+        Assert.Equal("alice", FishForMessage<AclFor>(_ => true, Generous).UserName);
     }
+
+    /// <summary>
+    /// The next reload that came out as expected. One change on disk can be seen as more than one event, and each
+    /// reload reads what the file holds then, so reloads of the same contents may come twice.
+    /// </summary>
+    private SecurityFileReloaded ExpectReload(bool ok) =>
+        FishForMessage<SecurityFileReloaded>(r => (r.Problem is null) == ok, Generous);
 
     [Fact]
     public void Anonymous_clients_follow_the_listener_override_before_the_global_setting()
@@ -72,17 +78,18 @@ public sealed class ReloadTests : TestKit, IDisposable
 
         File.WriteAllText(path, "topic read b/#\n");
         var changed = ExpectMsg<AclChanged>(Generous);
-        Assert.Null(ExpectMsg<SecurityFileReloaded>(Generous).Problem);
+        ExpectReload(ok: true);
         Assert.True(changed.Generation > first.AclGeneration);
         Assert.True(changed.File!.For("c1", null).CanRead("b/c"));
 
         File.WriteAllText(path, "topic sometimes b/#\nbogus\n");
-        Assert.NotNull(ExpectMsg<SecurityFileReloaded>(Generous).Problem);
+        ExpectReload(ok: false);
+        Sys.EventStream.Unsubscribe(TestActor, typeof(AclChanged));
         Sys.EventStream.Publish(ReloadSecurityFiles.Instance);
-        Assert.NotNull(ExpectMsg<SecurityFileReloaded>(Generous).Problem);
+        ExpectReload(ok: false);
         acl.Tell(new AclFor("c1", null, TestActor));
-        var kept = ExpectMsg<ConnectAccepted>(Generous);
-        Assert.Equal(changed.Generation, kept.AclGeneration);
+        var kept = FishForMessage<ConnectAccepted>(_ => true, Generous);
         Assert.True(kept.Acl!.CanRead("b/c"));
+        Assert.False(kept.Acl.CanRead("a/b"));
     }
 }

@@ -26,17 +26,17 @@ public sealed class ReloadTests(SecuredBroker broker) : IClassFixture<SecuredBro
 
         // The ACL loses alice's own subtree: her next PUBLISH there is refused, on the same connection.
         await File.WriteAllTextAsync(broker.AclFile, SecuredBroker.Acl.Replace("topic readwrite alice/#", "topic read alice/#", StringComparison.Ordinal));
-        Assert.Null(await NextReloadAsync(reloads, broker.AclFile));
+        await NextReloadAsync(reloads, broker.AclFile, ok: true);
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await alice.PublishAsync("alice/x", "2", MqttQualityOfServiceLevel.AtLeastOnce)).ReasonCode);
 
         // A wrong ACL is refused with the line at fault, and the rules before it stay.
         await File.WriteAllTextAsync(broker.AclFile, "topic readwrite alice/#\nwhatever\n");
-        Assert.Contains(":2:", await NextReloadAsync(reloads, broker.AclFile), StringComparison.Ordinal);
+        Assert.Contains(":2:", await NextReloadAsync(reloads, broker.AclFile, ok: false), StringComparison.Ordinal);
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await alice.PublishAsync("alice/x", "3", MqttQualityOfServiceLevel.AtLeastOnce)).ReasonCode);
 
         // The passwd command changes alice's password: new connections need the new one, the old connection stays.
         Assert.Equal(0, await new RootCommand { PasswdCommand.Create() }.Parse(["passwd", broker.PasswordFile, "alice", "--password", "new-pw"]).InvokeAsync());
-        Assert.Null(await NextReloadAsync(reloads, broker.PasswordFile));
+        await NextReloadAsync(reloads, broker.PasswordFile, ok: true);
         await using (var stale = await TestClient.ConnectAsync(broker.Broker, MqttProtocolVersion.V500, configure: o => o.WithCredentials("alice", "alice-pw")))
         {
             Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, stale.ConnectResult.ResultCode);
@@ -51,13 +51,17 @@ public sealed class ReloadTests(SecuredBroker broker) : IClassFixture<SecuredBro
         Assert.False(alice.Disconnected.IsCompleted);
     }
 
-    private static async Task<string?> NextReloadAsync(Inbox reloads, string file)
+    /// <summary>
+    /// The problem of the next reload of <paramref name="file"/> that came out as expected (null when it loaded). One
+    /// change on disk can be seen as more than one event; each reload reads what the file holds then.
+    /// </summary>
+    private static async Task<string?> NextReloadAsync(Inbox reloads, string file, bool ok)
     {
         using var deadline = new CancellationTokenSource(Generous);
         while (true)
         {
             var reloaded = (SecurityFileReloaded)await reloads.ReceiveAsync(Generous);
-            if (reloaded.File == file)
+            if (reloaded.File == file && (reloaded.Problem is null) == ok)
             {
                 return reloaded.Problem;
             }
