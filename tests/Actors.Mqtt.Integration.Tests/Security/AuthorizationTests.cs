@@ -90,6 +90,33 @@ public sealed class AuthorizationTests(SecuredBroker broker) : IClassFixture<Sec
     }
 
     [Fact]
+    public async Task A_refused_retained_PUBLISH_is_not_retained()
+    {
+        var topic = $"shared/retained/{Guid.NewGuid():N}";
+        await using (var bob = await ConnectAsync(MqttProtocolVersion.V500, "bob"))
+        {
+            await bob.SendAsync(new PublishPacket { Topic = topic, QoS = QualityOfService.AtLeastOnce, PacketId = 1, Retain = true, Payload = "refused"u8.ToArray() });
+            Assert.Equal(ReasonCode.NotAuthorized, (await bob.ReceiveAsync<PubAckPacket>()).ReasonCode);
+        }
+
+        await using var alice = await ConnectAsync(MqttProtocolVersion.V500, "alice");
+        await Subscribe(alice, 1, topic, QualityOfService.AtMostOnce);
+        await alice.ExpectNothingAsync(Quiet);
+    }
+
+    [Theory]
+    [InlineData(MQTTnet.Formatter.MqttProtocolVersion.V311, MQTTnet.MqttClientSubscribeResultCode.UnspecifiedError)]
+    [InlineData(MQTTnet.Formatter.MqttProtocolVersion.V500, MQTTnet.MqttClientSubscribeResultCode.NotAuthorized)]
+    public async Task MQTTnet_sees_a_refused_subscription_beside_a_granted_one(MQTTnet.Formatter.MqttProtocolVersion version, MQTTnet.MqttClientSubscribeResultCode refused)
+    {
+        await using var alice = await TestClient.ConnectAsync(broker.Broker, version, configure: o => o.WithCredentials("alice", "alice-pw"));
+
+        var result = await alice.Client.SubscribeAsync(new MQTTnet.MqttClientSubscribeOptionsBuilder().WithTopicFilter("alice/#").WithTopicFilter("bob/#").Build());
+
+        Assert.Equal([MQTTnet.MqttClientSubscribeResultCode.GrantedQoS0, refused], result.Items.Select(i => i.ResultCode));
+    }
+
+    [Fact]
     public async Task Patterns_give_each_client_its_own_client_id_and_username_levels()
     {
         await using var bob = await ConnectAsync(MqttProtocolVersion.V500, "bob", "dev-1");
