@@ -56,10 +56,11 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-# Debian packages the test run needs: mosquitto_pub/mosquitto_sub for the integration tests;
+# Debian packages the test run needs: mosquitto_pub/mosquitto_sub and mosquitto_passwd (and the
+# mosquitto broker, to check our password files) for the integration tests;
 # PostgreSQL, whose server the durability tests start themselves (a temp cluster on a free
 # loopback port, never the system service); headless Chromium (MQTT.js over WebSocket).
-$TestDebianPackages = @('mosquitto-clients', 'postgresql', 'chromium')
+$TestDebianPackages = @('mosquitto-clients', 'mosquitto', 'postgresql', 'chromium')
 
 # npm projects whose packages the tests serve (MQTT.js for the browser tests); `npm ci`
 # installs exactly what their package-lock.json says.

@@ -1,4 +1,5 @@
 using Actors.Mqtt.Broker.Persistence;
+using Actors.Mqtt.Broker.Security;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Broker;
@@ -28,6 +29,7 @@ public sealed record BrokerSettings
     public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; init; } = SharedSubscriptionStrategy.RoundRobin;
 
     public StoreSettings Persistence { get; init; } = new();
+    public AuthSettings Auth { get; init; } = AuthSettings.Open;
 
     /// <summary>The embedded defaults, to fall back on under an operator's configuration.</summary>
     public static Config Reference { get; } = LoadReference();
@@ -57,8 +59,39 @@ public sealed record BrokerSettings
                     $"actors-mqtt.sessions.shared-subscription-strategy is '{other}'; expected round-robin or random"),
             },
             Persistence = StoreSettings.From(full),
+            Auth = ReadAuth(c),
         };
     }
+
+    private static AuthSettings ReadAuth(Config c)
+    {
+        var auth = c.GetConfig("auth");
+        var listeners = new Dictionary<string, bool>(StringComparer.Ordinal);
+        if (c.HasPath("listeners") && c.GetValue("listeners").IsObject())
+        {
+            foreach (var name in c.GetConfig("listeners").Root.GetObject().Items.Keys)
+            {
+                var key = $"listeners.{name}.allow-anonymous";
+                if (c.HasPath(key) && c.GetString(key) is { Length: > 0 } value)
+                {
+                    listeners[name] = value switch
+                    {
+                        "true" or "on" or "yes" => true,
+                        "false" or "off" or "no" => false,
+                        _ => throw new ConfigurationException($"actors-mqtt.{key} is '{value}'; expected true, false, or \"\" for actors-mqtt.auth.allow-anonymous"),
+                    };
+                }
+            }
+        }
+
+        return new AuthSettings(auth.GetBoolean("allow-anonymous"), FilePath(auth.GetString("password-file")), FilePath(auth.GetString("acl-file")))
+        {
+            ListenerAllowAnonymous = listeners,
+        };
+    }
+
+    /// <summary>An empty path turns the file off; a relative one is taken from the current directory, as Mosquitto does.</summary>
+    private static string? FilePath(string? path) => string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path);
 
     private static Config LoadReference()
     {

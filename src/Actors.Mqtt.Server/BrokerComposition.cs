@@ -1,5 +1,7 @@
 using Actors.Mqtt.Broker;
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Security;
+using Actors.Mqtt.Server.Configuration;
 using Akka.Actor;
 using Akka.Configuration;
 
@@ -13,13 +15,25 @@ public static class BrokerComposition
     public const string ActorSystemName = "actors-mqtt";
 
     /// <summary>Registers the actor system (started and terminated with the host) and the broker's connection flows.</summary>
+    /// <exception cref="ConfigException">The password or ACL file is wrong: start-up stops naming file and line.</exception>
     public static void Configure(IServiceCollection services, Config config)
     {
+        var settings = BrokerSettings.From(config);
+        SecurityFiles security;
+        try
+        {
+            security = SecurityFiles.Load(settings.Auth);
+        }
+        catch (SecurityFileException e)
+        {
+            throw new ConfigException(e.File, e.Line, null, e.Problem);
+        }
+
         // The configured store's persistence plugins go in front before Akka sees the configuration.
         var prepared = MqttBroker.PrepareConfig(config);
         services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, prepared));
         services.AddHostedService<ActorSystemLifetime>();
-        services.AddSingleton(new BrokerService.Settings(BrokerSettings.From(config)));
+        services.AddSingleton(new BrokerService.Settings(settings, security));
         services.AddSingleton<BrokerService>();
         services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
 

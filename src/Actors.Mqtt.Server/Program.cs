@@ -24,6 +24,7 @@ var root = new RootCommand("Actors.Mqtt: an MQTT broker built as an actor system
     setOption,
     JournalCommand.Create(configOption, setOption),
 };
+root.Subcommands.Add(PasswdCommand.Create());
 root.SetAction(async (parse, cancellation) =>
 {
     try

@@ -43,6 +43,117 @@ public sealed class ProgramTests : IDisposable
         Assert.Contains(path, stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("password-file", "alice:$7$101$bad\n", 1)]
+    [InlineData("acl-file", "user alice\ntopic read a/#\ntopic sometimes x\nbogus line\n", 4)]
+    public async Task A_bad_password_or_acl_file_exits_with_2_and_names_file_and_line(string key, string contents, int line)
+    {
+        var path = Path.Combine(_directory, key);
+        await File.WriteAllTextAsync(path, contents);
+
+        var (exitCode, _, stderr) = await RunAsync("--set", $"actors-mqtt.auth.{key}={path}", "--set", "actors-mqtt.listeners.tcp.port=0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"{path}:{line}:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-3.1.4-2")]
+    public async Task A_wrong_password_is_one_warning_without_the_password_and_SIGHUP_reloads_without_stopping()
+    {
+        var passwords = Path.Combine(_directory, "passwd");
+        using (var passwd = Process.Start("mosquitto_passwd", ["-c", "-b", passwords, "alice", "right-pw"]))
+        {
+            await passwd.WaitForExitAsync();
+            Assert.Equal(0, passwd.ExitCode);
+        }
+
+        var port = FreePort();
+        using var process = Start(
+            "--set", $"actors-mqtt.listeners.tcp.port={port}",
+            "--set", "actors-mqtt.listeners.tcp.host=127.0.0.1",
+            "--set", $"actors-mqtt.auth.password-file={passwords}",
+            "--set", "actors-mqtt.auth.allow-anonymous=false");
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = Task.Run(async () =>
+        {
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                lines.Enqueue(line);
+                if (line.Contains("reloaded", StringComparison.Ordinal))
+                {
+                    reloaded.TrySetResult();
+                }
+            }
+        });
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using (var client = await ConnectWithRetryAsync(port))
+            {
+                // MQTT 3.1.1 CONNECT as "auth-client", user "alice", password "wrong-secret".
+                var stream = client.GetStream();
+                await stream.WriteAsync(Convert.FromHexString("102C00044D51545404C2003C000B617574682D636C69656E740005616C696365000C77726F6E672D736563726574"));
+                var connAck = new byte[4];
+                await stream.ReadExactlyAsync(connAck);
+                Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x04 }, connAck);
+                Assert.Equal(0, await stream.ReadAsync(new byte[1]));
+            }
+
+            using (var hangUp = Process.Start("kill", ["-HUP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await hangUp.WaitForExitAsync();
+            }
+
+            await reloaded.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.False(process.HasExited);
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await process.WaitForExitAsync(deadline.Token);
+            await reading;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var output = string.Join('\n', lines);
+        Assert.DoesNotContain("wrong-secret", output + await stderr, StringComparison.Ordinal);
+        var line = Assert.Single(lines, l => l.Contains("auth-client", StringComparison.Ordinal));
+        Assert.Contains("\"Level\":\"Warning\"", line, StringComparison.Ordinal);
+        Assert.Contains("\"UserName\":\"alice\"", line, StringComparison.Ordinal);
+        Assert.Contains("\"Reason\":\"wrong password\"", line, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:", line, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("reloaded", StringComparison.Ordinal) && l.Contains(passwords, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_passwd_command_adds_and_deletes_users_as_dollar7_entries()
+    {
+        var path = Path.Combine(_directory, "passwd");
+        var (exitCode, _, stderr) = await RunAsync("passwd", path, "alice", "--password", "pw-1");
+        Assert.True(exitCode == 0, stderr);
+        (exitCode, _, stderr) = await RunAsync("passwd", path, "bob", "--password", "pw-2");
+        Assert.True(exitCode == 0, stderr);
+        (exitCode, _, stderr) = await RunAsync("passwd", "--delete", path, "alice");
+        Assert.True(exitCode == 0, stderr);
+
+        var lines = await File.ReadAllLinesAsync(path);
+        var bob = Assert.Single(lines);
+        Assert.Matches(@"^bob:\$7\$101\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$", bob);
+        (exitCode, _, _) = await RunAsync("passwd", "--delete", path, "alice");
+        Assert.Equal(1, exitCode);
+    }
+
     [Fact]
     public async Task A_missing_certificate_file_exits_with_2_and_names_the_key()
     {

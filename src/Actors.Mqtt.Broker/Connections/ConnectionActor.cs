@@ -1,9 +1,11 @@
 using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Properties;
+using Actors.Mqtt.Protocol.Topics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -26,6 +28,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly IActorRef sessionRegion;
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
+    private readonly IActorRef auth;
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> subtrees = new(StringComparer.Ordinal);
     private readonly HashSet<string> resolving = new(StringComparer.Ordinal);
@@ -53,11 +56,16 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private bool assignedClientId;
     private bool keepAliveImposed;
 
+    // The client's ACL rules, null without an ACL file; replaced when a reload is published.
+    private ClientAcl? acl;
+    private long aclGeneration = -1;
+
     // Made at the first PUBLISH: a connection that only subscribes, or sits idle, holds no cache (design.md section 2).
     private Utf8StringCache? topicCache;
 
-    public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore)
+    public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth)
     {
+        this.auth = auth;
         this.info = info;
         this.settings = settings;
         this.sessionRegion = sessionRegion;
@@ -68,13 +76,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(info, settings, sessionRegion, topicTree, retainedStore));
+    public static Props Props(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(info, settings, sessionRegion, topicTree, retainedStore, auth));
 
     protected override void PreStart()
     {
         Timers.StartSingleTimer(ConnectTimer, ConnectTimeout.Instance, settings.ConnectTimeout);
         Context.System.EventStream.Subscribe<ServerShuttingDown>(Self);
+        Context.System.EventStream.Subscribe<AclChanged>(Self);
     }
 
     /// <summary>
@@ -144,6 +153,33 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             }
 
             OnConnect(first, batch.Error);
+        });
+        CommonHandlers();
+    }
+
+    private void AwaitingAuth(ConnectPacket connect, MqttError? pendingError)
+    {
+        Receive<ConnectAccepted>(accepted =>
+        {
+            UseAcl(accepted.Acl, accepted.AclGeneration);
+
+            // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect.
+            var will = connect.Will is { } w && acl is { } rules && !rules.CanPublish(w.Topic) ? null : connect.Will;
+            Become(() => AwaitingSession(pendingError));
+            sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
+                clientId,
+                Self,
+                version,
+                connect.CleanSession,
+                sessionExpiry,
+                will,
+                connect.Properties?.ReceiveMaximum ?? ushort.MaxValue)));
+        });
+        Receive<ConnectRefused>(refused =>
+        {
+            // The one line about a refused client; the password is never in it [MQTT-3.1.4-2].
+            log.Warning("Client {ClientId} from {RemoteEndPoint} refused on listener {Listener}: {Reason} (username {UserName})", clientId, info.RemoteEndPoint, info.ListenerName, refused.Reason, userName ?? "(none)");
+            Refuse(refused.ReasonCode, refused.Reason, logged: true);
         });
         CommonHandlers();
     }
@@ -277,6 +313,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 Close("no CONNECT within " + settings.ConnectTimeout, publishWill: false);
             }
         });
+        Receive<AclChanged>(changed =>
+        {
+            if (changed.Generation > aclGeneration)
+            {
+                UseAcl(changed.File?.For(clientId, userName), changed.Generation);
+            }
+        });
         Receive<Terminated>(_ => { });
         ReceiveAny(_ => { });
     }
@@ -294,8 +337,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         {
             connect = connect with { UserName = identity };
         }
-
-        userName = connect.UserName;
 
         version = connect.ProtocolVersion;
         outbound!.Tell(new OutboundVersion(version));
@@ -328,15 +369,18 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         }
 
         assignedClientId = assigned;
-        Become(() => AwaitingSession(pendingError));
-        sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
-            clientId,
-            Self,
-            version,
-            connect.CleanSession,
-            sessionExpiry,
-            connect.Will,
-            connect.Properties?.ReceiveMaximum ?? ushort.MaxValue)));
+        userName = connect.UserName;
+        Become(() => AwaitingAuth(connect, pendingError));
+        auth.Tell(new Authenticate(info, clientId, userName, connect.Password?.ToArray(), Self));
+    }
+
+    private void UseAcl(ClientAcl? rules, long generation)
+    {
+        if (generation >= aclGeneration)
+        {
+            acl = rules;
+            aclGeneration = generation;
+        }
     }
 
     private ConnAckPacket BuildConnAck(bool sessionPresent)
@@ -383,14 +427,16 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Refuse(error.ReasonCode, error.ToString());
     }
 
-    private void Refuse(ReasonCode code, string why)
+    private void Refuse(ReasonCode code, string why, bool logged = false)
     {
         Send(new ConnAckPacket
         {
             ReasonCode = ReasonCodes.IsValidFor(PacketType.ConnAck, code) ? code : ReasonCode.UnspecifiedError,
             Properties = version == MqttProtocolVersion.V500 ? new MqttProperties { ReasonString = why } : null,
         });
-        Close("refused CONNECT: " + why, publishWill: false);
+
+        // A CONNACK that refuses is followed by closing the connection [MQTT-3.2.2-7].
+        Close("refused CONNECT: " + why, publishWill: false, logged: logged);
     }
 
     private void Handle(MqttFrame frame)
@@ -425,7 +471,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 session!.Tell(new InboundRelease(rel.PacketId));
                 break;
             case SubscribePacket subscribe:
-                session!.Tell(new SubscribeRequest(subscribe));
+                session!.Tell(new SubscribeRequest(subscribe, acl is null ? null : DeniedFilters(subscribe, acl)));
                 break;
             case UnsubscribePacket unsubscribe:
                 session!.Tell(new UnsubscribeRequest(unsubscribe));
@@ -460,6 +506,12 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             {
                 return;
             }
+        }
+
+        if (acl is { } rules && !rules.CanPublish(publish.Topic))
+        {
+            RefusePublish(publish);
+            return;
         }
 
         var now = Environment.TickCount64;
@@ -508,6 +560,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     {
         while (!closing && acks.TryTakeReady(out var ready))
         {
+            if (ready.Decided is { } decided)
+            {
+                Send(ready.Kind == PacketType.PubAck
+                    ? new PubAckPacket { PacketId = ready.PacketId, ReasonCode = decided }
+                    : new PubRecPacket { PacketId = ready.PacketId, ReasonCode = decided });
+                continue;
+            }
+
             if (ready.Failed)
             {
                 log.Warning("Client {ClientId}: message {PacketId} not acknowledged: not every session or store confirmed its write in time", clientId, ready.PacketId);
@@ -530,6 +590,44 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 ? new PubAckPacket { PacketId = ready.PacketId, ReasonCode = code }
                 : new PubRecPacket { PacketId = ready.PacketId, ReasonCode = code });
         }
+    }
+
+    /// <summary>
+    /// A PUBLISH the ACL does not allow is dropped. MQTT 5 says why in PUBACK or PUBREC (0x87), which ends a QoS 2
+    /// exchange; 3.1 and 3.1.1 have no way to say it, so the message is acknowledged as usual [MQTT-3.3.5-2 (3.1.1)],
+    /// as Mosquitto does.
+    /// </summary>
+    private void RefusePublish(PublishPacket publish)
+    {
+        log.Debug("Client {ClientId} (username {UserName}) may not publish to {Topic}: dropped", clientId, userName ?? "(none)", publish.Topic);
+        if (publish.QoS == QualityOfService.AtMostOnce)
+        {
+            return;
+        }
+
+        // In turn behind the acknowledgements still waiting for writes [MQTT-4.6.0-2].
+        var code = version == MqttProtocolVersion.V500 ? ReasonCode.NotAuthorized : ReasonCode.Success;
+        acks.AddDecided(publish.PacketId, publish.QoS == QualityOfService.AtLeastOnce ? PacketType.PubAck : PacketType.PubRec, code, Environment.TickCount64);
+        SendReadyAcks();
+    }
+
+    /// <summary>Which filters of a SUBSCRIBE the ACL refuses, by position; null when it refuses none.</summary>
+    private bool[]? DeniedFilters(SubscribePacket subscribe, ClientAcl rules)
+    {
+        bool[]? denied = null;
+        for (var i = 0; i < subscribe.Subscriptions.Count; i++)
+        {
+            // An invalid filter is left to the session, which answers it as invalid.
+            if (TopicFilter.TryParse(subscribe.Subscriptions[i].TopicFilter, version == MqttProtocolVersion.V500, out var filter, out _)
+                && !rules.CanSubscribe(filter.Filter))
+            {
+                denied ??= new bool[subscribe.Subscriptions.Count];
+                denied[i] = true;
+                log.Debug("Client {ClientId} (username {UserName}) may not subscribe to {Filter}", clientId, userName ?? "(none)", filter.Filter);
+            }
+        }
+
+        return denied;
     }
 
     private bool TryResolveAlias(ref PublishPacket publish, ushort alias)
@@ -608,8 +706,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            // A packet larger than the client accepts is dropped as if sent [MQTT-3.1.2-25].
-            if (clientMaximumPacketSize is { } max && MqttPacketEncoder.GetSize(publish, version) > max)
+            // A packet larger than the client accepts is dropped as if sent [MQTT-3.1.2-25]; so is one it may not read.
+            if ((clientMaximumPacketSize is { } max && MqttPacketEncoder.GetSize(publish, version) > max)
+                || (acl is { } rules && !rules.CanRead(publish.Topic)))
             {
                 if (publish.QoS != QualityOfService.AtMostOnce)
                 {
@@ -684,7 +783,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Close("protocol error: " + e, publishWill: true, connAckSent ? e.ReasonCode : null, isError: true);
     }
 
-    private void Close(string reason, bool publishWill, ReasonCode? disconnectReason = null, uint? expiry = null, bool isError = false)
+    private void Close(string reason, bool publishWill, ReasonCode? disconnectReason = null, uint? expiry = null, bool isError = false, bool logged = false)
     {
         if (closing)
         {
@@ -704,6 +803,17 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         }
 
         session?.Tell(new DetachSession(Self, publishWill, expiry));
+        if (!logged)
+        {
+            LogClosed(reason, isError);
+        }
+
+        outbound?.Tell(OutboundComplete.Instance);
+        Context.Stop(Self);
+    }
+
+    private void LogClosed(string reason, bool isError)
+    {
         var who = clientId.Length > 0 ? clientId : "(before CONNECT)";
         if (isError)
         {
@@ -717,9 +827,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         {
             log.Info("Client {ClientId} disconnected from {RemoteEndPoint}: {Reason}", who, info.RemoteEndPoint, reason);
         }
-
-        outbound?.Tell(OutboundComplete.Instance);
-        Context.Stop(Self);
     }
 
     private static string VersionText(MqttProtocolVersion v) => v switch

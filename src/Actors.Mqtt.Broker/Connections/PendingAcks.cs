@@ -29,6 +29,10 @@ internal sealed class PendingAcks
     public void AddPubRec(ushort packetId, long now) =>
         order.Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, now) { Counted = true, Writes = 1 });
 
+    /// <summary>An acknowledgement decided at once (a refusal) that still waits for its turn behind earlier ones.</summary>
+    public void AddDecided(ushort packetId, PacketType kind, ReasonCode code, long now) =>
+        order.Enqueue(new Entry(++lastId, packetId, kind, now) { Counted = true, Decided = code });
+
     /// <summary>Whether a PUBREC for this packet id is still owed (a retried PUBLISH then needs nothing new).</summary>
     public bool OwesPubRec(ushort packetId) => order.Any(e => e.Kind == PacketType.PubRec && e.PacketId == packetId && !e.Done);
 
@@ -78,13 +82,13 @@ internal sealed class PendingAcks
     }
 
     /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.</summary>
-    public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed) ready)
+    public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed, ReasonCode? Decided) ready)
     {
         if (order.TryPeek(out var head) && head.Done)
         {
             order.Dequeue();
             byId.Remove(head.Id);
-            ready = (head.Kind, head.PacketId, head.Failed);
+            ready = (head.Kind, head.PacketId, head.Failed, head.Decided);
             return true;
         }
 
@@ -109,6 +113,8 @@ internal sealed class PendingAcks
         public int Confirmed { get; set; }
 
         public bool Failed { get; set; }
+
+        public ReasonCode? Decided { get; init; }
 
         public bool Done => Counted && Confirmed >= Writes;
     }

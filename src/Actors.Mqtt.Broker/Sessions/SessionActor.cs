@@ -773,8 +773,15 @@ public sealed class SessionActor : ReceivePersistentActor
         var accepted = new List<Subscription>(packet.Subscriptions.Count);
         var codes = new List<ReasonCode>(packet.Subscriptions.Count);
         var fresh = new List<Subscription>();
-        foreach (var requested in packet.Subscriptions)
+        for (var i = 0; i < packet.Subscriptions.Count; i++)
         {
+            var requested = packet.Subscriptions[i];
+            if (request.Denied is { } denied && denied[i])
+            {
+                codes.Add(ReasonCode.NotAuthorized);
+                continue;
+            }
+
             if (!TopicFilter.TryParse(requested.TopicFilter, version == MqttProtocolVersion.V500, out var filter, out _))
             {
                 codes.Add(ReasonCode.TopicFilterInvalid);

@@ -36,7 +36,8 @@ public sealed record SessionTakenOver
     }
 }
 
-public sealed record SubscribeRequest(SubscribePacket Packet);
+/// <param name="Denied">By position, the filters the ACL refuses (answered 0x87, or 0x80 before 5.0); null when none.</param>
+public sealed record SubscribeRequest(SubscribePacket Packet, IReadOnlyList<bool>? Denied = null);
 
 public sealed record UnsubscribeRequest(UnsubscribePacket Packet);
 

@@ -20,6 +20,9 @@ public sealed class BrokerFixture : IAsyncLifetime
     public IPEndPoint EndPointOf(string name) =>
         (IPEndPoint)(app ?? throw new InvalidOperationException("the broker has not started")).Services.GetRequiredService<MqttListeners>().EndPointOf(name);
 
+    /// <summary>The running host's services (its actor system, for one), once started.</summary>
+    public IServiceProvider Services => app?.Services ?? throw new InvalidOperationException("the broker has not started");
+
     /// <summary>Extra <c>--set</c> overrides a test class needs; set before <see cref="InitializeAsync"/> runs.</summary>
     public IReadOnlyList<string> Overrides { get; init; } = [];
 

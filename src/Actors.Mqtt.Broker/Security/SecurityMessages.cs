@@ -1,0 +1,34 @@
+using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Protocol;
+using Akka.Actor;
+
+namespace Actors.Mqtt.Broker.Security;
+
+/// <summary>A connection asks whether its CONNECT may go on; the answer is <see cref="ConnectAccepted"/> or <see cref="ConnectRefused"/>.</summary>
+/// <param name="Password">A copy of the password bytes; never logged.</param>
+public sealed record Authenticate(ConnectionInfo Connection, string ClientId, string? UserName, byte[]? Password, IActorRef ReplyTo);
+
+/// <summary>The client may connect; <paramref name="Acl"/> is null when there is no ACL file.</summary>
+/// <param name="AclGeneration">Increases with every ACL load, so a connection keeps the newest rules it heard of.</param>
+public sealed record ConnectAccepted(ClientAcl? Acl, long AclGeneration);
+
+public sealed record ConnectRefused(ReasonCode ReasonCode, string Reason);
+
+/// <summary>Asks the <see cref="AclActor"/> for one client's rules, answered to <paramref name="ReplyTo"/> with <see cref="ConnectAccepted"/>.</summary>
+public sealed record AclFor(string ClientId, string? UserName, IActorRef ReplyTo);
+
+/// <summary>Published on the event stream after the ACL file was loaded again; connections re-resolve their rules.</summary>
+public sealed record AclChanged(AclFile? File, long Generation);
+
+/// <summary>Published on the event stream to read the password and ACL files again (SIGHUP).</summary>
+public sealed record ReloadSecurityFiles
+{
+    public static readonly ReloadSecurityFiles Instance = new();
+
+    private ReloadSecurityFiles()
+    {
+    }
+}
+
+/// <summary>Published on the event stream after each attempt to reload a file; <paramref name="Problem"/> is null when it was applied.</summary>
+public sealed record SecurityFileReloaded(string File, string? Problem);
