@@ -67,6 +67,41 @@ public sealed class JournalReplayTests : IDisposable
     }
 
     [Fact]
+    [Trait("spec", "MQTT-3.1.2-23")]
+    public async Task An_expired_session_leaves_no_journal_behind()
+    {
+        await using var broker = await StartAsync();
+        var clientId = "audit-" + Guid.NewGuid().ToString("N")[..8];
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket
+        {
+            ProtocolVersion = MqttProtocolVersion.V500,
+            ClientId = clientId,
+            CleanSession = false,
+            Properties = new Protocol.Properties.MqttProperties { SessionExpiryInterval = 5 },
+        });
+        await using (client)
+        {
+            await client.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("audit/expiry") { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await client.ReceiveAsync<SubAckPacket>();
+            await client.SendAsync(new DisconnectPacket());
+            await client.ExpectClosedAsync();
+        }
+
+        var (before, _, _) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", clientId);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var (after, _, errors) = (0, string.Empty, string.Empty);
+        while (after == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            (after, _, errors) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", clientId);
+        }
+
+        Assert.Equal(0, before);
+        Assert.Equal(1, after);
+        Assert.Contains("no journaled events", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_time_range_selects_events_by_when_they_were_written()
     {
         await using var broker = await StartAsync();
