@@ -18,22 +18,23 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<TcpLis
     public static ServerSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var source = ConfigSource.Of(config);
         var level = Read(config, LogLevelKey, c => c.GetString(LogLevelKey));
         if (!Enum.TryParse<LogEventLevel>(level, ignoreCase: true, out var logLevel) || !Enum.IsDefined(logLevel))
         {
-            throw Invalid(LogLevelKey, $"'{level}' is not a level: expected one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
+            throw source.Error(LogLevelKey, $"'{level}' is not a level: expected one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
         }
 
         var host = Read(config, $"{TcpKey}.host", c => c.GetString($"{TcpKey}.host"));
         if (!IPAddress.TryParse(host, out var address))
         {
-            throw Invalid($"{TcpKey}.host", $"'{host}' is not an IP address");
+            throw source.Error($"{TcpKey}.host", $"'{host}' is not an IP address");
         }
 
         var port = Read(config, $"{TcpKey}.port", c => c.GetInt($"{TcpKey}.port"));
         if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
         {
-            throw Invalid($"{TcpKey}.port", $"{port} is not a port: expected 0 to {IPEndPoint.MaxPort}");
+            throw source.Error($"{TcpKey}.port", $"{port} is not a port: expected 0 to {IPEndPoint.MaxPort}");
         }
 
         return new ServerSettings(logLevel, [new TcpListenerSettings("tcp", new IPEndPoint(address, port))]);
@@ -41,9 +42,10 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<TcpLis
 
     private static T Read<T>(Config config, string key, Func<Config, T> read)
     {
+        var source = ConfigSource.Of(config);
         if (!config.HasPath(key))
         {
-            throw Invalid(key, "is missing");
+            throw source.Error(key, "is missing");
         }
 
         try
@@ -52,9 +54,8 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<TcpLis
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new ConfigException(key, $"has a value of the wrong type: {e.Message}", e);
+            // Only a configuration the strict loader did not check can get here.
+            throw source.Error(key, $"has a value of the wrong type: {e.Message}");
         }
     }
-
-    private static ConfigException Invalid(string key, string problem) => new(key, null, null, problem);
 }

@@ -1,9 +1,10 @@
 using Actors.Mqtt.Server.Configuration;
+using Actors.Mqtt.Server.Configuration.Hocon;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Server.Tests.Configuration;
 
-public sealed class HoconPreCheckTests
+public sealed class HoconParserTests
 {
     // Akka's parser may loop forever on what the pre-check must refuse, so every parse here runs under a deadline.
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -30,30 +31,30 @@ public sealed class HoconPreCheckTests
     [Fact]
     public async Task Refuses_nesting_deeper_than_the_limit_where_it_goes_too_deep()
     {
-        var text = "a = " + new string('[', HoconPreCheck.MaxDepth + 1) + new string(']', HoconPreCheck.MaxDepth + 1);
+        var text = "a = " + new string('[', HoconLimits.MaxDepth + 1) + new string(']', HoconLimits.MaxDepth + 1);
 
         var error = await Assert.ThrowsAsync<ConfigException>(() => ParseWithDeadline(text, "deep.conf"));
 
         Assert.Equal(1, error.Line);
-        Assert.Equal(5 + HoconPreCheck.MaxDepth, error.Column);
+        Assert.Equal(5 + HoconLimits.MaxDepth, error.Column);
         Assert.Contains("deeper than", error.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Accepts_nesting_at_the_limit()
     {
-        var text = string.Concat(Enumerable.Repeat("a {", HoconPreCheck.MaxDepth)) + "b = 1"
-            + new string('}', HoconPreCheck.MaxDepth);
+        var text = string.Concat(Enumerable.Repeat("a {", HoconLimits.MaxDepth)) + "b = 1"
+            + new string('}', HoconLimits.MaxDepth);
 
         var config = await ParseWithDeadline(text, "deep.conf");
 
-        Assert.Equal(1, config.GetInt(string.Join('.', Enumerable.Repeat("a", HoconPreCheck.MaxDepth)) + ".b"));
+        Assert.Equal(1, config.GetInt(string.Join('.', Enumerable.Repeat("a", HoconLimits.MaxDepth)) + ".b"));
     }
 
     [Fact]
     public async Task Refuses_text_larger_than_the_limit()
     {
-        var text = "a = 1\n" + new string('#', HoconPreCheck.MaxBytes);
+        var text = "a = 1\n" + new string('#', HoconLimits.MaxBytes);
 
         var error = await Assert.ThrowsAsync<ConfigException>(() => ParseWithDeadline(text, "big.conf"));
 

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+
+namespace Actors.Mqtt.Server.Configuration.Hocon;
+
+/// <summary>
+/// Writes a resolved tree back as HOCON in the one plain form Akka's parser reads reliably: every key and string
+/// quoted, one key per line, no substitutions, no comments. This text, not the operator's, is what Akka parses.
+/// </summary>
+public static class HoconRenderer
+{
+    public static string Render(HoconObject root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var text = new StringBuilder();
+        Fields(text, root, indent: 0);
+        return text.ToString();
+    }
+
+    private static void Fields(StringBuilder text, HoconObject target, int indent)
+    {
+        foreach (var (key, field) in target.Fields)
+        {
+            text.Append(' ', indent * 2);
+            Quote(text, key);
+            text.Append(field.Value is HoconObject ? " " : " = ");
+            Value(text, field.Value, indent);
+            text.Append('\n');
+            if (text.Length > HoconLimits.MaxRenderedChars)
+            {
+                throw new ConfigException(field.Location, key, $"the configuration grows beyond {HoconLimits.MaxRenderedChars} characters through substitutions");
+            }
+        }
+    }
+
+    private static void Value(StringBuilder text, HoconNode value, int indent)
+    {
+        switch (value)
+        {
+            case HoconObject nested:
+                text.Append("{\n");
+                Fields(text, nested, indent + 1);
+                text.Append(' ', indent * 2).Append('}');
+                break;
+            case HoconArray array:
+                text.Append('[');
+                for (var i = 0; i < array.Items.Count; i++)
+                {
+                    text.Append(i == 0 ? "" : ", ");
+                    Value(text, array.Items[i], indent + 1);
+                }
+
+                text.Append(']');
+                break;
+            case HoconScalar { Kind: HoconScalarKind.Text } scalar:
+                Quote(text, scalar.Text);
+                break;
+            case HoconScalar scalar:
+                text.Append(scalar.Text);
+                break;
+            default:
+                throw new InvalidOperationException($"{value.GetType().Name} at {value.Location} was not resolved before rendering");
+        }
+    }
+
+    private static void Quote(StringBuilder text, string value)
+    {
+        text.Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => text.Append("\\\""),
+                '\\' => text.Append("\\\\"),
+                '\n' => text.Append("\\n"),
+                < ' ' => text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => text.Append(c),
+            };
+        }
+
+        text.Append('"');
+    }
+}
