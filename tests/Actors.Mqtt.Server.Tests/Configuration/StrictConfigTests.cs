@@ -173,6 +173,45 @@ public sealed class StrictConfigTests : IDisposable
     }
 
     [Fact]
+    public void A_long_chain_of_substitutions_is_refused_before_it_can_overflow_the_stack()
+    {
+        var text = string.Concat(Enumerable.Range(0, 5000).Select(i => $"akka.x{i} = ${{akka.x{i + 1}}}\n")) + "akka.x5000 = 1\n";
+
+        var error = Assert.Throws<ConfigException>(() => Build(text));
+
+        Assert.Contains("more than 64 deep", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Text_doubled_by_substitutions_is_refused_once_it_outgrows_the_limit()
+    {
+        var text = "akka.a0 = xxxxxxxxxx\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"akka.a{i} = ${{akka.a{i - 1}}}${{akka.a{i - 1}}}\n"));
+
+        var error = Assert.Throws<ConfigException>(() => Build(text));
+
+        Assert.Equal("test.conf:18:12: akka.a17: its value grows beyond 1048576 characters through substitutions", error.Message);
+    }
+
+    [Fact]
+    public void Objects_doubled_by_substitutions_are_refused_once_they_outgrow_the_limit()
+    {
+        var text = "akka.o0 { x = 1, y = 2 }\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"akka.o{i} {{ a = ${{akka.o{i - 1}}}, b = ${{akka.o{i - 1}}} }}\n"));
+
+        var error = Assert.Throws<ConfigException>(() => Build(text));
+
+        Assert.Contains("grows beyond 4194304 characters", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dotted_key_counts_towards_the_nesting_limit()
+    {
+        var error = Assert.Throws<ConfigException>(() => Build("akka." + string.Join('.', Enumerable.Repeat("a", 100_000)) + " = 1"));
+
+        Assert.Equal((1, 1), (error.Line, error.Column));
+        Assert.Contains("nesting is deeper than 32 levels", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_source_locates_every_key_at_its_last_definition()
     {
         var config = BuildFile("app.port = 1\n\napp {\n  tls {\n    port = 2\n  }\n  port = 3\n}");

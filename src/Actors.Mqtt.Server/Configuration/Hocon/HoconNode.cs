@@ -43,9 +43,9 @@ public sealed record HoconObject(ConfigLocation Location) : HoconNode(Location)
         }
         else if (existing.Value is HoconObject existingObject && field.Value is HoconObject added)
         {
-            var merged = existingObject.Copy();
-            merged.MergeFrom(added);
-            Fields[key] = new HoconField(field.Location, merged, null);
+            // In place: a parsed tree's objects belong to it alone, and copying here would make repeated keys quadratic.
+            existingObject.MergeFrom(added);
+            Fields[key] = new HoconField(field.Location, existingObject, null);
         }
         else
         {

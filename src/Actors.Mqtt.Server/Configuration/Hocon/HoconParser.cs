@@ -126,6 +126,11 @@ public sealed partial class HoconParser
         }
 
         var path = KeyPath();
+        if (_depth + path.Count > HoconLimits.MaxDepth + 1)
+        {
+            throw Problem(keyToken, $"nesting is deeper than {HoconLimits.MaxDepth} levels");
+        }
+
         var fullKey = _keys.TryPeek(out var parentKey) ? $"{parentKey}.{string.Join('.', path)}" : string.Join('.', path);
         _keys.Push(fullKey);
         HoconNode value;

@@ -13,33 +13,45 @@ public static class HoconRenderer
     {
         ArgumentNullException.ThrowIfNull(root);
         var text = new StringBuilder();
-        Fields(text, root, indent: 0);
+        Fields(text, root, indent: 0, path: "");
         return text.ToString();
     }
 
-    private static void Fields(StringBuilder text, HoconObject target, int indent)
+    private static void Fields(StringBuilder text, HoconObject target, int indent, string path)
     {
         foreach (var (key, field) in target.Fields)
         {
+            var fullKey = path.Length == 0 ? key : $"{path}.{key}";
             text.Append(' ', indent * 2);
             Quote(text, key);
             text.Append(field.Value is HoconObject ? " " : " = ");
-            Value(text, field.Value, indent);
+            Value(text, field.Value, indent, fullKey);
             text.Append('\n');
-            if (text.Length > HoconLimits.MaxRenderedChars)
-            {
-                throw new ConfigException(field.Location, key, $"the configuration grows beyond {HoconLimits.MaxRenderedChars} characters through substitutions");
-            }
+            CheckSize(text, field.Location, fullKey);
         }
     }
 
-    private static void Value(StringBuilder text, HoconNode value, int indent)
+    private static void CheckSize(StringBuilder text, ConfigLocation location, string key)
     {
+        if (text.Length > HoconLimits.MaxRenderedChars)
+        {
+            throw new ConfigException(location, key, $"the configuration grows beyond {HoconLimits.MaxRenderedChars} characters through substitutions");
+        }
+    }
+
+    private static void Value(StringBuilder text, HoconNode value, int indent, string key)
+    {
+        if (indent > HoconLimits.MaxDepth)
+        {
+            // Substituting an object into another can nest deeper than any text the parser let through.
+            throw new ConfigException(value.Location, key, $"nesting is deeper than {HoconLimits.MaxDepth} levels once substitutions are made");
+        }
+
         switch (value)
         {
             case HoconObject nested:
                 text.Append("{\n");
-                Fields(text, nested, indent + 1);
+                Fields(text, nested, indent + 1, key);
                 text.Append(' ', indent * 2).Append('}');
                 break;
             case HoconArray array:
@@ -47,7 +59,8 @@ public static class HoconRenderer
                 for (var i = 0; i < array.Items.Count; i++)
                 {
                     text.Append(i == 0 ? "" : ", ");
-                    Value(text, array.Items[i], indent + 1);
+                    Value(text, array.Items[i], indent + 1, key);
+                    CheckSize(text, array.Items[i].Location, key);
                 }
 
                 text.Append(']');

@@ -9,6 +9,9 @@ namespace Actors.Mqtt.Server.Configuration.Hocon;
 /// </summary>
 public sealed class HoconResolver
 {
+    /// <summary>Keys resolved within one another; real configurations chain two or three.</summary>
+    public const int MaxChain = 64;
+
     private readonly HoconObject _root;
     private readonly Func<string, string?> _environment;
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
@@ -54,6 +57,12 @@ public sealed class HoconResolver
         if (!_inProgress.Add(path))
         {
             throw new ConfigException(field.Location, path, "its value refers back to itself through substitutions");
+        }
+
+        // Each key waiting on another is a level of recursion here; a long chain must not overflow the stack.
+        if (_inProgress.Count > MaxChain)
+        {
+            throw new ConfigException(field.Location, path, $"substitutions refer to substitutions more than {MaxChain} deep");
         }
 
         for (var current = field; ; current = current.Previous)
