@@ -47,7 +47,23 @@ public static partial class ConfigLoader
         var path = ResolveConfigFile(configFile ?? DefaultConfigFile, currentDirectory, contentRoot);
         var layers = new List<ConfigLayer> { new(ReadFile(path), path, IsFile: true) };
         layers.AddRange(overrides.Select(set => new ConfigLayer(OverrideToHocon(set), $"--set {set}", IsFile: false, HasLines: false)));
-        return StrictConfig.Build(References, layers, environment ?? Environment.GetEnvironmentVariable);
+        var config = StrictConfig.Build(References, layers, environment ?? Environment.GetEnvironmentVariable);
+        CheckBrokerSettings(config);
+        return config;
+    }
+
+    /// <summary>The broker checks its own values where it reads them; this reads them once at load, so a bad one is
+    /// reported at the file and line that set it rather than when the broker is composed.</summary>
+    private static void CheckBrokerSettings(Config config)
+    {
+        try
+        {
+            _ = BrokerSettings.From(config);
+        }
+        catch (ConfigurationException e) when (e.Data[BrokerSettings.KeyData] is string key && e.Data[BrokerSettings.ProblemData] is string problem)
+        {
+            throw ConfigSource.Of(config).Error(key, problem);
+        }
     }
 
     /// <summary>Checks the syntax of <paramref name="text"/> with our parser and gives Akka the checked result; no key

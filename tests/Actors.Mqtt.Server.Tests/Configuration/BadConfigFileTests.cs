@@ -61,6 +61,16 @@ public sealed class BadConfigFileTests : IDisposable
             "{file}:1:1: actors-mqtt.limits.connect-timeout: expected a duration with a unit (ms, s, m, h or d), such as 10s, found '10'"
         },
         {
+            "broker-limit-out-of-range",
+            "actors-mqtt.limits {\n  receive-maximum = 70000\n}\n",
+            "{file}:2:3: actors-mqtt.limits.receive-maximum: 70000 is out of range: expected 1 to 65535"
+        },
+        {
+            "broker-strategy-unknown",
+            "actors-mqtt.sessions.shared-subscription-strategy = fastest\n",
+            "{file}:1:1: actors-mqtt.sessions.shared-subscription-strategy: 'fastest' is not a strategy: expected round-robin or random"
+        },
+        {
             "log-level-not-a-level",
             "actors-mqtt.log.level = loud\n",
             "{file}:1:1: actors-mqtt.log.level: 'loud' is not a level: expected one of Verbose, Debug, Information, Warning, Error, Fatal"
