@@ -7,15 +7,19 @@ namespace Actors.Mqtt.Server.Configuration;
 /// is known when a reference config has it, and its type is that of its reference value. Nothing else declares keys.
 /// </summary>
 /// <remarks>
-/// The sections named in <see cref="OpenSections"/> are Akka.NET's own, whose keys (and open-ended maps of
-/// dispatchers, plugins and deployments) are too many to list: only their syntax is checked.
+/// Sections in <see cref="OpenSections"/> are another library's, whose keys (and open-ended maps of dispatchers,
+/// plugins and deployments) the reference does not list: only their immediate children are checked, against the names
+/// given for them; everything deeper passes with syntax checks only.
 /// </remarks>
-public sealed class ConfigSchema(HoconObject reference)
+public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<string, IReadOnlySet<string>> openSections)
 {
-    /// <summary>Top-level sections passed to Akka with syntax checks only.</summary>
-    public static readonly IReadOnlySet<string> OpenSections = new HashSet<string>(StringComparer.Ordinal) { "akka" };
+    /// <summary>Akka.NET's section, whose immediate children are those its modules define.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlySet<string>> AkkaSection { get; } =
+        new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal) { ["akka"] = AkkaSections.Known };
 
     public HoconObject Reference { get; } = reference ?? throw new ArgumentNullException(nameof(reference));
+
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> OpenSections { get; } = openSections ?? throw new ArgumentNullException(nameof(openSections));
 
     /// <summary>Throws a <see cref="ConfigException"/> at the first key of <paramref name="config"/> the reference does
     /// not have, or whose value does not fit the reference's type.</summary>
@@ -25,13 +29,14 @@ public sealed class ConfigSchema(HoconObject reference)
         ValidateObject(config, Reference, "");
     }
 
-    private static void ValidateObject(HoconObject config, HoconObject reference, string path)
+    private void ValidateObject(HoconObject config, HoconObject reference, string path)
     {
         foreach (var (key, field) in config.Fields)
         {
             var fullKey = path.Length == 0 ? key : $"{path}.{key}";
-            if (path.Length == 0 && OpenSections.Contains(key) && field.Value is HoconObject)
+            if (path.Length == 0 && OpenSections.TryGetValue(key, out var children) && field.Value is HoconObject section)
             {
+                ValidateOpenSection(section, reference.Fields.TryGetValue(key, out var own) ? own.Value : null, children, key);
                 continue;
             }
 
@@ -58,6 +63,27 @@ public sealed class ConfigSchema(HoconObject reference)
         }
     }
 
+    private static void ValidateOpenSection(HoconObject section, HoconNode? reference, IReadOnlySet<string> children, string path)
+    {
+        var known = new SortedSet<string>(children, StringComparer.Ordinal);
+        if (reference is HoconObject own)
+        {
+            known.UnionWith(own.Fields.Keys);
+        }
+
+        foreach (var (key, field) in section.Fields)
+        {
+            if (!known.Contains(key))
+            {
+                var suggestion = Suggest(key, known);
+                throw new ConfigException(
+                    field.Location,
+                    $"{path}.{key}",
+                    suggestion is null ? "unknown key: not a section or setting of this library" : $"unknown key (did you mean '{suggestion}'?)");
+            }
+        }
+    }
+
     private static void ValidateItems(HoconArray array, ConfigValueType type, string key)
     {
         for (var i = 0; i < array.Items.Count; i++)
@@ -69,14 +95,17 @@ public sealed class ConfigSchema(HoconObject reference)
         }
     }
 
+    private static string? Suggest(string key, IEnumerable<string> known) =>
+        known
+            .Select(name => (name, distance: Distance(key, name)))
+            .Where(c => c.distance <= Math.Max(1, Math.Min(3, c.name.Length / 3)))
+            .OrderBy(c => c.distance)
+            .Select(c => c.name)
+            .FirstOrDefault();
+
     private static string Unknown(string key, HoconObject reference)
     {
-        var suggestion = reference.Fields.Keys
-            .Select(known => (known, distance: Distance(key, known)))
-            .Where(c => c.distance <= Math.Max(1, Math.Min(3, c.known.Length / 3)))
-            .OrderBy(c => c.distance)
-            .Select(c => c.known)
-            .FirstOrDefault();
+        var suggestion = Suggest(key, reference.Fields.Keys);
         return suggestion is null
             ? $"unknown key (known here: {string.Join(", ", reference.Fields.Keys)})"
             : $"unknown key (did you mean '{suggestion}'?)";

@@ -13,12 +13,18 @@ public static class StrictConfig
     /// <param name="references">The embedded reference configurations, later ones winning; they declare the keys.</param>
     /// <param name="layers">The operator's layers over them (file, then each <c>--set</c>), later ones winning.</param>
     /// <param name="environment">Reads an environment variable for <c>${VAR}</c>.</param>
-    public static Config Build(IEnumerable<ConfigLayer> references, IEnumerable<ConfigLayer> layers, Func<string, string?> environment)
+    /// <param name="openSections">Sections the references do not list, with their known immediate children;
+    /// <see cref="ConfigSchema.AkkaSection"/> if null.</param>
+    public static Config Build(
+        IEnumerable<ConfigLayer> references,
+        IEnumerable<ConfigLayer> layers,
+        Func<string, string?> environment,
+        IReadOnlyDictionary<string, IReadOnlySet<string>>? openSections = null)
     {
         ArgumentNullException.ThrowIfNull(references);
         ArgumentNullException.ThrowIfNull(layers);
         var reference = Merge(references);
-        var schema = new ConfigSchema(reference.Copy());
+        var schema = new ConfigSchema(reference.Copy(), openSections ?? ConfigSchema.AkkaSection);
         var tree = reference;
         foreach (var layer in layers)
         {

@@ -46,6 +46,11 @@ public sealed class BadConfigFileTests : IDisposable
             "{file}:1:1: port: unknown key (known here: actors-mqtt, akka)"
         },
         {
+            "misspelt-akka-section",
+            "akka {\n  clustr.seed-nodes = [\"akka.tcp://actors-mqtt@10.0.0.1:4053\"]\n}\n",
+            "{file}:2:3: akka.clustr: unknown key (did you mean 'cluster'?)"
+        },
+        {
             "port-not-a-number",
             "actors-mqtt.listeners.tcp.port = \"eighteen\"\n",
             "{file}:1:1: actors-mqtt.listeners.tcp.port: expected a whole number from -2147483648 to 2147483647, found 'eighteen'"

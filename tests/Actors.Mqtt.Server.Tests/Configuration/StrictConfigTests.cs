@@ -83,8 +83,19 @@ public sealed class StrictConfigTests : IDisposable
         Assert.Equal(key, error.Key);
     }
 
+    [Theory]
+    [InlineData("akka.clustr.seed-nodes = []", 1, "akka.clustr", "unknown key (did you mean 'cluster'?)")]
+    [InlineData("akka { loglevl = DEBUG }", 8, "akka.loglevl", "unknown key (did you mean 'loglevel'?)")]
+    [InlineData("akka.mqtt.port = 1", 1, "akka.mqtt", "unknown key: not a section or setting of this library")]
+    public void A_key_directly_under_akka_must_be_one_of_Akkas_sections_or_settings(string text, int column, string key, string problem)
+    {
+        var error = Assert.Throws<ConfigException>(() => Build(text));
+
+        Assert.Equal($"test.conf:1:{column}: {key}: {problem}", error.Message);
+    }
+
     [Fact]
-    public void Keys_under_akka_pass_with_syntax_checks_only()
+    public void Keys_deeper_under_akka_pass_with_syntax_checks_only()
     {
         var config = Build("akka { loglevel = DEBUG, cluster.seed-nodes = [\"akka.tcp://a@h:1\"] }");
 
@@ -175,7 +186,7 @@ public sealed class StrictConfigTests : IDisposable
     [Fact]
     public void A_long_chain_of_substitutions_is_refused_before_it_can_overflow_the_stack()
     {
-        var text = string.Concat(Enumerable.Range(0, 5000).Select(i => $"akka.x{i} = ${{akka.x{i + 1}}}\n")) + "akka.x5000 = 1\n";
+        var text = string.Concat(Enumerable.Range(0, 5000).Select(i => $"akka.actor.x{i} = ${{akka.actor.x{i + 1}}}\n")) + "akka.actor.x5000 = 1\n";
 
         var error = Assert.Throws<ConfigException>(() => Build(text));
 
@@ -185,17 +196,17 @@ public sealed class StrictConfigTests : IDisposable
     [Fact]
     public void Text_doubled_by_substitutions_is_refused_once_it_outgrows_the_limit()
     {
-        var text = "akka.a0 = xxxxxxxxxx\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"akka.a{i} = ${{akka.a{i - 1}}}${{akka.a{i - 1}}}\n"));
+        var text = "akka.actor.a0 = xxxxxxxxxx\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"akka.actor.a{i} = ${{akka.actor.a{i - 1}}}${{akka.actor.a{i - 1}}}\n"));
 
         var error = Assert.Throws<ConfigException>(() => Build(text));
 
-        Assert.Equal("test.conf:18:12: akka.a17: its value grows beyond 1048576 characters through substitutions", error.Message);
+        Assert.Equal("test.conf:18:18: akka.actor.a17: its value grows beyond 1048576 characters through substitutions", error.Message);
     }
 
     [Fact]
     public void Objects_doubled_by_substitutions_are_refused_once_they_outgrow_the_limit()
     {
-        var text = "akka.o0 { x = 1, y = 2 }\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"akka.o{i} {{ a = ${{akka.o{i - 1}}}, b = ${{akka.o{i - 1}}} }}\n"));
+        var text = "akka.actor.o0 { x = 1, y = 2 }\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"akka.actor.o{i} {{ a = ${{akka.actor.o{i - 1}}}, b = ${{akka.actor.o{i - 1}}} }}\n"));
 
         var error = Assert.Throws<ConfigException>(() => Build(text));
 
@@ -205,7 +216,7 @@ public sealed class StrictConfigTests : IDisposable
     [Fact]
     public void A_dotted_key_counts_towards_the_nesting_limit()
     {
-        var error = Assert.Throws<ConfigException>(() => Build("akka." + string.Join('.', Enumerable.Repeat("a", 100_000)) + " = 1"));
+        var error = Assert.Throws<ConfigException>(() => Build("akka.actor." + string.Join('.', Enumerable.Repeat("a", 100_000)) + " = 1"));
 
         Assert.Equal((1, 1), (error.Line, error.Column));
         Assert.Contains("nesting is deeper than 32 levels", error.Problem, StringComparison.Ordinal);
