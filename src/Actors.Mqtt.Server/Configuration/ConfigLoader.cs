@@ -66,11 +66,6 @@ public static partial class ConfigLoader
         }
     }
 
-    /// <summary>Checks the syntax of <paramref name="text"/> with our parser and gives Akka the checked result; no key
-    /// or type checks, for text that is not an operator's configuration.</summary>
-    public static Config ParseChecked(string text, string source) =>
-        StrictConfig.ParseUnchecked(text, source, Environment.GetEnvironmentVariable);
-
     /// <summary>A relative path is tried against the current directory, then the content root; an absolute one as is.</summary>
     public static string ResolveConfigFile(string path, string currentDirectory, string contentRoot)
     {
