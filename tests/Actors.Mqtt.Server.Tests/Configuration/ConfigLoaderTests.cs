@@ -204,6 +204,18 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromMilliseconds(1500), Actors.Mqtt.Broker.BrokerSettings.From(config).ConnectTimeout);
     }
 
+    [Fact]
+    public void Environment_variables_fill_substitutions_in_the_file()
+    {
+        Write(_cwd, "broker.conf", "actors-mqtt.listeners.tcp {\n  port = ${MQTT_PORT}\n  host = ${?MQTT_HOST}\n}\n");
+        var environment = new Dictionary<string, string> { ["MQTT_PORT"] = "1999" };
+
+        var config = ConfigLoader.Load("broker.conf", [], _cwd, _contentRoot, environment.GetValueOrDefault);
+
+        Assert.Equal(1999, config.GetInt("actors-mqtt.listeners.tcp.port"));
+        Assert.Equal("0.0.0.0", config.GetString("actors-mqtt.listeners.tcp.host"));
+    }
+
     private Config Load(string? file, params string[] sets) => ConfigLoader.Load(file, sets, _cwd, _contentRoot);
 
     private static string Write(string directory, string name, string text)
