@@ -173,6 +173,8 @@ public sealed class StrictConfigTests : IDisposable
     [InlineData("app.port = 1 }", 1, 14, "'}' has no matching '{'")]
     [InlineData("app.name = \"a\\qb\"", 1, 14, "'\\q' is not an escape")]
     [InlineData("app.name = a!b", 1, 13, "'!' is not allowed outside quotes")]
+    [InlineData("app.name = ::1", 1, 12, "expected a value, found ':' (a value containing ':' must be quoted)")]
+    [InlineData("app.name = tcp://host:1883", 1, 15, "expected a new line or ',' after the value, found ':' (a value containing ':' must be quoted)")]
     [InlineData("app.tls = { port = 1 } x", 1, 24, "joining objects or lists with other values is not supported")]
     [InlineData("app.hosts = [a b, c d] [e]", 1, 24, "joining objects or lists with other values is not supported")]
     public void Unsupported_or_broken_syntax_is_refused_at_its_line_and_column(string text, int line, int column, string problem)

@@ -110,7 +110,7 @@ public sealed partial class HoconParser
                     Take();
                     break;
                 default:
-                    throw Problem(Current, $"expected a new line or ',' after the value, found '{Current.Text}'", key);
+                    throw Problem(Current, $"expected a new line or ',' after the value, found '{Current.Text}'{QuoteHint(Current)}", key);
             }
         }
     }
@@ -243,7 +243,7 @@ public sealed partial class HoconParser
         {
             0 => throw Problem(first, first.Kind is HoconTokenKind.Newline or HoconTokenKind.End
                 ? "a key has no value"
-                : $"expected a value, found '{first.Text}'"),
+                : $"expected a value, found '{first.Text}'{QuoteHint(first)}"),
             1 => NotConcatenated(parts[0].Value),
             _ => NotConcatenated(new HoconConcatenation(At(first), parts)),
         };
@@ -294,6 +294,10 @@ public sealed partial class HoconParser
         _ when NumberPattern().IsMatch(text) => new HoconScalar(location, text, HoconScalarKind.Number),
         _ => new HoconScalar(location, text, HoconScalarKind.Text),
     };
+
+    /// <summary>A ':' inside a value (an IPv6 address, a URL) reads as a separator unless the value is quoted.</summary>
+    private static string QuoteHint(HoconToken token) =>
+        token.Kind == HoconTokenKind.Assign && token.Text == ":" ? " (a value containing ':' must be quoted)" : "";
 
     private void Enter(HoconToken open)
     {
