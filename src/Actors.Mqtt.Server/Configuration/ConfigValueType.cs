@@ -60,7 +60,7 @@ public static partial class ConfigValueTypes
     {
         ConfigValueType.WholeNumber => $"a whole number from {int.MinValue} to {int.MaxValue}",
         ConfigValueType.Number => "a number",
-        ConfigValueType.Boolean => "true or false (or on/off, yes/no)",
+        ConfigValueType.Boolean => "true or false (or on/off)",
         ConfigValueType.Duration => "a duration with a unit (ms, s, m, h or d), such as 10s",
         ConfigValueType.Size => "a size in bytes, with or without a unit (kB, KiB, MB, MiB, GB, GiB), such as 1MiB",
         ConfigValueType.Text => "a string",
@@ -80,11 +80,11 @@ public static partial class ConfigValueTypes
     private static bool IsInteger(string text) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
 
-    private static bool IsBoolean(string text) => text is "true" or "false" or "on" or "off" or "yes" or "no";
+    private static bool IsBoolean(string text) => text is "true" or "false" or "on" or "off";
 
     [GeneratedRegex(@"^[0-9]+(\.[0-9]+)? ?(ms|millis|milliseconds|s|second|seconds|m|minute|minutes|h|hour|hours|d|day|days)$")]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^[0-9]+ ?(B|kB|KB|KiB|MB|MiB|GB|GiB)$")]
+    [GeneratedRegex(@"^[0-9]+ ?(B|kB|KiB|MB|MiB|GB|GiB)$")]
     private static partial Regex SizePattern();
 }

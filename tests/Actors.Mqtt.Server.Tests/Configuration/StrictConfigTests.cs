@@ -59,6 +59,57 @@ public sealed class StrictConfigTests : IDisposable
     }
 
     [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("500 millis", 500)]
+    [InlineData("2milliseconds", 2)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("3 seconds", 3000)]
+    [InlineData("1second", 1000)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1 minute", 60_000)]
+    [InlineData("2minutes", 120_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("1 hour", 3_600_000)]
+    [InlineData("2hours", 7_200_000)]
+    [InlineData("1d", 86_400_000)]
+    [InlineData("1 day", 86_400_000)]
+    [InlineData("2days", 172_800_000)]
+    public void Every_duration_the_loader_accepts_is_read_by_Akka_as_meant(string text, long milliseconds)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Build($"app.timeout = {text}").GetTimeSpan("app.timeout"));
+    }
+
+    [Theory]
+    [InlineData("4096", 4096)]
+    [InlineData("10B", 10)]
+    [InlineData("2kB", 2000)]
+    [InlineData("2KiB", 2048)]
+    [InlineData("3MB", 3_000_000)]
+    [InlineData("3 MiB", 3_145_728)]
+    [InlineData("1GB", 1_000_000_000)]
+    [InlineData("1GiB", 1_073_741_824)]
+    public void Every_size_the_loader_accepts_is_read_by_Akka_as_meant(string text, long bytes)
+    {
+        Assert.Equal(bytes, Build($"app.buffer = {text}").GetByteSize("app.buffer"));
+    }
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("on", true)]
+    [InlineData("false", false)]
+    [InlineData("off", false)]
+    public void Every_boolean_the_loader_accepts_is_read_by_Akka_as_meant(string text, bool value)
+    {
+        Assert.Equal(value, Build($"app.enabled = {text}").GetBoolean("app.enabled"));
+    }
+
+    [Fact]
+    public void A_quoted_number_is_read_as_a_number()
+    {
+        Assert.Equal(1884, Build("app.port = \"1884\"").GetInt("app.port"));
+    }
+
+    [Theory]
     [InlineData("app.prot = 1", 1, 1, "app.prot", "unknown key (did you mean 'port'?)")]
     [InlineData("app {\n  tls.prot = 1\n}", 2, 3, "app.tls.prot", "unknown key (did you mean 'port'?)")]
     [InlineData("ap.port = 1", 1, 1, "ap", "unknown key (did you mean 'app'?)")]
@@ -66,8 +117,10 @@ public sealed class StrictConfigTests : IDisposable
     [InlineData("app.port = 1.5", 1, 1, "app.port", "expected a whole number from -2147483648 to 2147483647, found '1.5'")]
     [InlineData("app.port = 3000000000", 1, 1, "app.port", "expected a whole number from -2147483648 to 2147483647, found '3000000000'")]
     [InlineData("app.ratio = half", 1, 1, "app.ratio", "expected a number, found 'half'")]
-    [InlineData("app.enabled = 1", 1, 1, "app.enabled", "expected true or false (or on/off, yes/no), found '1'")]
+    [InlineData("app.enabled = yes", 1, 1, "app.enabled", "expected true or false (or on/off), found 'yes'")]
+    [InlineData("app.enabled = 1", 1, 1, "app.enabled", "expected true or false (or on/off), found '1'")]
     [InlineData("app.timeout = 10", 1, 1, "app.timeout", "expected a duration with a unit (ms, s, m, h or d), such as 10s, found '10'")]
+    [InlineData("app.buffer = 2KB", 1, 1, "app.buffer", "expected a size in bytes, with or without a unit (kB, KiB, MB, MiB, GB, GiB), such as 1MiB, found '2KB'")]
     [InlineData("app.buffer = lots", 1, 1, "app.buffer", "expected a size in bytes, with or without a unit (kB, KiB, MB, MiB, GB, GiB), such as 1MiB, found 'lots'")]
     [InlineData("app.name = [a]", 1, 1, "app.name", "expected a string, found a list")]
     [InlineData("app.tls = 1", 1, 1, "app.tls", "expected an object { ... }, found '1'")]
