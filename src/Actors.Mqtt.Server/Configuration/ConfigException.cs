@@ -4,18 +4,27 @@ namespace Actors.Mqtt.Server.Configuration;
 public sealed class ConfigException : Exception
 {
     public ConfigException(string source, int? line, int? column, string problem)
-        : base(Format(source, line, column, problem))
+        : this(new ConfigLocation(source, line, column, IsFile: false), key: null, problem)
     {
-        Origin = source;
-        Line = line;
-        Column = column;
-        Problem = problem;
     }
 
     public ConfigException(string source, string problem, Exception innerException)
-        : base(Format(source, null, null, problem), innerException)
+        : base(Format(new ConfigLocation(source, null, null, IsFile: false), null, problem), innerException)
     {
         Origin = source;
+        Problem = problem;
+    }
+
+    /// <param name="location">Where the key or text was written.</param>
+    /// <param name="key">The full dotted key the problem is about, when it is about one.</param>
+    /// <param name="problem">What is wrong, without the location.</param>
+    public ConfigException(ConfigLocation location, string? key, string problem)
+        : base(Format(location ?? throw new ArgumentNullException(nameof(location)), key, problem))
+    {
+        Origin = location.Source;
+        Line = location.Line;
+        Column = location.Column;
+        Key = key;
         Problem = problem;
     }
 
@@ -28,14 +37,12 @@ public sealed class ConfigException : Exception
     /// <summary>1-based column in UTF-16 characters, when the problem has one.</summary>
     public int? Column { get; }
 
+    /// <summary>The full dotted key the problem is about, when it is about one.</summary>
+    public string? Key { get; }
+
     /// <summary>What is wrong, without the location.</summary>
     public string Problem { get; }
 
-    private static string Format(string source, int? line, int? column, string problem) =>
-        (line, column) switch
-        {
-            ({ } l, { } c) => $"{source}:{l}:{c}: {problem}",
-            ({ } l, null) => $"{source}:{l}: {problem}",
-            _ => $"{source}: {problem}",
-        };
+    private static string Format(ConfigLocation location, string? key, string problem) =>
+        key is null ? $"{location}: {problem}" : $"{location}: {key}: {problem}";
 }

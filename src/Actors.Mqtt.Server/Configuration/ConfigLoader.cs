@@ -2,23 +2,30 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Actors.Mqtt.Broker;
+using Actors.Mqtt.Server.Configuration.Hocon;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Server.Configuration;
 
 /// <summary>
 /// Builds the one <see cref="Config"/> the process runs with: <c>--set</c> overrides, over the operator's file, over
-/// the reference configuration embedded in the executable.
+/// the reference configurations embedded in the executable, all through <see cref="StrictConfig"/>.
 /// </summary>
-/// <remarks>
-/// Every text goes through <see cref="ParseChecked"/>, the single door into Akka's parser; the strict loader (known
-/// keys and types, with line numbers) replaces what happens behind that door without changing the callers.
-/// </remarks>
 public static partial class ConfigLoader
 {
     public const string DefaultConfigFile = "hocon/broker.conf";
 
-    private const string ReferenceResource = "Actors.Mqtt.Server.reference.conf";
+    private const string ServerReferenceResource = "Actors.Mqtt.Server.reference.conf";
+
+    private const string BrokerReferenceResource = "Actors.Mqtt.Broker.reference.conf";
+
+    /// <summary>The embedded reference configurations, the broker's first so the server's own defaults win: they
+    /// declare every key an operator may set and its type.</summary>
+    public static IReadOnlyList<ConfigLayer> References { get; } =
+    [
+        new(ReadResource(typeof(BrokerSettings).Assembly, BrokerReferenceResource), "reference.conf of Actors.Mqtt.Broker (embedded)", IsFile: false),
+        new(ReadResource(typeof(ConfigLoader).Assembly, ServerReferenceResource), "reference.conf of actors-mqtt (embedded)", IsFile: false),
+    ];
 
     /// <summary>Loads from the process's current directory and executable folder.</summary>
     public static Config Load(string? configFile, IEnumerable<string> overrides) =>
@@ -28,34 +35,34 @@ public static partial class ConfigLoader
     /// <param name="overrides">The <c>--set key=value</c> values, later ones winning.</param>
     /// <param name="currentDirectory">Where a relative file name is looked up first.</param>
     /// <param name="contentRoot">Where it is looked up next: the executable's folder, which ships the default file.</param>
-    public static Config Load(string? configFile, IEnumerable<string> overrides, string currentDirectory, string contentRoot)
+    /// <param name="environment">Reads an environment variable for <c>${VAR}</c>; the process environment if null.</param>
+    public static Config Load(
+        string? configFile,
+        IEnumerable<string> overrides,
+        string currentDirectory,
+        string contentRoot,
+        Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(overrides);
-        // The server's defaults, then the broker's own (its limits, and what it needs from Akka).
-        var reference = ParseChecked(ReadReference(), "reference.conf (embedded)").WithFallback(BrokerSettings.Reference);
         var path = ResolveConfigFile(configFile ?? DefaultConfigFile, currentDirectory, contentRoot);
-        var file = ParseChecked(ReadFile(path), path);
-
-        var result = file.WithFallback(reference);
-        foreach (var set in overrides)
-        {
-            result = ParseChecked(OverrideToHocon(set), $"--set {set}").WithFallback(result);
-        }
-
-        return result;
+        var layers = new List<ConfigLayer> { new(ReadFile(path), path, IsFile: true) };
+        layers.AddRange(overrides.Select(set => new ConfigLayer(OverrideToHocon(set), $"--set {set}", IsFile: false, HasLines: false)));
+        var config = StrictConfig.Build(References, layers, environment ?? Environment.GetEnvironmentVariable);
+        CheckBrokerSettings(config);
+        return config;
     }
 
-    /// <summary>Pre-checks <paramref name="text"/> and parses it with Akka, reporting any failure against <paramref name="source"/>.</summary>
-    public static Config ParseChecked(string text, string source)
+    /// <summary>The broker checks its own values where it reads them; this reads them once at load, so a bad one is
+    /// reported at the file and line that set it rather than when the broker is composed.</summary>
+    private static void CheckBrokerSettings(Config config)
     {
-        HoconPreCheck.Check(text, source);
         try
         {
-            return ConfigurationFactory.ParseString(text);
+            _ = BrokerSettings.From(config);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (ConfigurationException e) when (e.Data[BrokerSettings.KeyData] is string key && e.Data[BrokerSettings.ProblemData] is string problem)
         {
-            throw new ConfigException(source, e.Message, e);
+            throw ConfigSource.Of(config).Error(key, problem);
         }
     }
 
@@ -104,10 +111,10 @@ public static partial class ConfigLoader
         return $"{key} = {hoconValue}";
     }
 
-    private static string ReadReference()
+    private static string ReadResource(System.Reflection.Assembly assembly, string name)
     {
-        using var stream = typeof(ConfigLoader).Assembly.GetManifestResourceStream(ReferenceResource)
-            ?? throw new InvalidOperationException($"The embedded resource {ReferenceResource} is missing from the build.");
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The embedded resource {name} is missing from the build.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }
@@ -118,9 +125,9 @@ public static partial class ConfigLoader
         {
             // Checked before reading, so a wrong file of gigabytes is refused without being loaded.
             var length = new FileInfo(path).Length;
-            if (length > HoconPreCheck.MaxBytes)
+            if (length > HoconLimits.MaxBytes)
             {
-                throw new ConfigException(path, null, null, $"is {length} bytes, more than the limit of {HoconPreCheck.MaxBytes}");
+                throw new ConfigException(path, null, null, $"is {length} bytes, more than the limit of {HoconLimits.MaxBytes}");
             }
 
             return File.ReadAllText(path, Encoding.UTF8);

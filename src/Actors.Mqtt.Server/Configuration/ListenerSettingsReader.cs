@@ -27,7 +27,7 @@ internal static class ListenerSettingsReader
             var key = $"{ListenersKey}.{name}";
             if (!value.IsObject())
             {
-                throw Invalid(key, "is not a listener: expected an object with at least a port");
+                throw Invalid(config, key, "is not a listener: expected an object with at least a port");
             }
 
             if (ReadListener(config, name, key) is { } listener)
@@ -39,8 +39,7 @@ internal static class ListenerSettingsReader
         var clash = listeners.GroupBy(l => l.EndPoint).FirstOrDefault(g => g.Key.Port != 0 && g.Count() > 1);
         if (clash is not null)
         {
-            throw Invalid(
-                $"{ListenersKey}.{clash.Last().Name}.port",
+            throw Invalid(config, $"{ListenersKey}.{clash.Last().Name}.port",
                 $"{clash.Key} is already the end point of listener {clash.First().Name}");
         }
 
@@ -60,14 +59,14 @@ internal static class ListenerSettingsReader
         if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
             || port > IPEndPoint.MaxPort)
         {
-            throw Invalid(portKey, $"'{portText}' is not a port: expected 0 to {IPEndPoint.MaxPort}");
+            throw Invalid(config, portKey, $"'{portText}' is not a port: expected 0 to {IPEndPoint.MaxPort}");
         }
 
         var hostKey = $"{key}.host";
         var host = OptionalString(config, hostKey) ?? DefaultHost;
         if (!IPAddress.TryParse(host, out var address))
         {
-            throw Invalid(hostKey, $"'{host}' is not an IP address");
+            throw Invalid(config, hostKey, $"'{host}' is not an IP address");
         }
 
         string? path = null;
@@ -77,7 +76,7 @@ internal static class ListenerSettingsReader
             path = OptionalString(config, pathKey) ?? DefaultPath;
             if (!path.StartsWith('/'))
             {
-                throw Invalid(pathKey, $"'{path}' is not a path: expected it to start with '/'");
+                throw Invalid(config, pathKey, $"'{path}' is not a path: expected it to start with '/'");
             }
         }
 
@@ -93,12 +92,12 @@ internal static class ListenerSettingsReader
         {
             return Enum.TryParse<ListenerKind>(name, ignoreCase: true, out var builtIn) && Enum.IsDefined(builtIn)
                 ? builtIn
-                : throw Invalid(kindKey, "is missing: a listener not named tcp, tls, ws or wss says its kind (tcp, tls, ws or wss)");
+                : throw Invalid(config, kindKey, "is missing: a listener not named tcp, tls, ws or wss says its kind (tcp, tls, ws or wss)");
         }
 
         return text is "tcp" or "tls" or "ws" or "wss"
             ? Enum.Parse<ListenerKind>(text, ignoreCase: true)
-            : throw Invalid(kindKey, $"'{text}' is not a listener kind: expected tcp, tls, ws or wss");
+            : throw Invalid(config, kindKey, $"'{text}' is not a listener kind: expected tcp, tls, ws or wss");
     }
 
     private static TlsSettings ReadTls(Config config, string key)
@@ -107,7 +106,7 @@ internal static class ListenerSettingsReader
         var certificatePath = OptionalString(config, certificateKey);
         if (string.IsNullOrEmpty(certificatePath))
         {
-            throw Invalid(certificateKey, "is missing: a TLS listener needs its certificate (PEM or PFX)");
+            throw Invalid(config, certificateKey, "is missing: a TLS listener needs its certificate (PEM or PFX)");
         }
 
         var privateKeyKey = $"{key}.private-key";
@@ -129,7 +128,7 @@ internal static class ListenerSettingsReader
         if (useIdentity && !require)
         {
             // As in Mosquitto: without a required certificate a client could pick its user name by sending none.
-            throw Invalid(identityKey, $"needs {key}.require-client-certificate = true");
+            throw Invalid(config, identityKey, $"needs {key}.require-client-certificate = true");
         }
 
         return new TlsSettings(certificate, authorities, require, useIdentity);
@@ -158,10 +157,10 @@ internal static class ListenerSettingsReader
         {
             null or "" or "false" or "off" or "no" => false,
             "true" or "on" or "yes" => true,
-            var other => throw Invalid(key, $"'{other}' is not a boolean: expected true or false"),
+            var other => throw Invalid(config, key, $"'{other}' is not a boolean: expected true or false"),
         };
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static ConfigException Invalid(string key, string problem) => new(key, null, null, problem);
+    private static ConfigException Invalid(Config config, string key, string problem) => ConfigSource.Of(config).Error(key, problem);
 }

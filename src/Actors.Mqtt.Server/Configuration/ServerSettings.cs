@@ -12,10 +12,11 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<Listen
     public static ServerSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var source = ConfigSource.Of(config);
         var level = Read(config, LogLevelKey, c => c.GetString(LogLevelKey));
         if (!Enum.TryParse<LogEventLevel>(level, ignoreCase: true, out var logLevel) || !Enum.IsDefined(logLevel))
         {
-            throw Invalid(LogLevelKey, $"'{level}' is not a level: expected one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
+            throw source.Error(LogLevelKey, $"'{level}' is not a level: expected one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
         }
 
         return new ServerSettings(logLevel, ListenerSettingsReader.Read(config));
@@ -23,9 +24,10 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<Listen
 
     private static T Read<T>(Config config, string key, Func<Config, T> read)
     {
+        var source = ConfigSource.Of(config);
         if (!config.HasPath(key))
         {
-            throw Invalid(key, "is missing");
+            throw source.Error(key, "is missing");
         }
 
         try
@@ -34,9 +36,8 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<Listen
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new ConfigException(key, $"has a value of the wrong type: {e.Message}", e);
+            // Only a configuration the strict loader did not check can get here.
+            throw source.Error(key, $"has a value of the wrong type: {e.Message}");
         }
     }
-
-    private static ConfigException Invalid(string key, string problem) => new(key, null, null, problem);
 }

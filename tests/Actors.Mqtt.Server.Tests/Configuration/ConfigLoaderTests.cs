@@ -1,4 +1,5 @@
 using Actors.Mqtt.Server.Configuration;
+using Actors.Mqtt.Server.Configuration.Hocon;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Server.Tests.Configuration;
@@ -60,11 +61,11 @@ public sealed class ConfigLoaderTests : IDisposable
     [Fact]
     public void A_set_string_reaches_the_config_exactly_as_typed()
     {
-        Write(_cwd, "broker.conf", "a = 1\n");
+        Write(_cwd, "broker.conf", "");
 
-        var config = Load("broker.conf", "a.text=say \"hi\" { [ \\ ${x}");
+        var config = Load("broker.conf", "actors-mqtt.log.level=say \"hi\" { [ \\ ${x}");
 
-        Assert.Equal("say \"hi\" { [ \\ ${x}", config.GetString("a.text"));
+        Assert.Equal("say \"hi\" { [ \\ ${x}", config.GetString("actors-mqtt.log.level"));
     }
 
     [Theory]
@@ -76,7 +77,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("a{b}=1")]
     public void A_malformed_set_is_an_error_naming_it(string set)
     {
-        Write(_cwd, "broker.conf", "a = 1\n");
+        Write(_cwd, "broker.conf", "");
 
         var error = Assert.Throws<ConfigException>(() => Load("broker.conf", set));
 
@@ -149,7 +150,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var path = Path.Combine(_cwd, "big.conf");
         using (var file = File.Create(path))
         {
-            file.SetLength(HoconPreCheck.MaxBytes + 1);
+            file.SetLength(HoconLimits.MaxBytes + 1);
         }
 
         var error = Assert.Throws<ConfigException>(() => Load("big.conf"));
@@ -159,18 +160,62 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("actors-mqtt.listeners.tcp.port=70000", "actors-mqtt.listeners.tcp.port")]
-    [InlineData("actors-mqtt.listeners.tcp.port=abc", "actors-mqtt.listeners.tcp.port")]
-    [InlineData("actors-mqtt.listeners.tcp.host=example", "actors-mqtt.listeners.tcp.host")]
-    [InlineData("actors-mqtt.log.level=loud", "actors-mqtt.log.level")]
-    public void A_wrong_server_setting_names_its_key(string set, string key)
+    [InlineData("actors-mqtt.listeners.tcp.port=70000", "actors-mqtt.listeners.tcp.port", "70000 is not a port: expected 0 to 65535")]
+    [InlineData("actors-mqtt.listeners.tcp.host=example", "actors-mqtt.listeners.tcp.host", "'example' is not an IP address")]
+    [InlineData("actors-mqtt.log.level=loud", "actors-mqtt.log.level", "'loud' is not a level: expected one of Verbose, Debug, Information, Warning, Error, Fatal")]
+    public void A_wrong_server_setting_names_the_set_option_and_its_key(string set, string key, string problem)
     {
-        Write(_cwd, "broker.conf", "a = 1\n");
+        Write(_cwd, "broker.conf", "");
         var config = Load("broker.conf", set);
 
         var error = Assert.Throws<ConfigException>(() => ServerSettings.FromConfig(config));
 
-        Assert.Equal(key, error.Origin);
+        Assert.Equal($"--set {set}: {key}: {problem}", error.Message);
+    }
+
+    [Fact]
+    public void A_wrong_server_setting_from_the_file_names_its_file_line_and_key()
+    {
+        var path = Write(_cwd, "broker.conf", "actors-mqtt {\n  listeners.tcp {\n    port = 70000\n  }\n}\n");
+        var config = Load("broker.conf");
+
+        var error = Assert.Throws<ConfigException>(() => ServerSettings.FromConfig(config));
+
+        Assert.Equal($"{path}:3:5: actors-mqtt.listeners.tcp.port: 70000 is not a port: expected 0 to 65535", error.Message);
+    }
+
+    [Fact]
+    public void A_set_value_of_the_wrong_type_is_refused_by_the_loader_naming_the_option()
+    {
+        Write(_cwd, "broker.conf", "");
+
+        var error = Assert.Throws<ConfigException>(() => Load("broker.conf", "actors-mqtt.limits.connect-timeout=soon"));
+
+        Assert.Equal(
+            "--set actors-mqtt.limits.connect-timeout=soon: actors-mqtt.limits.connect-timeout: expected a duration with a unit (ms, s, m, h or d), such as 10s, found 'soon'",
+            error.Message);
+    }
+
+    [Fact]
+    public void A_set_duration_is_accepted_and_read_by_the_broker()
+    {
+        Write(_cwd, "broker.conf", "");
+
+        var config = Load("broker.conf", "actors-mqtt.limits.connect-timeout=1500ms");
+
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), Actors.Mqtt.Broker.BrokerSettings.From(config).ConnectTimeout);
+    }
+
+    [Fact]
+    public void Environment_variables_fill_substitutions_in_the_file()
+    {
+        Write(_cwd, "broker.conf", "actors-mqtt.listeners.tcp {\n  port = ${MQTT_PORT}\n  host = ${?MQTT_HOST}\n}\n");
+        var environment = new Dictionary<string, string> { ["MQTT_PORT"] = "1999" };
+
+        var config = ConfigLoader.Load("broker.conf", [], _cwd, _contentRoot, environment.GetValueOrDefault);
+
+        Assert.Equal(1999, config.GetInt("actors-mqtt.listeners.tcp.port"));
+        Assert.Equal("0.0.0.0", config.GetString("actors-mqtt.listeners.tcp.host"));
     }
 
     private Config Load(string? file, params string[] sets) => ConfigLoader.Load(file, sets, _cwd, _contentRoot);

@@ -1,0 +1,143 @@
+using Actors.Mqtt.Server.Configuration.Hocon;
+
+namespace Actors.Mqtt.Server.Configuration;
+
+/// <summary>
+/// The keys the configuration may hold and their types, all taken from the embedded reference configurations: a key
+/// is known when a reference config has it, and its type is that of its reference value. Nothing else declares keys.
+/// </summary>
+/// <remarks>
+/// Sections in <see cref="OpenSections"/> are another library's, whose keys (and open-ended maps of dispatchers,
+/// plugins and deployments) the reference does not list: only their immediate children are checked, against the names
+/// given for them; everything deeper passes with syntax checks only.
+/// </remarks>
+public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<string, IReadOnlySet<string>> openSections)
+{
+    /// <summary>Akka.NET's section, whose immediate children are those its modules define.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlySet<string>> AkkaSection { get; } =
+        new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal) { ["akka"] = AkkaSections.Known };
+
+    public HoconObject Reference { get; } = reference ?? throw new ArgumentNullException(nameof(reference));
+
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> OpenSections { get; } = openSections ?? throw new ArgumentNullException(nameof(openSections));
+
+    /// <summary>Throws a <see cref="ConfigException"/> at the first key of <paramref name="config"/> the reference does
+    /// not have, or whose value does not fit the reference's type.</summary>
+    public void Validate(HoconObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ValidateObject(config, Reference, "");
+    }
+
+    private void ValidateObject(HoconObject config, HoconObject reference, string path)
+    {
+        foreach (var (key, field) in config.Fields)
+        {
+            var fullKey = path.Length == 0 ? key : $"{path}.{key}";
+            if (path.Length == 0 && OpenSections.TryGetValue(key, out var children) && field.Value is HoconObject section)
+            {
+                ValidateOpenSection(section, reference.Fields.TryGetValue(key, out var own) ? own.Value : null, children, key);
+                continue;
+            }
+
+            if (!reference.Fields.TryGetValue(key, out var known))
+            {
+                throw new ConfigException(field.Location, fullKey, Unknown(key, reference));
+            }
+
+            var type = ConfigValueTypes.Infer(known.Value);
+            if (ConfigValueTypes.Mismatch(type, field.Value) is { } mismatch)
+            {
+                throw new ConfigException(field.Location, fullKey, mismatch);
+            }
+
+            switch (field.Value)
+            {
+                case HoconObject nested:
+                    ValidateObject(nested, (HoconObject)known.Value, fullKey);
+                    break;
+                case HoconArray array when known.Value is HoconArray { Items: [var example, ..] }:
+                    ValidateItems(array, ConfigValueTypes.Infer(example), fullKey);
+                    break;
+            }
+        }
+    }
+
+    private static void ValidateOpenSection(HoconObject section, HoconNode? reference, IReadOnlySet<string> children, string path)
+    {
+        var known = new SortedSet<string>(children, StringComparer.Ordinal);
+        if (reference is HoconObject own)
+        {
+            known.UnionWith(own.Fields.Keys);
+        }
+
+        foreach (var (key, field) in section.Fields)
+        {
+            if (!known.Contains(key))
+            {
+                var suggestion = Suggest(key, known);
+                throw new ConfigException(
+                    field.Location,
+                    $"{path}.{key}",
+                    suggestion is null ? "unknown key: not a section or setting of this library" : $"unknown key (did you mean '{suggestion}'?)");
+            }
+        }
+    }
+
+    private static void ValidateItems(HoconArray array, ConfigValueType type, string key)
+    {
+        for (var i = 0; i < array.Items.Count; i++)
+        {
+            if (ConfigValueTypes.Mismatch(type, array.Items[i]) is { } mismatch)
+            {
+                throw new ConfigException(array.Items[i].Location, key, $"item {i + 1}: {mismatch}");
+            }
+        }
+    }
+
+    private static string? Suggest(string key, IEnumerable<string> known) =>
+        known
+            .Select(name => (name, distance: Distance(key, name)))
+            .Where(c => c.distance <= Math.Max(1, Math.Min(3, c.name.Length / 3)))
+            .OrderBy(c => c.distance)
+            .Select(c => c.name)
+            .FirstOrDefault();
+
+    private static string Unknown(string key, HoconObject reference)
+    {
+        var suggestion = Suggest(key, reference.Fields.Keys);
+        return suggestion is null
+            ? $"unknown key (known here: {string.Join(", ", reference.Fields.Keys)})"
+            : $"unknown key (did you mean '{suggestion}'?)";
+    }
+
+    /// <summary>Edits (insert, delete, replace, swap two neighbours) that turn one name into the other.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+}
