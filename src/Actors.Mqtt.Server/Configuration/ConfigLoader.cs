@@ -107,7 +107,7 @@ public static partial class ConfigLoader
                 $"'{key}' is not a key: expected dot-separated names of letters, digits, '_' and '-'");
         }
 
-        var hoconValue = NumberPattern().IsMatch(value) || value is "true" or "false" ? value : Quote(value);
+        var hoconValue = NumberPattern().IsMatch(value) || value is "true" or "false" or "null" ? value : Quote(value);
         return $"{key} = {hoconValue}";
     }
 

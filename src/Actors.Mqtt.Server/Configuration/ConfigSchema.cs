@@ -42,7 +42,15 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
 
             if (!reference.Fields.TryGetValue(key, out var known))
             {
-                throw new ConfigException(field.Location, fullKey, Unknown(key, reference));
+                // A listener of another name than its kind's: it may hold any key a listener of some kind has.
+                if (path == ListenersPath && field.Value is HoconObject)
+                {
+                    known = new HoconField(field.Location, AnyListener(reference), null);
+                }
+                else
+                {
+                    throw new ConfigException(field.Location, fullKey, Unknown(key, reference));
+                }
             }
 
             var type = ConfigValueTypes.Infer(known.Value);
@@ -61,6 +69,27 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
                     break;
             }
         }
+    }
+
+    private const string ListenersPath = "actors-mqtt.listeners";
+
+    /// <summary>The keys of every listener kind the reference has, and <c>kind</c>.</summary>
+    private static HoconObject AnyListener(HoconObject listeners)
+    {
+        var any = new HoconObject(listeners.Location);
+        foreach (var kind in listeners.Fields.Values.Select(f => f.Value).OfType<HoconObject>())
+        {
+            foreach (var (key, field) in kind.Fields)
+            {
+                if (!any.Fields.ContainsKey(key))
+                {
+                    any.Fields[key] = field;
+                }
+            }
+        }
+
+        any.Fields["kind"] = new HoconField(listeners.Location, new HoconScalar(listeners.Location, "tcp", HoconScalarKind.Text), null);
+        return any;
     }
 
     private static void ValidateOpenSection(HoconObject section, HoconNode? reference, IReadOnlySet<string> children, string path)

@@ -43,6 +43,7 @@ public static partial class ConfigValueTypes
         var fits = (type, value) switch
         {
             (ConfigValueType.Section, HoconObject) => true,
+            (not ConfigValueType.Section and not ConfigValueType.List, HoconScalar { Kind: HoconScalarKind.Null }) => true,
             (ConfigValueType.List, HoconArray) => true,
             (_, HoconObject or HoconArray) => false,
             (ConfigValueType.Scalar or ConfigValueType.Text, HoconScalar) => true,

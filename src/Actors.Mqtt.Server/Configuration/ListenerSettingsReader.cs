@@ -59,7 +59,7 @@ internal static class ListenerSettingsReader
         if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
             || port > IPEndPoint.MaxPort)
         {
-            throw Invalid(config, portKey, $"'{portText}' is not a port: expected 0 to {IPEndPoint.MaxPort}");
+            throw Invalid(config, portKey, $"{portText} is not a port: expected 0 to {IPEndPoint.MaxPort}");
         }
 
         var hostKey = $"{key}.host";

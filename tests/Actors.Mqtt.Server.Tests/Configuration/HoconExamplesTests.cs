@@ -39,7 +39,7 @@ public sealed class HoconExamplesTests : IDisposable
     {
         var config = ConfigLoader.Load(Path.Combine(Folder, name), [], Folder, Folder);
 
-        Assert.NotEmpty(ServerSettings.FromConfig(config).TcpListeners);
+        Assert.NotEmpty(ServerSettings.FromConfig(config).Listeners);
         Assert.True(BrokerSettings.From(config).MaxPacketSize > 0);
     }
 

@@ -36,7 +36,7 @@ public sealed class ListenerSettingsTests : IDisposable
     [Fact]
     public void An_empty_port_turns_a_listener_off()
     {
-        var settings = Settings("actors-mqtt.listeners.tcp.port=", "actors-mqtt.listeners.ws.port=8080");
+        var settings = Settings("actors-mqtt.listeners.tcp.port=null", "actors-mqtt.listeners.ws.port=8080");
 
         Assert.Equal("ws", Assert.Single(settings.Listeners).Name);
     }
@@ -86,7 +86,7 @@ public sealed class ListenerSettingsTests : IDisposable
 
         var error = Assert.Throws<ConfigException>(() => Settings($"{Tls}.port=8883", $"{Tls}.certificate={missing}", $"{Tls}.private-key={_key}"));
 
-        Assert.Equal($"{Tls}.certificate", error.Origin);
+        Assert.Equal($"{Tls}.certificate", error.Key ?? error.Origin);
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 
@@ -98,7 +98,7 @@ public sealed class ListenerSettingsTests : IDisposable
 
         var error = Assert.Throws<ConfigException>(() => Settings($"{Tls}.port=8883", $"{Tls}.certificate={garbage}", $"{Tls}.private-key={_key}"));
 
-        Assert.Equal($"{Tls}.certificate", error.Origin);
+        Assert.Equal($"{Tls}.certificate", error.Key ?? error.Origin);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class ListenerSettingsTests : IDisposable
     {
         var error = Assert.Throws<ConfigException>(() => Settings("actors-mqtt.listeners.wss.port=8443"));
 
-        Assert.Equal("actors-mqtt.listeners.wss.certificate", error.Origin);
+        Assert.Equal("actors-mqtt.listeners.wss.certificate", error.Key ?? error.Origin);
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class ListenerSettingsTests : IDisposable
             $"{Tls}.private-key={_key}",
             $"{Tls}.ca-file={Path.Combine(_directory, "absent-ca.pem")}"));
 
-        Assert.Equal($"{Tls}.ca-file", error.Origin);
+        Assert.Equal($"{Tls}.ca-file", error.Key ?? error.Origin);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class ListenerSettingsTests : IDisposable
             $"{Tls}.private-key={_key}",
             $"{Tls}.use-identity-as-username=true"));
 
-        Assert.Equal($"{Tls}.use-identity-as-username", error.Origin);
+        Assert.Equal($"{Tls}.use-identity-as-username", error.Key ?? error.Origin);
     }
 
     [Theory]
@@ -153,7 +153,7 @@ public sealed class ListenerSettingsTests : IDisposable
         // With a port, so the WebSocket listener is on and its settings are read.
         var error = Assert.Throws<ConfigException>(() => Settings("actors-mqtt.listeners.ws.port=8080", set));
 
-        Assert.Equal(key, error.Origin);
+        Assert.Equal(key, error.Key ?? error.Origin);
     }
 
     private static ServerSettings Settings(params string[] sets) =>
