@@ -73,7 +73,7 @@ $ServerProject = 'src/Actors.Mqtt.Server'
 $BenchToolProject = 'src/Actors.Mqtt.Bench'
 $BenchDoc = Join-Path $PSScriptRoot 'docs/benchmarks.md'
 # The scenarios of the bench tool, in the order it runs them (ScenarioCatalog.cs).
-$BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'slow-subscriber')
+$BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber')
 # Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10.
 $BenchMaxQueued = 1000000
 
@@ -401,6 +401,10 @@ function Get-BenchRows($AllResults) {
             @('latency max us', { param($r) $r.latencyMaxMicros }, 'N0', 'lower'),
             @('broker CPU us/msg', $cpu, 'N1', 'lower'))
         'persistent-qos1' = @(@('drain msg/s', $perSecond, 'N0', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'persistent-ack-latency' = @(
+            @('PUBACK latency p50 us', { param($r) $r.latencyP50Micros }, 'N0', 'lower'),
+            @('PUBACK latency p99 us', { param($r) $r.latencyP99Micros }, 'N0', 'lower'),
+            @('broker CPU us/msg', $cpu, 'N1', 'lower'))
         'slow-subscriber' = @(
             @('others delivered msg/s', $perSecond, 'N0', 'higher'),
             @('delivered % (others)', $delivered, 'N1', 'higher'),

@@ -18,6 +18,7 @@ public static class ScenarioCatalog
         new FanOutScenario(),
         new PointToPointScenario(),
         new PersistentSessionScenario(),
+        new PersistentAckLatencyScenario(),
         new SlowSubscriberScenario(),
     ];
 
