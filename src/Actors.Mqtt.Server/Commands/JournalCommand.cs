@@ -87,18 +87,26 @@ internal static class JournalCommand
                 .CurrentEventsByPersistenceId(SessionActor.PersistenceIdPrefix + clientId, 0, long.MaxValue)
                 .Select(e => (e.SequenceNr, Time: TimeOf(e.Timestamp), e.Event))
                 .Where(e => (from is null || e.Time >= from) && (to is null || e.Time <= to))
-                .Select(e => JournalEventJson.Format(e.SequenceNr, e.Time, e.Event, payloads))
-                .RunWith(Sink.Seq<string>(), system.Materializer())
+                .Select(e => (First: e.SequenceNr, Json: JournalEventJson.Format(e.SequenceNr, e.Time, e.Event, payloads)))
+                .RunWith(Sink.Seq<(long First, string Json)>(), system.Materializer())
                 .WaitAsync(cancellation);
+            var trimmed = settings.Persistence.RetainEvents
+                ? string.Empty
+                : " (events behind a snapshot are deleted unless actors-mqtt.persistence.audit.retain-events is on)";
             if (lines.Count == 0)
             {
-                await errors.WriteLineAsync($"actors-mqtt: no journaled events for client id '{clientId}'" + (from is null && to is null ? string.Empty : " in that time range"));
+                await errors.WriteLineAsync($"actors-mqtt: no journaled events for client id '{clientId}'" + (from is null && to is null ? string.Empty : " in that time range") + trimmed);
                 return 1;
+            }
+
+            if (from is null && lines[0].First > 1)
+            {
+                await errors.WriteLineAsync($"actors-mqtt: the journal of '{clientId}' starts at event {lines[0].First}{trimmed}");
             }
 
             foreach (var line in lines)
             {
-                await output.WriteLineAsync(line);
+                await output.WriteLineAsync(line.Json);
             }
 
             return 0;
