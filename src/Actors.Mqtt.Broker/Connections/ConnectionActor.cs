@@ -73,7 +73,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartSingleTimer(ConnectTimer, ConnectTimeout.Instance, settings.ConnectTimeout);
-        Context.System.EventStream.Subscribe<ServerShuttingDown>(Self);
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ public sealed record OutboundComplete
     }
 }
 
-/// <summary>Published on the event stream when the server stops: every connection closes, MQTT 5 ones with 0x8B.</summary>
+/// <summary>Sent to every connection actor when the server stops: every connection closes, MQTT 5 ones with 0x8B.</summary>
 public sealed record ServerShuttingDown
 {
     public static readonly ServerShuttingDown Instance = new();
