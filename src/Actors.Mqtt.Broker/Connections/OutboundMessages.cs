@@ -14,6 +14,9 @@ public sealed record OutboundVersion(MqttProtocolVersion Version);
 /// <summary>One packet for the socket.</summary>
 public sealed record OutboundPacket(MqttPacket Packet);
 
+/// <summary>Packets for the socket, in order, collected while the socket was still busy with earlier ones.</summary>
+public sealed record OutboundPackets(IReadOnlyList<MqttPacket> Packets);
+
 /// <summary>The outbound stage has handed this many packets to the socket; the connection actor's count of queued packets drops by it.</summary>
 public sealed record OutboundWritten(int Count) : IDeadLetterSuppression;
 
@@ -27,7 +30,7 @@ public sealed record OutboundComplete
     }
 }
 
-/// <summary>Published on the event stream when the server stops: every connection closes, MQTT 5 ones with 0x8B.</summary>
+/// <summary>Sent to every connection actor when the server stops: every connection closes, MQTT 5 ones with 0x8B.</summary>
 public sealed record ServerShuttingDown
 {
     public static readonly ServerShuttingDown Instance = new();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
+using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
@@ -28,7 +29,7 @@ public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<Read
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly OutboundStage stage;
-        private readonly Queue<OutboundPacket> queue = new();
+        private readonly Queue<MqttPacket> queue = new();
         private MqttProtocolVersion version = MqttProtocolVersion.V311;
         private bool completing;
 
@@ -53,7 +54,15 @@ public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<Read
             switch (envelope.Message)
             {
                 case OutboundPacket packet:
-                    queue.Enqueue(packet);
+                    queue.Enqueue(packet.Packet);
+                    Flush();
+                    break;
+                case OutboundPackets packets:
+                    foreach (var p in packets.Packets)
+                    {
+                        queue.Enqueue(p);
+                    }
+
                     Flush();
                     break;
                 case OutboundVersion v:
@@ -77,7 +86,7 @@ public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<Read
                 var count = 0;
                 while (queue.Count > 0 && writer.WrittenCount < MaxChunkBytes)
                 {
-                    var packet = queue.Dequeue().Packet;
+                    var packet = queue.Dequeue();
                     count++;
                     try
                     {

@@ -24,6 +24,10 @@ public sealed class AclActor : WatchedFileActor<AclFile>
     protected override void OnReloaded()
     {
         generation++;
-        Context.System.EventStream.Publish(new AclChanged(Current, generation));
+        // Connections get it by name rather than through the event stream, where a subscription per connection costs
+        // every connect; the event stream still carries it for whoever watches the broker.
+        var changed = new AclChanged(Current, generation);
+        Context.ActorSelection("/user/" + MqttBroker.ConnectionNamePrefix + "*").Tell(changed);
+        Context.System.EventStream.Publish(changed);
     }
 }
