@@ -328,7 +328,8 @@ function Start-OurBroker([string]$WorkDir, [int]$Run) {
     $dll = Join-Path $PSScriptRoot "$ServerProject/bin/Release/net10.0/actors-mqtt.dll"
     $log = Join-Path $WorkDir "actors-mqtt-$Run.log"
     $command = "dotnet '$dll' --set actors-mqtt.listeners.tcp.port=$port --set actors-mqtt.listeners.tcp.host=127.0.0.1 " +
-        "--set actors-mqtt.limits.max-queued-messages=$BenchMaxQueued --set actors-mqtt.log.level=warning"
+        "--set actors-mqtt.limits.max-queued-messages=$BenchMaxQueued --set actors-mqtt.log.level=warning " +
+        "--set actors-mqtt.persistence.sqlite.path=$(Join-Path $WorkDir "actors-mqtt-$Run.db")"
     $process = Start-LoggedProcess $command $log
     Wait-PortOpen $port $process 'actors-mqtt' $log
     return [pscustomobject]@{ Name = 'actors-mqtt'; Port = $port; Process = $process; Log = $log }
