@@ -62,6 +62,10 @@ public sealed class CertificateIdentityTests : IDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actors-mqtt.dll"));
+
+        // This test is about the user name, not durability: nothing of it should land in a journal of the test folder.
+        start.ArgumentList.Add("--set");
+        start.ArgumentList.Add("actors-mqtt.persistence.store=memory");
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -20,7 +20,7 @@ public sealed class EchoServer : IAsyncLifetime
     {
         var config = ConfigLoader.Load(
             configFile: null,
-            ["actors-mqtt.listeners.tcp.host=127.0.0.1", "actors-mqtt.listeners.tcp.port=0"],
+            ["actors-mqtt.listeners.tcp.host=127.0.0.1", "actors-mqtt.listeners.tcp.port=0", "actors-mqtt.persistence.store=memory"],
             AppContext.BaseDirectory,
             AppContext.BaseDirectory);
         var builder = ServerHost.CreateBuilder(config);
