@@ -788,6 +788,13 @@ public sealed class SessionActor : ReceivePersistentActor
                 continue;
             }
 
+            if (settings.MaxTopicLevels > 0 && TopicLevels.Count(filter.Filter) > settings.MaxTopicLevels)
+            {
+                log.Warning("Session {ClientId}: SUBSCRIBE filter {Filter} has more than {MaxTopicLevels} topic levels (actors-mqtt.limits.max-topic-levels): refused", clientId, requested.TopicFilter, settings.MaxTopicLevels);
+                codes.Add(ReasonCode.TopicFilterInvalid);
+                continue;
+            }
+
             var subscription = new Subscription(clientId, filter, requested.MaximumQoS)
             {
                 NoLocal = requested.NoLocal,
