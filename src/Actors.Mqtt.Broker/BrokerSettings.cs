@@ -35,6 +35,9 @@ public sealed record BrokerSettings
     /// <summary>Levels a topic name or filter may have; 0 means no limit.</summary>
     public int MaxTopicLevels { get; init; }
 
+    /// <summary>Subscriptions one session may hold; 0 means no limit.</summary>
+    public int MaxSubscriptions { get; init; }
+
     /// <summary>Connections open at once over all listeners; 0 means no limit. Applied by the listeners.</summary>
     public int MaxConnections { get; init; }
 
@@ -78,6 +81,7 @@ public sealed record BrokerSettings
             MaxKeepAlive = (ushort)Limit("max-keep-alive", 0, ushort.MaxValue),
             MaxConnections = Limit("max-connections", 0, int.MaxValue),
             MaxTopicLevels = Limit("max-topic-levels", 0, ushort.MaxValue),
+            MaxSubscriptions = Limit("max-subscriptions", 0, int.MaxValue),
             ConnectRate = limits.GetDouble("connect-rate") is var rate and >= 0 and <= 1_000_000 ? rate : throw Invalid("limits.connect-rate", "must be 0 (no limit) to 1000000 connections a second"),
             SharedSubscriptionStrategy = c.GetString("sessions.shared-subscription-strategy") switch
             {
