@@ -32,6 +32,18 @@ public sealed record BrokerSettings
 
     public ushort MaxKeepAlive { get; init; }
 
+    /// <summary>Levels a topic name or filter may have; 0 means no limit.</summary>
+    public int MaxTopicLevels { get; init; }
+
+    /// <summary>Subscriptions one session may hold; 0 means no limit.</summary>
+    public int MaxSubscriptions { get; init; }
+
+    /// <summary>Connections open at once over all listeners; 0 means no limit. Applied by the listeners.</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>New connections a second from one source address; 0 means no limit. Applied by the listeners.</summary>
+    public double ConnectRate { get; init; }
+
     public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; init; } = SharedSubscriptionStrategy.RoundRobin;
 
     public StoreSettings Persistence { get; init; } = new();
@@ -67,6 +79,10 @@ public sealed record BrokerSettings
             MaxQueuedBytes = limits.GetByteSize("max-queued-bytes") is { } bytes and >= 0 ? bytes : throw Invalid("limits.max-queued-bytes", "must be 0 (no limit) or more"),
             TopicAliasMaximum = (ushort)Limit("topic-alias-maximum", 0, ushort.MaxValue),
             MaxKeepAlive = (ushort)Limit("max-keep-alive", 0, ushort.MaxValue),
+            MaxConnections = Limit("max-connections", 0, int.MaxValue),
+            MaxTopicLevels = Limit("max-topic-levels", 0, ushort.MaxValue),
+            MaxSubscriptions = Limit("max-subscriptions", 0, int.MaxValue),
+            ConnectRate = limits.GetDouble("connect-rate") is var rate and >= 0 and <= 1_000_000 ? rate : throw Invalid("limits.connect-rate", "must be 0 (no limit) to 1000000 connections a second"),
             SharedSubscriptionStrategy = c.GetString("sessions.shared-subscription-strategy") switch
             {
                 "round-robin" => SharedSubscriptionStrategy.RoundRobin,

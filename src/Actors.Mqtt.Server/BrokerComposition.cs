@@ -2,6 +2,7 @@ using Actors.Mqtt.Broker;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Server.Configuration;
+using Actors.Mqtt.Server.Listeners;
 using Akka.Actor;
 using Akka.Configuration;
 
@@ -38,5 +39,9 @@ public static class BrokerComposition
         services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
 
         services.AddSingleton<IConnectionFlowFactory>(sp => sp.GetRequiredService<BrokerService>());
+        services.AddSingleton(sp => new ConnectionAdmission(
+            settings.MaxConnections,
+            settings.ConnectRate,
+            sp.GetRequiredService<ILogger<ConnectionAdmission>>()));
     }
 }

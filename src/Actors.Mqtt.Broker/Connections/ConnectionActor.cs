@@ -511,9 +511,17 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             }
         }
 
+        if (settings.MaxTopicLevels > 0 && TopicLevels.Count(publish.Topic) > settings.MaxTopicLevels)
+        {
+            log.Debug("Client {ClientId}: PUBLISH to {Topic} has more than {MaxTopicLevels} topic levels (actors-mqtt.limits.max-topic-levels): dropped", clientId, publish.Topic, settings.MaxTopicLevels);
+            RefusePublish(publish, ReasonCode.TopicNameInvalid);
+            return;
+        }
+
         if (acl is { } rules && !rules.CanPublish(publish.Topic))
         {
-            RefusePublish(publish);
+            log.Debug("Client {ClientId} (username {UserName}) may not publish to {Topic}: dropped", clientId, userName ?? "(none)", publish.Topic);
+            RefusePublish(publish, ReasonCode.NotAuthorized);
             return;
         }
 
@@ -596,20 +604,19 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// A PUBLISH the ACL does not allow is dropped. MQTT 5 says why in PUBACK or PUBREC (0x87), which ends a QoS 2
+    /// A PUBLISH the ACL or a limit does not allow is dropped. MQTT 5 says why in PUBACK or PUBREC, which ends a QoS 2
     /// exchange; 3.1 and 3.1.1 have no way to say it, so the message is acknowledged as usual [MQTT-3.3.5-2 (3.1.1)],
     /// as Mosquitto does.
     /// </summary>
-    private void RefusePublish(PublishPacket publish)
+    private void RefusePublish(PublishPacket publish, ReasonCode reason)
     {
-        log.Debug("Client {ClientId} (username {UserName}) may not publish to {Topic}: dropped", clientId, userName ?? "(none)", publish.Topic);
         if (publish.QoS == QualityOfService.AtMostOnce)
         {
             return;
         }
 
         // In turn behind the acknowledgements still waiting for writes [MQTT-4.6.0-2].
-        var code = version == MqttProtocolVersion.V500 ? ReasonCode.NotAuthorized : ReasonCode.Success;
+        var code = version == MqttProtocolVersion.V500 ? reason : ReasonCode.Success;
         acks.AddDecided(publish.PacketId, publish.QoS == QualityOfService.AtLeastOnce ? PacketType.PubAck : PacketType.PubRec, code, Environment.TickCount64);
         SendReadyAcks();
     }

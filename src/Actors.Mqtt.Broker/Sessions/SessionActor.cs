@@ -773,6 +773,7 @@ public sealed class SessionActor : ReceivePersistentActor
         var accepted = new List<Subscription>(packet.Subscriptions.Count);
         var codes = new List<ReasonCode>(packet.Subscriptions.Count);
         var fresh = new List<Subscription>();
+        var added = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < packet.Subscriptions.Count; i++)
         {
             var requested = packet.Subscriptions[i];
@@ -788,6 +789,13 @@ public sealed class SessionActor : ReceivePersistentActor
                 continue;
             }
 
+            if (settings.MaxTopicLevels > 0 && TopicLevels.Count(filter.Filter) > settings.MaxTopicLevels)
+            {
+                log.Warning("Session {ClientId}: SUBSCRIBE filter {Filter} has more than {MaxTopicLevels} topic levels (actors-mqtt.limits.max-topic-levels): refused", clientId, requested.TopicFilter, settings.MaxTopicLevels);
+                codes.Add(ReasonCode.TopicFilterInvalid);
+                continue;
+            }
+
             var subscription = new Subscription(clientId, filter, requested.MaximumQoS)
             {
                 NoLocal = requested.NoLocal,
@@ -796,6 +804,19 @@ public sealed class SessionActor : ReceivePersistentActor
                 SubscriptionIdentifier = identifier,
             };
             var existed = state.Subscriptions.ContainsKey(subscription.FilterText);
+            if (!existed && !added.Contains(subscription.FilterText)
+                && settings.MaxSubscriptions > 0 && state.Subscriptions.Count + added.Count >= settings.MaxSubscriptions)
+            {
+                log.Warning("Session {ClientId}: SUBSCRIBE filter {Filter} refused: the session holds {MaxSubscriptions} subscriptions (actors-mqtt.limits.max-subscriptions)", clientId, requested.TopicFilter, settings.MaxSubscriptions);
+                codes.Add(ReasonCode.QuotaExceeded);
+                continue;
+            }
+
+            if (!existed)
+            {
+                added.Add(subscription.FilterText);
+            }
+
             accepted.Add(subscription);
             codes.Add((ReasonCode)(byte)requested.MaximumQoS);
 

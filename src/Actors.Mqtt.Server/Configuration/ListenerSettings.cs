@@ -23,7 +23,11 @@ public enum ListenerKind
 /// <param name="Name">Its key under <c>actors-mqtt.listeners</c>, carried into every connection's info.</param>
 /// <param name="Path">The HTTP path WebSocket clients connect to; null for TCP and TLS.</param>
 /// <param name="Tls">Certificates and client authentication; null for TCP and WS.</param>
-public sealed record ListenerSettings(string Name, ListenerKind Kind, IPEndPoint EndPoint, string? Path, TlsSettings? Tls);
+public sealed record ListenerSettings(string Name, ListenerKind Kind, IPEndPoint EndPoint, string? Path, TlsSettings? Tls)
+{
+    /// <summary>Connections open at once on this listener; 0 is no limit.</summary>
+    public int MaxConnections { get; init; }
+}
 
 /// <summary>The TLS side of a TLS or WSS listener.</summary>
 /// <param name="Certificate">The server's certificate, with its private key.</param>

@@ -81,7 +81,23 @@ internal static class ListenerSettingsReader
         }
 
         var tls = kind is ListenerKind.Tls or ListenerKind.Wss ? ReadTls(config, key) : null;
-        return new ListenerSettings(name, kind, new IPEndPoint(address, port), path, tls);
+        return new ListenerSettings(name, kind, new IPEndPoint(address, port), path, tls)
+        {
+            MaxConnections = ReadMaxConnections(config, $"{key}.max-connections"),
+        };
+    }
+
+    private static int ReadMaxConnections(Config config, string key)
+    {
+        var text = OptionalString(config, key);
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max)
+            ? max
+            : throw Invalid(config, key, $"{text} is not a number of connections: expected 0 (no limit) to {int.MaxValue}");
     }
 
     private static ListenerKind ReadKind(Config config, string name, string key)

@@ -1,3 +1,4 @@
+using System.Net;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Server.Transport;
 using Akka.Streams;
@@ -16,12 +17,21 @@ namespace Actors.Mqtt.Server.Listeners;
 public sealed partial class MqttConnectionHandler(
     IConnectionFlowFactory flowFactory,
     IMaterializer materializer,
+    ConnectionAdmission admission,
     ILogger<MqttConnectionHandler> logger) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var listener = MqttListeners.ListenerOf(connection.Items);
+
+        // Refused before a byte is read; returning closes the socket.
+        using var admitted = admission.TryAdmit(listener, (connection.RemoteEndPoint as IPEndPoint)?.Address, connection.RemoteEndPoint?.ToString() ?? "unknown");
+        if (admitted is null)
+        {
+            return;
+        }
+
         var info = new ConnectionInfo(
             listener?.Name ?? "?",
             connection.RemoteEndPoint?.ToString() ?? "unknown",

@@ -15,6 +15,7 @@ namespace Actors.Mqtt.Server.Listeners;
 public sealed partial class MqttWebSocketHandler(
     IConnectionFlowFactory flowFactory,
     IMaterializer materializer,
+    ConnectionAdmission admission,
     ILogger<MqttWebSocketHandler> logger)
 {
     /// <summary>The sub-protocol MQTT names [MQTT-6.0.0-3], and the one MQTT 3.1 clients ask for.</summary>
@@ -39,6 +40,14 @@ public sealed partial class MqttWebSocketHandler(
             LogRefused(listener.Name, context.Connection.RemoteIpAddress, reason);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             await context.Response.WriteAsync("MQTT over WebSocket: connect with the WebSocket sub-protocol mqtt\n", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        // Refused before the upgrade, so before any MQTT is read; aborting closes the connection at once.
+        using var admitted = admission.TryAdmit(listener, context.Connection.RemoteIpAddress, Remote(context));
+        if (admitted is null)
+        {
+            context.Abort();
             return;
         }
 

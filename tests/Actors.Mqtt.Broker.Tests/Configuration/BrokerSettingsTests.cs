@@ -16,6 +16,7 @@ public class BrokerSettingsTests
         Assert.Equal(1000, settings.MaxQueuedMessages);
         Assert.Equal((ushort)10, settings.TopicAliasMaximum);
         Assert.Equal((ushort)0, settings.MaxKeepAlive);
+        Assert.Equal((0, 0, 0, 0.0), (settings.MaxTopicLevels, settings.MaxSubscriptions, settings.MaxConnections, settings.ConnectRate));
         Assert.Equal(SharedSubscriptionStrategy.RoundRobin, settings.SharedSubscriptionStrategy);
     }
 
@@ -41,5 +42,27 @@ public class BrokerSettingsTests
 
         var error = Assert.Throws<ConfigurationException>(() => BrokerSettings.From(config));
         Assert.Contains("shared-subscription-strategy", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("max-topic-levels = -1")]
+    [InlineData("max-topic-levels = 70000")]
+    [InlineData("max-subscriptions = -1")]
+    [InlineData("max-connections = -1")]
+    [InlineData("connect-rate = -0.5")]
+    public void A_limit_out_of_its_range_is_refused_with_its_key(string setting)
+    {
+        var config = ConfigurationFactory.ParseString($"actors-mqtt.limits.{setting}");
+
+        var error = Assert.Throws<ConfigurationException>(() => BrokerSettings.From(config));
+        Assert.Equal($"actors-mqtt.limits.{setting.Split(' ')[0]}", error.Data[BrokerSettings.KeyData]);
+    }
+
+    [Fact]
+    public void Fractional_connect_rates_are_read()
+    {
+        var settings = BrokerSettings.From(ConfigurationFactory.ParseString("actors-mqtt.limits.connect-rate = 0.25"));
+
+        Assert.Equal(0.25, settings.ConnectRate);
     }
 }
