@@ -43,6 +43,8 @@ public sealed class SecuredBroker : IAsyncLifetime
                 $"actors-mqtt.auth.acl-file={AclFile}",
                 "actors-mqtt.auth.allow-anonymous=true",
                 "actors-mqtt.listeners.tcp.allow-anonymous=false",
+                "actors-mqtt.listeners.ws.host=127.0.0.1",
+                "actors-mqtt.listeners.ws.port=0",
             ],
         };
     }
