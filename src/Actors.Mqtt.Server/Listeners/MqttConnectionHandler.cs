@@ -44,28 +44,12 @@ public sealed partial class MqttConnectionHandler(
         // Everything stays inside this try: whatever one connection's flow does, the exception ends only that connection.
         try
         {
-            var (input, written) = Source.FromGraph(new PipeReaderSource(connection.Transport.Input))
-                .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
-                .Via(flowFactory.Create(info))
-                .ToMaterialized(Sink.FromGraph(new PipeWriterSink(connection.Transport.Output)), Keep.Both)
-                .Run(materializer);
-
-            // On server shutdown Kestrel asks each connection to close: end the input, and the broker ends the connection.
-            var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
-                ?? CancellationToken.None;
-            using (closing.Register(input.Shutdown))
-            {
-                try
-                {
-                    await written.ConfigureAwait(false);
-                }
-                finally
-                {
-                    // The flow may end its output while still reading; stop the reading before Kestrel disposes the pipes.
-                    input.Shutdown();
-                }
-            }
-
+            await BrokerFlowRunner.RunAsync(
+                Source.FromGraph(new PipeReaderSource(connection.Transport.Input)),
+                Sink.FromGraph(new PipeWriterSink(connection.Transport.Output)),
+                flowFactory.Create(info),
+                materializer,
+                connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).ConfigureAwait(false);
             LogDisconnected(info.ListenerName, info.RemoteEndPoint);
         }
         catch (Exception e) when (e is IOException or ConnectionAbortedException)

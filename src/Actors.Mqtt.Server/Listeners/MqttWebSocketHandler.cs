@@ -2,7 +2,6 @@ using System.Net.WebSockets;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Server.Transport;
 using Akka.Streams;
-using Akka.Streams.Dsl;
 using Microsoft.AspNetCore.Connections.Features;
 using ConnectionInfo = Actors.Mqtt.Broker.Connections.ConnectionInfo;
 
@@ -71,26 +70,12 @@ public sealed partial class MqttWebSocketHandler(
         // Everything stays inside this try: whatever one connection's flow does, the exception ends only that connection.
         try
         {
-            var (input, written) = transport.Source()
-                .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
-                .Via(flowFactory.Create(info))
-                .ToMaterialized(transport.Sink(), Keep.Both)
-                .Run(materializer);
-
-            // On server shutdown Kestrel asks each connection to close: end the input, and the broker ends the connection.
-            var closing = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
-                ?? CancellationToken.None;
-            using (closing.Register(input.Shutdown))
-            {
-                try
-                {
-                    await written.ConfigureAwait(false);
-                }
-                finally
-                {
-                    input.Shutdown();
-                }
-            }
+            await BrokerFlowRunner.RunAsync(
+                transport.Source(),
+                transport.Sink(),
+                flowFactory.Create(info),
+                materializer,
+                context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).ConfigureAwait(false);
 
             // A text message ends the input; the broker closes the connection as for a client that went away.
             if (transport.ReceivedTextMessage)

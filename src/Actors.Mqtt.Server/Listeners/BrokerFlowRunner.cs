@@ -1,0 +1,41 @@
+using Akka;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+
+namespace Actors.Mqtt.Server.Listeners;
+
+/// <summary>
+/// Runs one connection's bytes through the broker's flow, whatever the transport: <c>input → broker → output</c>,
+/// until the flow ends its output. Every listener kind shares it, so shutdown and teardown behave the same on all.
+/// </summary>
+internal static class BrokerFlowRunner
+{
+    /// <param name="closing">Fires when the server asks the connection to close: the input ends and the broker ends
+    /// the connection as for a client that went away.</param>
+    public static async Task RunAsync<TWritten>(
+        Source<ReadOnlyMemory<byte>, NotUsed> input,
+        Sink<ReadOnlyMemory<byte>, TWritten> output,
+        Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> broker,
+        IMaterializer materializer,
+        CancellationToken closing)
+        where TWritten : Task
+    {
+        var (reading, written) = input
+            .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
+            .Via(broker)
+            .ToMaterialized(output, Keep.Both)
+            .Run(materializer);
+        using (closing.Register(reading.Shutdown))
+        {
+            try
+            {
+                await written.ConfigureAwait(false);
+            }
+            finally
+            {
+                // The flow may end its output while still reading; stop the reading before the transport is disposed.
+                reading.Shutdown();
+            }
+        }
+    }
+}
