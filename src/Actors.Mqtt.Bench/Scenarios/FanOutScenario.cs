@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Actors.Mqtt.Bench.Clients;
 using Actors.Mqtt.Protocol;
 
@@ -29,44 +28,6 @@ public sealed class FanOutScenario : IScenario
             16,
             i => Subscriber.ConnectAsync(settings.Target, context.ClientId($"fos{i}"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline),
             context.Deadline);
-        try
-        {
-            await using var publisher = await Publisher.ConnectAsync(settings.Target, context.ClientId("fop"), new PublishTemplate(topic, QualityOfService.AtMostOnce, settings.PayloadSize), 0, 0, context.Deadline);
-            long Received() => subscribers.Sum(s => s.Received);
-            long Distinct() => subscribers.Sum(s => s.Distinct);
-            context.Status = () => $"sent {publisher.Sent} of {messages}, delivered {Received()} of {outcome.Expected}";
-            foreach (var subscriber in subscribers)
-            {
-                subscriber.StartReading();
-            }
-
-            context.Meter.BeginLoad();
-
-            var start = Stopwatch.GetTimestamp();
-            try
-            {
-                await publisher.PublishAsync(messages, settings.IdleLimit, context.Deadline);
-                await Completion.WaitAsync(() => Distinct() >= outcome.Expected, Received, settings.IdleLimit, context.Deadline);
-            }
-            finally
-            {
-                context.Meter.EndLoad();
-                outcome.Sent = publisher.Sent;
-                outcome.Delivered = Distinct();
-                outcome.Duplicates = subscribers.Sum(s => s.Duplicates);
-                outcome.MeasuredSeconds = Checks.Seconds(start, subscribers.Max(s => s.LastReceivedTicks));
-                Checks.Closed(context, publisher.CloseReason, "publisher");
-            }
-        }
-        finally
-        {
-            foreach (var subscriber in subscribers)
-            {
-                Checks.Closed(context, subscriber.CloseReason, "subscriber");
-            }
-
-            Checks.Foreign(context, subscribers.Sum(s => s.Foreign));
-            await ConnectionSet.CloseAsync(subscribers);
-        }
+        await OneToMany.RunAsync(context, "fop", topic, messages, subscribers, "subscriber");
     }
 }

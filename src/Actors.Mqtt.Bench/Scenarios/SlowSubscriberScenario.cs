@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Actors.Mqtt.Bench.Clients;
 using Actors.Mqtt.Protocol;
 
@@ -35,49 +34,19 @@ public sealed class SlowSubscriberScenario : IScenario
             16,
             i => Subscriber.ConnectAsync(settings.Target, context.ClientId($"ssr{i}"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline),
             context.Deadline);
-        try
-        {
-            await using var publisher = await Publisher.ConnectAsync(settings.Target, context.ClientId("ssp"), new PublishTemplate(topic, QualityOfService.AtMostOnce, settings.PayloadSize), 0, 0, context.Deadline);
-            long Received() => readers.Sum(s => s.Received);
-            long Distinct() => readers.Sum(s => s.Distinct);
-            context.Status = () => $"sent {publisher.Sent} of {messages}, delivered to readers {Received()} of {outcome.Expected}";
-            foreach (var reader in readers)
+        await OneToMany.RunAsync(
+            context,
+            "ssp",
+            topic,
+            messages,
+            readers,
+            "reading subscriber",
+            () =>
             {
-                reader.StartReading();
-            }
-
-            context.Meter.BeginLoad();
-
-            var start = Stopwatch.GetTimestamp();
-            try
-            {
-                await publisher.PublishAsync(messages, settings.IdleLimit, context.Deadline);
-                await Completion.WaitAsync(() => Distinct() >= outcome.Expected, Received, settings.IdleLimit, context.Deadline);
-            }
-            finally
-            {
-                context.Meter.EndLoad();
-                outcome.Sent = publisher.Sent;
-                outcome.Delivered = Distinct();
-                outcome.Duplicates = readers.Sum(s => s.Duplicates);
-                outcome.MeasuredSeconds = Checks.Seconds(start, readers.Max(s => s.LastReceivedTicks));
                 if (context.Meter.RssNow() is { } rss)
                 {
-                    outcome.Notes.Add($"broker RSS with the stalled reader still connected: {rss / (1024 * 1024)} MiB");
+                    context.Outcome.Notes.Add($"broker RSS with the stalled reader still connected: {rss / (1024 * 1024)} MiB");
                 }
-
-                Checks.Closed(context, publisher.CloseReason, "publisher");
-            }
-        }
-        finally
-        {
-            foreach (var reader in readers)
-            {
-                Checks.Closed(context, reader.CloseReason, "reading subscriber");
-            }
-
-            Checks.Foreign(context, readers.Sum(s => s.Foreign));
-            await ConnectionSet.CloseAsync(readers);
-        }
+            });
     }
 }
