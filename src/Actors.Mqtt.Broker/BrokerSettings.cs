@@ -124,7 +124,8 @@ public sealed record BrokerSettings
     /// <summary>An empty path turns the file off; a relative one is taken from the current directory, as Mosquitto does.</summary>
     private static string? FilePath(string? path) => string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path);
 
-    private static ConfigurationException Invalid(string key, string problem)
+    /// <summary>An error in the value of <c>actors-mqtt.</c><paramref name="key"/>, which the host reports at its file and line.</summary>
+    internal static ConfigurationException Invalid(string key, string problem)
     {
         var fullKey = $"actors-mqtt.{key}";
         var error = new ConfigurationException($"{fullKey}: {problem}");

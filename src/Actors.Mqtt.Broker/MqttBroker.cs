@@ -6,6 +6,7 @@ using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
 using Akka;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
@@ -92,6 +93,18 @@ public sealed class MqttBroker : IConnectionFlowFactory
     {
         ArgumentNullException.ThrowIfNull(config);
         return BrokerSettings.From(config).Persistence.ToAkkaConfig().WithFallback(config);
+    }
+
+    /// <summary>
+    /// What to create an actor system on the configured store with: <see cref="PrepareConfig"/>'s configuration, with
+    /// <paramref name="front"/> in front of it, and the store's connection settings that are code, not configuration.
+    /// </summary>
+    public static ActorSystemSetup PrepareSetup(Config config, Config? front = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var prepared = PrepareConfig(config);
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(front is null ? prepared : front.WithFallback(prepared)));
+        return BrokerSettings.From(config).Persistence.ToAkkaSetup() is { } store ? setup.And(store) : setup;
     }
 
     /// <summary>

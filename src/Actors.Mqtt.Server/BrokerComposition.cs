@@ -31,7 +31,7 @@ public static class BrokerComposition
         }
 
         // The configured store's persistence plugins go in front before Akka sees the configuration.
-        var prepared = MqttBroker.PrepareConfig(config);
+        var prepared = MqttBroker.PrepareSetup(config);
         services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, prepared));
         services.AddHostedService<ActorSystemLifetime>();
         services.AddSingleton(new BrokerService.Settings(settings, security));

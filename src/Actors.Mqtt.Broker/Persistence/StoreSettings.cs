@@ -1,8 +1,23 @@
+using System.Data.Common;
 using System.Globalization;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Persistence.Sql.Config;
+using LinqToDB;
 using Microsoft.Data.Sqlite;
 
 namespace Actors.Mqtt.Broker.Persistence;
+
+/// <summary>When SQLite waits for the disk (its <c>synchronous</c> pragma in write-ahead log mode).</summary>
+public enum SqliteSync
+{
+    /// <summary>Every commit is synced: an acknowledged message survives a power loss.</summary>
+    Full,
+
+    /// <summary>Commits are synced at checkpoints only: an acknowledged message survives a crash of the broker
+    /// (<c>kill -9</c>) but the last commits before a power loss or kernel crash may be lost.</summary>
+    Normal,
+}
 
 /// <summary>Where sessions and retained messages are journaled.</summary>
 public enum StoreKind
@@ -35,6 +50,11 @@ public sealed record StoreSettings
     /// <summary>The SQLite database file, relative to the current directory unless rooted.</summary>
     public string SqlitePath { get; init; } = "data/actors-mqtt.db";
 
+    public SqliteSync SqliteSynchronous { get; init; } = SqliteSync.Full;
+
+    /// <summary>How long a SQLite write waits for another connection's write to finish before it fails.</summary>
+    public TimeSpan SqliteBusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string PostgreSqlConnectionString { get; init; } = string.Empty;
 
     public string PostgreSqlSchema { get; init; } = "public";
@@ -61,10 +81,18 @@ public sealed record StoreSettings
                 "memory" => StoreKind.Memory,
                 "sqlite" => StoreKind.Sqlite,
                 "postgresql" => StoreKind.PostgreSql,
-                var other => throw new ConfigurationException(
-                    $"actors-mqtt.persistence.store is '{other}'; expected sqlite, postgresql or memory"),
+                var other => throw BrokerSettings.Invalid("persistence.store", $"'{other}' is not a store: expected sqlite, postgresql or memory"),
             },
             SqlitePath = c.GetString("sqlite.path"),
+            SqliteSynchronous = c.GetString("sqlite.synchronous") switch
+            {
+                "full" => SqliteSync.Full,
+                "normal" => SqliteSync.Normal,
+                var other => throw BrokerSettings.Invalid("persistence.sqlite.synchronous", $"'{other}' is not a mode: expected full or normal"),
+            },
+            SqliteBusyTimeout = c.GetTimeSpan("sqlite.busy-timeout") is var busy && busy > TimeSpan.Zero
+                ? busy
+                : throw BrokerSettings.Invalid("persistence.sqlite.busy-timeout", "must be longer than 0"),
             PostgreSqlConnectionString = c.GetString("postgresql.connection-string"),
             PostgreSqlSchema = c.GetString("postgresql.schema"),
             SnapshotEvery = c.GetInt("snapshot-every"),
@@ -87,13 +115,15 @@ public sealed record StoreSettings
 
         string provider;
         string connection;
+        string snapshotConnection;
         string mapping;
         if (Store == StoreKind.Sqlite)
         {
-            var path = Path.GetFullPath(SqlitePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            connection = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(SqlitePath))!);
+            connection = SqliteConnectionString(SqlitePath);
+            snapshotConnection = SqliteConnectionString(SqliteSnapshotPath);
             EnableWriteAheadLog(connection);
+            EnableWriteAheadLog(snapshotConnection);
             provider = "SQLite.MS";
             mapping = "sqlite";
         }
@@ -106,6 +136,7 @@ public sealed record StoreSettings
             }
 
             connection = PostgreSqlConnectionString;
+            snapshotConnection = connection;
             provider = "PostgreSQL.15";
             mapping = "postgresql";
         }
@@ -127,9 +158,10 @@ public sealed record StoreSettings
               provider-name = "{provider}"
               table-mapping = {mapping}
               auto-initialize = true
+              parallelism = {(Store == StoreKind.Sqlite ? 1 : 3)}
             {"}"}
             {SnapshotPath} {"{"}
-              connection-string = {Quote(connection)}
+              connection-string = {Quote(snapshotConnection)}
               provider-name = "{provider}"
               table-mapping = {mapping}
               auto-initialize = true
@@ -150,6 +182,63 @@ public sealed record StoreSettings
             {schema}
             """;
         return ConfigurationFactory.ParseString(text).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>
+    /// What the plugins need beyond configuration text: for SQLite, settings of each connection the journal, snapshot
+    /// store and query plugin open. Without a busy timeout a write that meets another connection's write (a journal
+    /// deletion beside new events) is retried by Microsoft.Data.Sqlite only after sleeping 150 ms, and every session's
+    /// acknowledgements wait behind it; SQLite's own busy handler retries within a few milliseconds.
+    /// </summary>
+    public Setup? ToAkkaSetup()
+    {
+        if (Store != StoreKind.Sqlite)
+        {
+            return null;
+        }
+
+        var pragmas = string.Create(
+            CultureInfo.InvariantCulture,
+            $"PRAGMA busy_timeout = {(long)SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = {(SqliteSynchronous == SqliteSync.Full ? "FULL" : "NORMAL")};");
+        DataOptions Options(string path) => new DataOptions()
+            .UseConnectionString(LinqToDB.ProviderName.SQLiteMS, SqliteConnectionString(path))
+            .UseAfterConnectionOpened(
+                connection => Execute(connection, pragmas),
+                (connection, cancellation) => ExecuteAsync(connection, pragmas, cancellation));
+        var setup = new MultiDataOptionsSetup();
+        setup.AddDataOptions(JournalPath, Options(SqlitePath));
+        setup.AddDataOptions(SnapshotPath, Options(SqliteSnapshotPath));
+        setup.AddDataOptions(QueryPath, Options(SqlitePath));
+        return setup;
+    }
+
+    /// <summary>
+    /// Snapshots live in a file of their own beside the journal: SQLite lets one connection write to a file at a time,
+    /// and the snapshot store holds its write lock while it serializes and inserts a snapshot, which stalled every
+    /// session's journal writes (and so every acknowledgement) for up to a few hundred milliseconds.
+    /// </summary>
+    public string SqliteSnapshotPath => Path.Combine(
+        Path.GetDirectoryName(SqlitePath) ?? string.Empty,
+        Path.GetFileNameWithoutExtension(SqlitePath) + ".snapshots" + Path.GetExtension(SqlitePath));
+
+    private static string SqliteConnectionString(string path) =>
+        new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(path), Pooling = true }.ToString();
+
+    private static void Execute(DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellation)
+    {
+        var command = connection.CreateCommand();
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+        }
     }
 
     private static void EnableWriteAheadLog(string connectionString)

@@ -78,8 +78,8 @@ internal static class JournalCommand
             akka.actor.provider = local
             akka.loglevel = WARNING
             akka.loggers = ["Akka.Event.DefaultLogger"]
-            """).WithFallback(MqttBroker.PrepareConfig(config));
-        using var system = ActorSystem.Create("actors-mqtt-journal", readerConfig);
+            """);
+        using var system = ActorSystem.Create("actors-mqtt-journal", MqttBroker.PrepareSetup(config, readerConfig));
         try
         {
             var journal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(StoreSettings.QueryPluginId);

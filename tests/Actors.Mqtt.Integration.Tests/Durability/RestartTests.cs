@@ -206,6 +206,11 @@ public class RestartTests
         }
 
         broker = await store.RestartAsync();
+
+        // Snapshots are written to their own file, so that a large one never holds the journal's write lock.
+        Assert.True(await SqliteBroker.CountRowsAsync(store.SnapshotDatabasePath, "snapshot", "session-" + id) > 0);
+        Assert.Null(await SqliteBroker.CountRowsAsync(store.DatabasePath, "snapshot", "session-" + id));
+        Assert.True(await SqliteBroker.CountRowsAsync(store.DatabasePath, "event_journal", "session-" + id) > 0);
         var (resumed, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
         await using (resumed)
         {

@@ -1,4 +1,5 @@
 using Actors.Mqtt.Integration.Tests.Support;
+using Microsoft.Data.Sqlite;
 
 namespace Actors.Mqtt.Integration.Tests.Durability;
 
@@ -18,6 +19,29 @@ public sealed class SqliteBroker : IAsyncDisposable
     }
 
     public string DatabasePath => Path.Combine(directory, "broker.db");
+
+    /// <summary>Where the broker keeps snapshots: a file of their own beside the journal.</summary>
+    public string SnapshotDatabasePath => Path.Combine(directory, "broker.snapshots.db");
+
+    /// <summary>The rows of <paramref name="table"/> in <paramref name="file"/> that belong to one journal, or null
+    /// when the file has no such table.</summary>
+    public static async Task<long?> CountRowsAsync(string file, string table, string persistenceId)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var exists = connection.CreateCommand();
+        exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $table";
+        exists.Parameters.AddWithValue("$table", table);
+        if ((long)(await exists.ExecuteScalarAsync())! == 0)
+        {
+            return null;
+        }
+
+        await using var count = connection.CreateCommand();
+        count.CommandText = $"SELECT COUNT(*) FROM {table} WHERE persistence_id = $id";
+        count.Parameters.AddWithValue("$id", persistenceId);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
 
     public BrokerFixture Current => running ?? throw new InvalidOperationException("the broker is not running");
 

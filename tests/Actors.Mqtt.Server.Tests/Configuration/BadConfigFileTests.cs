@@ -76,6 +76,11 @@ public sealed class BadConfigFileTests : IDisposable
             "{file}:1:1: actors-mqtt.sessions.shared-subscription-strategy: 'fastest' is not a strategy: expected round-robin or random"
         },
         {
+            "sqlite-synchronous-unknown",
+            "actors-mqtt.persistence {\n  sqlite.synchronous = off\n}\n",
+            "{file}:2:3: actors-mqtt.persistence.sqlite.synchronous: 'off' is not a mode: expected full or normal"
+        },
+        {
             "log-level-not-a-level",
             "actors-mqtt.log.level = loud\n",
             "{file}:1:1: actors-mqtt.log.level: 'loud' is not a level: expected one of Verbose, Debug, Information, Warning, Error, Fatal"
