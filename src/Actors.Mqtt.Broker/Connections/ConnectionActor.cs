@@ -36,6 +36,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, ushort> outboundAliases = new(StringComparer.Ordinal);
     private readonly HashSet<ushort> inboundQos2 = [];
     private readonly Queue<MqttFrame> backlog = new();
+    private List<ushort>? acknowledged;
     private readonly PendingAcks acks = new();
     private IActorRef? outbound;
 
@@ -208,6 +209,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 Handle(frame);
             }
 
+            TellAcknowledged();
+
             if (pendingError is { } error)
             {
                 CloseOnError(error);
@@ -230,10 +233,16 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             {
                 if (closing)
                 {
-                    return;
+                    break;
                 }
 
                 Handle(frame);
+            }
+
+            TellAcknowledged();
+            if (closing)
+            {
+                return;
             }
 
             if (batch.Error is { } error)
@@ -442,6 +451,19 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Close("refused CONNECT: " + why, publishWill: false, logged: logged);
     }
 
+    /// <summary>
+    /// Passes on the PUBACK and PUBCOMP packets read since the last call as one message, so that the session journals
+    /// them as one event; called at the end of each read and before any other packet, which keeps their order.
+    /// </summary>
+    private void TellAcknowledged()
+    {
+        if (acknowledged is { Count: > 0 } ids && session is { } to)
+        {
+            to.Tell(new OutboundAcknowledged(ids));
+            acknowledged = null;
+        }
+    }
+
     private void Handle(MqttFrame frame)
     {
         if (frame.Type == PacketType.Publish)
@@ -455,19 +477,24 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             return;
         }
 
+        if (packet is not (PubAckPacket or PubCompPacket))
+        {
+            TellAcknowledged();
+        }
+
         switch (packet)
         {
             case PublishPacket publish:
                 OnPublish(publish);
                 break;
             case PubAckPacket ack:
-                session!.Tell(new OutboundAcknowledged(ack.PacketId));
+                (acknowledged ??= []).Add(ack.PacketId);
                 break;
             case PubRecPacket rec:
                 session!.Tell(new OutboundReceived(rec.PacketId, rec.ReasonCode));
                 break;
             case PubCompPacket comp:
-                session!.Tell(new OutboundAcknowledged(comp.PacketId));
+                (acknowledged ??= []).Add(comp.PacketId);
                 break;
             case PubRelPacket rel:
                 inboundQos2.Remove(rel.PacketId);
@@ -722,7 +749,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             {
                 if (publish.QoS != QualityOfService.AtMostOnce)
                 {
-                    session?.Tell(new OutboundAcknowledged(publish.PacketId));
+                    session?.Tell(new OutboundAcknowledged([publish.PacketId]));
                 }
 
                 return;
@@ -832,6 +859,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             });
         }
 
+        TellAcknowledged();
         session?.Tell(new DetachSession(Self, publishWill, expiry));
         if (!logged)
         {

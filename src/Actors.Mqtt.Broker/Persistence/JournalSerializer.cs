@@ -61,10 +61,13 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
                 }
 
                 break;
-            case MessageQueued e: w.Message(1, n => JournalFormats.WriteQueued(n, e.Message)); break;
+            case MessageQueued e:
+                w.Message(1, n => JournalFormats.WriteQueued(n, e.Message));
+                w.UInt(2, e.SentAs);
+                break;
             case MessageDropped: break;
-            case MessageSent e: w.UInt(1, e.PacketId); break;
-            case MessageAcknowledged e: w.UInt(1, e.PacketId); break;
+            case MessageSent e: PacketIds(w, e.PacketIds); break;
+            case MessageAcknowledged e: PacketIds(w, e.PacketIds); break;
             case MessageReceived e: w.UInt(1, e.PacketId); break;
             case Qos2Received e:
                 w.UInt(1, e.PacketId);
@@ -98,10 +101,10 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         "WillChanged" => new WillChanged(Nested(bytes, 1) is { } will ? JournalFormats.ReadWill(will) : null),
         "Subscribed" => new Subscribed(Repeated(bytes, 1).Select(b => JournalFormats.ReadSubscription(b)).ToList()),
         "Unsubscribed" => new Unsubscribed(Repeated(bytes, 1).Select(b => System.Text.Encoding.UTF8.GetString(b)).ToList()),
-        "MessageQueued" => new MessageQueued(JournalFormats.ReadQueued(Nested(bytes, 1) ?? throw Missing(manifest))),
+        "MessageQueued" => new MessageQueued(JournalFormats.ReadQueued(Nested(bytes, 1) ?? throw Missing(manifest)), (ushort)ReadUInt(bytes, 2)),
         "MessageDropped" => MessageDropped.Instance,
-        "MessageSent" => new MessageSent((ushort)One(bytes)),
-        "MessageAcknowledged" => new MessageAcknowledged((ushort)One(bytes)),
+        "MessageSent" => new MessageSent(ReadPacketIds(bytes)),
+        "MessageAcknowledged" => new MessageAcknowledged(ReadPacketIds(bytes)),
         "MessageReceived" => new MessageReceived((ushort)One(bytes)),
         "Qos2Received" => ReadQos2Received(bytes),
         "Qos2Routed" => new Qos2Routed((ushort)One(bytes)),
@@ -249,13 +252,15 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
     }
 
     /// <summary>Field 1 as an unsigned number, for the events that hold one (0 when absent, as written).</summary>
-    private static ulong One(byte[] bytes)
+    private static ulong One(byte[] bytes) => ReadUInt(bytes, 1);
+
+    private static ulong ReadUInt(byte[] bytes, int wanted)
     {
         var r = new WireReader(bytes);
         ulong value = 0;
         while (r.Next(out var field))
         {
-            if (field == 1)
+            if (field == wanted)
             {
                 value = r.UInt();
             }
@@ -266,6 +271,35 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         }
 
         return value;
+    }
+
+    /// <summary>Packet ids as field 1 repeated, one entry each: an entry with one id is what the single-id events of
+    /// the first version wrote, so those read as lists of one.</summary>
+    private static void PacketIds(WireWriter w, IReadOnlyList<ushort> ids)
+    {
+        foreach (var id in ids)
+        {
+            w.Field(1, id);
+        }
+    }
+
+    private static ushort[] ReadPacketIds(byte[] bytes)
+    {
+        var r = new WireReader(bytes);
+        var ids = new List<ushort>();
+        while (r.Next(out var field))
+        {
+            if (field == 1)
+            {
+                ids.Add((ushort)r.UInt());
+            }
+            else
+            {
+                r.Skip();
+            }
+        }
+
+        return [.. ids];
     }
 
     private static long ReadInt(byte[] bytes, int wanted)

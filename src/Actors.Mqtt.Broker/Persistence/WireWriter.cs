@@ -26,6 +26,13 @@ internal sealed class WireWriter
         }
     }
 
+    /// <summary>A number written even when it is 0, for repeated fields where every entry counts.</summary>
+    public void Field(int field, ulong value)
+    {
+        Key(field, VarInt);
+        Raw(value);
+    }
+
     public void Int(int field, long value) => UInt(field, (ulong)((value << 1) ^ (value >> 63)));
 
     public void Bool(int field, bool value) => UInt(field, value ? 1u : 0u);

@@ -548,13 +548,26 @@ public sealed class SessionActor : ReceivePersistentActor
             return;
         }
 
+        // Nothing waits ahead of it and the client's window has room: queued and sent are one event.
+        if (connection is { } to && state.QueuedCount == 0 && state.InflightCount < window && !Expired(message))
+        {
+            var id = state.NextFreePacketIds(1)[0];
+            Record(new MessageQueued(message, SentAs: id), () =>
+            {
+                to.Tell(new SendToClient(BuildPublish(message, id, dup: false)));
+                done?.Invoke();
+            });
+            return;
+        }
+
         Record(new MessageQueued(message), done);
         SendQueued();
     }
 
     /// <summary>
-    /// Moves queued messages into flight while the client's receive window has room [MQTT-3.3.4-9]. Each PUBLISH goes
-    /// to the client once its move is journaled, so a QoS 2 message is never sent under an id a restart forgets.
+    /// Moves queued messages into flight while the client's receive window has room [MQTT-3.3.4-9], as many as fit in
+    /// one event. The PUBLISH packets go to the client once that move is journaled, so a QoS 2 message is never sent
+    /// under an id a restart forgets.
     /// </summary>
     private void SendQueued()
     {
@@ -566,8 +579,15 @@ public sealed class SessionActor : ReceivePersistentActor
                 continue;
             }
 
-            var id = state.NextFreePacketId();
-            Record(new MessageSent(id), () => to.Tell(new SendToClient(BuildPublish(next, id, dup: false))));
+            var messages = state.SendableHead(window - state.InflightCount, Expired);
+            var ids = state.NextFreePacketIds(messages.Count);
+            Record(new MessageSent(ids), () =>
+            {
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    to.Tell(new SendToClient(BuildPublish(messages[i], ids[i], dup: false)));
+                }
+            });
         }
     }
 
@@ -624,9 +644,10 @@ public sealed class SessionActor : ReceivePersistentActor
 
     private void OnAcknowledged(OutboundAcknowledged ack)
     {
-        if (state.Inflight(ack.PacketId) is not null)
+        var done = ack.PacketIds.Where(id => state.Inflight(id) is not null).Distinct().ToArray();
+        if (done.Length > 0)
         {
-            Record(new MessageAcknowledged(ack.PacketId), SendQueued);
+            Record(new MessageAcknowledged(done), SendQueued);
         }
     }
 
@@ -641,7 +662,7 @@ public sealed class SessionActor : ReceivePersistentActor
         // A PUBREC with a failure code ends the exchange: no PUBREL follows [MQTT-4.4.0-2].
         if (ReasonCodes.IsFailure(rec.ReasonCode))
         {
-            Record(new MessageAcknowledged(rec.PacketId), SendQueued);
+            Record(new MessageAcknowledged([rec.PacketId]), SendQueued);
             return;
         }
 

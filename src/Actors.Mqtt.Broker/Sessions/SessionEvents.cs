@@ -22,8 +22,9 @@ public sealed record Subscribed(IReadOnlyList<Subscription> Subscriptions) : ISe
 
 public sealed record Unsubscribed(IReadOnlyList<string> FilterTexts) : ISessionEvent;
 
-/// <summary>A QoS 1 or 2 message waits for the client.</summary>
-public sealed record MessageQueued(QueuedMessage Message) : ISessionEvent;
+/// <summary>A QoS 1 or 2 message waits for the client; or, when <paramref name="SentAs"/> is not 0, it went to the
+/// client at once under that packet id (one event instead of a queued and a sent one).</summary>
+public sealed record MessageQueued(QueuedMessage Message, ushort SentAs = 0) : ISessionEvent;
 
 /// <summary>The oldest queued message expired before it could be sent [MQTT-3.3.2-5].</summary>
 public sealed record MessageDropped : ISessionEvent
@@ -35,11 +36,11 @@ public sealed record MessageDropped : ISessionEvent
     }
 }
 
-/// <summary>The oldest queued message went to the client under this packet id.</summary>
-public sealed record MessageSent(ushort PacketId) : ISessionEvent;
+/// <summary>The oldest queued messages went to the client, in order, under these packet ids.</summary>
+public sealed record MessageSent(IReadOnlyList<ushort> PacketIds) : ISessionEvent;
 
-/// <summary>PUBACK, PUBCOMP, or a PUBREC with a failure code: the message is done.</summary>
-public sealed record MessageAcknowledged(ushort PacketId) : ISessionEvent;
+/// <summary>PUBACK, PUBCOMP, or a PUBREC with a failure code: these messages are done.</summary>
+public sealed record MessageAcknowledged(IReadOnlyList<ushort> PacketIds) : ISessionEvent;
 
 /// <summary>PUBREC: the message is the client's now; only PUBREL/PUBCOMP remain.</summary>
 public sealed record MessageReceived(ushort PacketId) : ISessionEvent;

@@ -41,8 +41,9 @@ public sealed record SubscribeRequest(SubscribePacket Packet, IReadOnlyList<bool
 
 public sealed record UnsubscribeRequest(UnsubscribePacket Packet);
 
-/// <summary>The client acknowledged an outbound QoS 1 message (PUBACK) or finished a QoS 2 one (PUBCOMP).</summary>
-public sealed record OutboundAcknowledged(ushort PacketId);
+/// <summary>The client acknowledged outbound QoS 1 messages (PUBACK) or finished QoS 2 ones (PUBCOMP): those of one
+/// read from the socket together, so that the session journals them as one event.</summary>
+public sealed record OutboundAcknowledged(IReadOnlyList<ushort> PacketIds);
 
 /// <summary>The client answered an outbound QoS 2 message with PUBREC.</summary>
 public sealed record OutboundReceived(ushort PacketId, ReasonCode ReasonCode);

@@ -83,20 +83,42 @@ internal sealed class SessionState
     /// <summary>In-flight messages in the order they were first sent, for redelivery on reconnect [MQTT-4.6.0-1].</summary>
     public IEnumerable<InflightMessage> InflightInOrder() => inflightOrder.Select(id => inflight[id]);
 
-    /// <summary>The next packet id not in use by an in-flight message, after the last one given out.</summary>
-    public ushort NextFreePacketId()
+    /// <summary>
+    /// The first queued messages that may go to the client now, at most <paramref name="max"/>, up to the first that
+    /// <paramref name="expired"/> says may not.
+    /// </summary>
+    public List<QueuedMessage> SendableHead(int max, Func<QueuedMessage, bool> expired)
     {
-        var id = lastPacketId;
-        for (var i = 0; i < ushort.MaxValue; i++)
+        var head = new List<QueuedMessage>(Math.Min(max, queue.Count));
+        for (var node = queue.First; node is not null && head.Count < max && !expired(node.Value); node = node.Next)
         {
-            id = id == ushort.MaxValue ? (ushort)1 : (ushort)(id + 1);
-            if (!inflight.ContainsKey(id))
-            {
-                return id;
-            }
+            head.Add(node.Value);
         }
 
-        throw new InvalidOperationException("all 65535 packet identifiers are in flight");
+        return head;
+    }
+
+    /// <summary>The next <paramref name="count"/> packet ids not in use by in-flight messages, after the last one given out.</summary>
+    public ushort[] NextFreePacketIds(int count)
+    {
+        if (inflight.Count + count > ushort.MaxValue)
+        {
+            throw new InvalidOperationException($"{count} more packet identifiers do not fit beside {inflight.Count} in flight");
+        }
+
+        var ids = new ushort[count];
+        var id = lastPacketId;
+        for (var i = 0; i < count; i++)
+        {
+            do
+            {
+                id = id == ushort.MaxValue ? (ushort)1 : (ushort)(id + 1);
+            }
+            while (inflight.ContainsKey(id));
+            ids[i] = id;
+        }
+
+        return ids;
     }
 
     public void Apply(ISessionEvent e)
@@ -141,28 +163,37 @@ internal sealed class SessionState
                 }
 
                 break;
-            case MessageQueued queued:
+            case MessageQueued { SentAs: 0 } queued:
                 queue.AddLast(queued.Message);
                 QueuedBytes += queued.Message.Publish.Message.Payload.Length;
+                break;
+            case MessageQueued queued:
+                Fly(queued.SentAs, queued.Message);
                 break;
             case MessageDropped:
                 QueuedBytes -= queue.First!.Value.Publish.Message.Payload.Length;
                 queue.RemoveFirst();
                 break;
             case MessageSent sent:
-                var message = queue.First!.Value;
-                QueuedBytes -= message.Publish.Message.Payload.Length;
-                queue.RemoveFirst();
-                inflight[sent.PacketId] = new InflightMessage(sent.PacketId, message, Released: false);
-                inflightOrder.Add(sent.PacketId);
-                lastPacketId = sent.PacketId;
+                foreach (var id in sent.PacketIds)
+                {
+                    var message = queue.First!.Value;
+                    QueuedBytes -= message.Publish.Message.Payload.Length;
+                    queue.RemoveFirst();
+                    Fly(id, message);
+                }
+
                 break;
             case MessageReceived received:
                 inflight[received.PacketId] = inflight[received.PacketId] with { Released = true };
                 break;
             case MessageAcknowledged acknowledged:
-                inflight.Remove(acknowledged.PacketId);
-                inflightOrder.Remove(acknowledged.PacketId);
+                foreach (var id in acknowledged.PacketIds)
+                {
+                    inflight.Remove(id);
+                    inflightOrder.Remove(id);
+                }
+
                 break;
             case Qos2Received received:
                 inboundQos2[received.PacketId] = new InboundQos2Snapshot(received.PacketId, received.MessageKey, Routed: false);
@@ -178,6 +209,13 @@ internal sealed class SessionState
             default:
                 throw new ArgumentException($"unknown session event {e.GetType().Name}", nameof(e));
         }
+    }
+
+    private void Fly(ushort packetId, QueuedMessage message)
+    {
+        inflight[packetId] = new InflightMessage(packetId, message, Released: false);
+        inflightOrder.Add(packetId);
+        lastPacketId = packetId;
     }
 
     public SessionSnapshot ToSnapshot() => new(

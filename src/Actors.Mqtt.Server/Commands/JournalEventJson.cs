@@ -82,12 +82,17 @@ internal static class JournalEventJson
                 break;
             case MessageQueued q:
                 WriteMessage(w, q.Message.Publish, q.Message.Delivery.MaximumQoS, payloads);
+                if (q.SentAs != 0)
+                {
+                    w.WriteNumber("sentAs", q.SentAs);
+                }
+
                 break;
             case MessageSent m:
-                w.WriteNumber("packetId", m.PacketId);
+                WritePacketIds(w, m.PacketIds);
                 break;
             case MessageAcknowledged m:
-                w.WriteNumber("packetId", m.PacketId);
+                WritePacketIds(w, m.PacketIds);
                 break;
             case MessageReceived m:
                 w.WriteNumber("packetId", m.PacketId);
@@ -110,6 +115,17 @@ internal static class JournalEventJson
                 w.WriteNumber("inflight", s.Inflight.Count);
                 break;
         }
+    }
+
+    private static void WritePacketIds(Utf8JsonWriter w, IReadOnlyList<ushort> ids)
+    {
+        w.WriteStartArray("packetIds");
+        foreach (var id in ids)
+        {
+            w.WriteNumberValue(id);
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteMessage(Utf8JsonWriter w, RoutePublish publish, Protocol.QualityOfService qos, bool payloads)

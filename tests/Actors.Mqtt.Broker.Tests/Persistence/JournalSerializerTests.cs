@@ -51,7 +51,27 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         byte[] bytes = [0x08, 0x05, 0x48, 0x96, 0x01, 0x4A, 0x02, 0xAA, 0xBB, 0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x4D, 1, 2, 3, 4];
         var read = (MessageSent)serializer.FromBinary(bytes, "MessageSent");
 
-        Assert.Equal(new MessageSent(5), read);
+        Assert.Equal([5], read.PacketIds);
+    }
+
+    [Fact]
+    public void Single_id_events_of_the_first_version_read_as_lists_of_one_and_queued_messages_as_not_sent()
+    {
+        var serializer = new JournalSerializer((ExtendedActorSystem)system);
+        var queued = new QueuedMessage(
+            new RoutePublish(new PublishPacket { Topic = "a/b", Payload = new byte[] { 1 }, QoS = QualityOfService.AtLeastOnce, PacketId = 1 }, "p", Environment.TickCount64),
+            new Delivery("c", QualityOfService.AtLeastOnce, RetainAsPublished: false, []),
+            Retain: false);
+
+        // Field 1 = 300: what MessageSent and MessageAcknowledged held when they named one packet id.
+        Assert.Equal([300], ((MessageSent)serializer.FromBinary([0x08, 0xAC, 0x02], "MessageSent")).PacketIds);
+        Assert.Equal([300], ((MessageAcknowledged)serializer.FromBinary([0x08, 0xAC, 0x02], "MessageAcknowledged")).PacketIds);
+
+        // A MessageQueued of the first version is the message alone (field 1); it reads as queued, not sent.
+        var firstVersion = serializer.ToBinary(new MessageQueued(queued));
+        Assert.Equal(0x0A, firstVersion[0]);
+        Assert.Equal(firstVersion.Length, 2 + firstVersion[1]);
+        Assert.Equal(0, ((MessageQueued)serializer.FromBinary(firstVersion, "MessageQueued")).SentAs);
     }
 
     [Fact]
@@ -62,6 +82,7 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         // Field 1 (varint) = 300, field 2 (zigzag varint) = -2: the key/value layout old journals hold.
         Assert.Equal(new byte[] { 0x08, 0xAC, 0x02, 0x10, 0x03 }, serializer.ToBinary(new Qos2Received(300, -2)));
         Assert.Equal(new byte[] { 0x08, 0x80, 0x80, 0x04 }, serializer.ToBinary(new SessionStarted(65536)));
+        Assert.Equal(new byte[] { 0x08, 0x00, 0x08, 0xAC, 0x02, 0x08, 0x01 }, serializer.ToBinary(new MessageAcknowledged([0, 300, 1])));
     }
 
     [Fact]
@@ -114,10 +135,10 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         yield return new WillChanged(will);
         yield return new Subscribed([subscription, new Subscription("client-1", Filter("#"), QualityOfService.AtMostOnce)]);
         yield return new Unsubscribed(["a/b", "$share/g/c"]);
-        yield return new MessageQueued(queued);
+        yield return new MessageQueued(queued, SentAs: 65535);
         yield return MessageDropped.Instance;
-        yield return new MessageSent(65535);
-        yield return new MessageAcknowledged(1);
+        yield return new MessageSent([65535, 1, 2]);
+        yield return new MessageAcknowledged([1, 7]);
         yield return new MessageReceived(2);
         yield return new Qos2Received(3, long.MinValue + 1);
         yield return new Qos2Routed(3);
