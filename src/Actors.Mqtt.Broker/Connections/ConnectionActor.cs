@@ -740,6 +740,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             if (publish.QoS == QualityOfService.AtMostOnce && outboundQueued >= settings.OutboundQueue)
             {
                 outboundDropped++;
+                BrokerMetrics.Qos0Dropped.Add(1);
                 return;
             }
 

@@ -530,11 +530,12 @@ public sealed class SessionActor : ReceivePersistentActor
             return;
         }
 
-        if (state.QueuedCount >= settings.MaxQueuedMessages
-            || (settings.MaxQueuedBytes > 0 && state.QueuedBytes + message.Publish.Message.Payload.Length > settings.MaxQueuedBytes))
+        var overMessages = state.QueuedCount >= settings.MaxQueuedMessages;
+        if (overMessages || (settings.MaxQueuedBytes > 0 && state.QueuedBytes + message.Publish.Message.Payload.Length > settings.MaxQueuedBytes))
         {
             // The newest message is the one refused (Mosquitto's policy); QoS 0 never reaches a queue.
             droppedTotal++;
+            BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", overMessages ? "max-queued-messages" : "max-queued-bytes"));
             if (droppedSinceLastLog++ == 0 || Environment.TickCount64 - lastDropLog >= 60_000)
             {
                 log.Warning(

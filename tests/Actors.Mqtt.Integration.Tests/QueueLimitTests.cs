@@ -1,0 +1,143 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using Actors.Mqtt.Broker;
+using Actors.Mqtt.Integration.Tests.Support;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using V = Actors.Mqtt.Protocol.MqttProtocolVersion;
+
+namespace Actors.Mqtt.Integration.Tests;
+
+/// <summary>
+/// A session's queue of QoS 1 and 2 messages is bounded by count and by payload bytes: past either limit the newest
+/// message is refused (Mosquitto's policy), counted in a metric tagged with the limit, and the messages already queued
+/// are still delivered.
+/// </summary>
+public sealed class QueueLimitTests
+{
+    [Fact]
+    public async Task Past_max_queued_messages_the_newest_messages_are_refused_and_counted()
+    {
+        using var dropped = new DroppedCounter();
+
+        var received = await QueueWhileOfflineAsync("actors-mqtt.limits.max-queued-messages=3", payloadSize: 10, count: 6);
+
+        Assert.Equal(["m0", "m1", "m2"], received.Select(p => p[..2]));
+        Assert.True(dropped.Of("max-queued-messages") >= 3, $"counted {dropped.Of("max-queued-messages")} refused by count");
+    }
+
+    [Fact]
+    public async Task Past_max_queued_bytes_the_newest_messages_are_refused_and_counted()
+    {
+        using var dropped = new DroppedCounter();
+
+        // 40-byte payloads: two fit in 100 bytes, the third would make 120.
+        var received = await QueueWhileOfflineAsync("actors-mqtt.limits.max-queued-bytes=100", payloadSize: 40, count: 4);
+
+        Assert.Equal(["m0", "m1"], received.Select(p => p[..2]));
+        Assert.True(dropped.Of("max-queued-bytes") >= 2, $"counted {dropped.Of("max-queued-bytes")} refused by size");
+    }
+
+    /// <summary>On a broker with <paramref name="limit"/>, subscribes a persistent session, sends it <paramref name="count"/>
+    /// QoS 1 messages while it is offline (each acknowledged to the publisher, kept or not), and returns the payloads it
+    /// receives when it comes back.</summary>
+    private static async Task<List<string>> QueueWhileOfflineAsync(string limit, int payloadSize, int count)
+    {
+        var broker = new BrokerFixture { Overrides = [limit] };
+        await broker.InitializeAsync();
+        try
+        {
+            return await QueueWhileOfflineAsync(broker, payloadSize, count);
+        }
+        finally
+        {
+            await broker.DisposeAsync();
+        }
+    }
+
+    private static async Task<List<string>> QueueWhileOfflineAsync(BrokerFixture broker, int payloadSize, int count)
+    {
+        var id = "q-" + Guid.NewGuid().ToString("N")[..16];
+        var topic = $"queue-limit/{Guid.NewGuid():N}";
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = V.V311, ClientId = id, CleanSession = false });
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            await subscriber.SendAsync(new DisconnectPacket());
+        }
+
+        var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = V.V311, ClientId = "p-" + id });
+        await using (publisher)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var payload = Encoding.UTF8.GetBytes($"m{i}".PadRight(payloadSize, '.'));
+                await publisher.SendAsync(new PublishPacket { Topic = topic, Payload = payload, QoS = QualityOfService.AtLeastOnce, PacketId = (ushort)(i + 1) });
+                Assert.Equal(i + 1, (await publisher.ReceiveAsync<PubAckPacket>()).PacketId);
+            }
+        }
+
+        var (resumed, connAck) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = V.V311, ClientId = id, CleanSession = false });
+        await using (resumed)
+        {
+            Assert.True(connAck.SessionPresent);
+            var received = new List<string>();
+            while (true)
+            {
+                MqttPacket packet;
+                try
+                {
+                    packet = await resumed.ReceiveAsync(TimeSpan.FromSeconds(1));
+                }
+                catch (TimeoutException)
+                {
+                    return received;
+                }
+
+                var publish = Assert.IsType<PublishPacket>(packet);
+                received.Add(Encoding.UTF8.GetString(publish.Payload.Span));
+                await resumed.SendAsync(new PubAckPacket { PacketId = publish.PacketId });
+            }
+        }
+    }
+
+    /// <summary>Listens to the broker's dropped-from-queue counter while a test runs (other tests in the process may add
+    /// to it too, so a test asserts at least its own drops).</summary>
+    private sealed class DroppedCounter : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private long byCount;
+        private long bySize;
+
+        public DroppedCounter()
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == BrokerMetrics.QueuedMessagesDroppedName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "limit" && tag.Value is "max-queued-messages")
+                    {
+                        Interlocked.Add(ref byCount, value);
+                    }
+                    else if (tag.Key == "limit" && tag.Value is "max-queued-bytes")
+                    {
+                        Interlocked.Add(ref bySize, value);
+                    }
+                }
+            });
+            listener.Start();
+        }
+
+        public long Of(string limit) => limit == "max-queued-messages" ? Interlocked.Read(ref byCount) : Interlocked.Read(ref bySize);
+
+        public void Dispose() => listener.Dispose();
+    }
+}
