@@ -38,6 +38,30 @@ public sealed class QueueLimitTests
         Assert.True(dropped.Of("max-queued-bytes") >= 2, $"counted {dropped.Of("max-queued-bytes")} refused by size");
     }
 
+    [Fact]
+    public async Task A_streak_of_refusals_is_logged_once_with_its_counts()
+    {
+        var directory = Directory.CreateTempSubdirectory("actors-mqtt-queue-limit-").FullName;
+        try
+        {
+            await using var broker = new BrokerProcess(directory, "actors-mqtt.persistence.store=memory", "actors-mqtt.limits.max-queued-messages=2");
+            await broker.StartAsync();
+
+            var received = await QueueWhileOfflineAsync(broker.EndPoint, payloadSize: 10, count: 7);
+
+            Assert.Equal(["m0", "m1"], received.Select(p => p[..2]));
+            var lines = broker.Output.Split('\n').Where(l => l.Contains("queue full", StringComparison.Ordinal)).ToList();
+            var line = Assert.Single(lines);
+            Assert.Contains("\"Dropped\":1,", line, StringComparison.Ordinal);
+            Assert.Contains("\"MaxMessages\":2,", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("m0", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>On a broker with <paramref name="limit"/>, subscribes a persistent session, sends it <paramref name="count"/>
     /// QoS 1 messages while it is offline (each acknowledged to the publisher, kept or not), and returns the payloads it
     /// receives when it comes back.</summary>
@@ -47,7 +71,7 @@ public sealed class QueueLimitTests
         await broker.InitializeAsync();
         try
         {
-            return await QueueWhileOfflineAsync(broker, payloadSize, count);
+            return await QueueWhileOfflineAsync(broker.EndPoint, payloadSize, count);
         }
         finally
         {
@@ -55,11 +79,11 @@ public sealed class QueueLimitTests
         }
     }
 
-    private static async Task<List<string>> QueueWhileOfflineAsync(BrokerFixture broker, int payloadSize, int count)
+    private static async Task<List<string>> QueueWhileOfflineAsync(System.Net.IPEndPoint broker, int payloadSize, int count)
     {
         var id = "q-" + Guid.NewGuid().ToString("N")[..16];
         var topic = $"queue-limit/{Guid.NewGuid():N}";
-        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = V.V311, ClientId = id, CleanSession = false });
+        var (subscriber, _) = await RawClient.ConnectAsync(broker, new ConnectPacket { ProtocolVersion = V.V311, ClientId = id, CleanSession = false });
         await using (subscriber)
         {
             await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
@@ -67,7 +91,7 @@ public sealed class QueueLimitTests
             await subscriber.SendAsync(new DisconnectPacket());
         }
 
-        var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = V.V311, ClientId = "p-" + id });
+        var (publisher, _) = await RawClient.ConnectAsync(broker, new ConnectPacket { ProtocolVersion = V.V311, ClientId = "p-" + id });
         await using (publisher)
         {
             for (var i = 0; i < count; i++)
@@ -78,7 +102,7 @@ public sealed class QueueLimitTests
             }
         }
 
-        var (resumed, connAck) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = V.V311, ClientId = id, CleanSession = false });
+        var (resumed, connAck) = await RawClient.ConnectAsync(broker, new ConnectPacket { ProtocolVersion = V.V311, ClientId = id, CleanSession = false });
         await using (resumed)
         {
             Assert.True(connAck.SessionPresent);

@@ -35,7 +35,7 @@ public sealed class SessionActor : ReceivePersistentActor
     private ICancelable? routeSweep;
     private int droppedSinceLastLog;
     private long droppedTotal;
-    private long lastDropLog;
+    private long? lastDropLog;
     private bool journaling;
     private int pendingWrites;
     private int eventsSinceSnapshot;
@@ -536,7 +536,9 @@ public sealed class SessionActor : ReceivePersistentActor
             // The newest message is the one refused (Mosquitto's policy); QoS 0 never reaches a queue.
             droppedTotal++;
             BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", overMessages ? "max-queued-messages" : "max-queued-bytes"));
-            if (droppedSinceLastLog++ == 0 || Environment.TickCount64 - lastDropLog >= 60_000)
+            // The first refusal is logged at once, the ones after it at most once a minute, with what was refused between.
+            droppedSinceLastLog++;
+            if (lastDropLog is not { } last || Environment.TickCount64 - last >= 60_000)
             {
                 log.Warning(
                     "Session {ClientId}: queue full ({Messages} messages, {Bytes} bytes; limits {MaxMessages} and {MaxBytes}), dropped {Dropped} new messages since the last report, {Total} in all",
