@@ -92,6 +92,35 @@ public sealed class TopicLevelLimitTests : IDisposable
         await WaitForOutputAsync(broker, $"\"Filter\":\"{root}/+/c/#\",\"MaxTopicLevels\":3");
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public async Task A_will_over_the_limit_is_dropped_and_one_within_it_is_published(MqttProtocolVersion version)
+    {
+        await using var broker = await StartAsync();
+        var (watcher, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect("watch", MqttProtocolVersion.V500));
+        await using (watcher)
+        {
+            await watcher.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(root + "/#")] });
+            await watcher.ReceiveAsync<SubAckPacket>();
+
+            // Both clients lose their connections without DISCONNECT; only the will that fits the limit may arrive.
+            var deep = Connect("deep", version) with { Will = new MqttWill($"{root}/b/c/d", "too deep"u8.ToArray()) };
+            var (tooDeep, deepAck) = await RawClient.ConnectAsync(broker.EndPoint, deep);
+            Assert.Equal(ReasonCode.Success, deepAck.ReasonCode);
+            await tooDeep.DisposeAsync();
+            var fits = Connect("fits", version) with { Will = new MqttWill($"{root}/b/c", "fits"u8.ToArray()) };
+            var (fitting, _) = await RawClient.ConnectAsync(broker.EndPoint, fits);
+            await fitting.DisposeAsync();
+
+            var delivered = await watcher.ReceiveAsync<PublishPacket>();
+            Assert.Equal(($"{root}/b/c", "fits"), (delivered.Topic, Encoding.UTF8.GetString(delivered.Payload.Span)));
+            await watcher.ExpectNothingAsync(TimeSpan.FromMilliseconds(500));
+        }
+
+        await WaitForOutputAsync(broker, $"\"Topic\":\"{root}/b/c/d\",\"MaxTopicLevels\":3");
+    }
+
     private static ConnectPacket Connect(string name, MqttProtocolVersion version) =>
         new() { ProtocolVersion = version, ClientId = $"{name}-{Guid.NewGuid():N}"[..20] };
 

@@ -166,8 +166,19 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         {
             UseAcl(accepted.Acl, accepted.AclGeneration);
 
-            // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect.
-            var will = connect.Will is { } w && acl is { } rules && !rules.CanPublish(w.Topic) ? null : connect.Will;
+            // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect. A will
+            // deeper than max-topic-levels is dropped the same way, as a PUBLISH to its topic would be.
+            var will = connect.Will;
+            if (will is { } w && acl is { } rules && !rules.CanPublish(w.Topic))
+            {
+                will = null;
+            }
+            else if (will is { } deep && settings.MaxTopicLevels > 0 && TopicLevels.Count(deep.Topic) > settings.MaxTopicLevels)
+            {
+                log.Warning("Client {ClientId}: will topic {Topic} has more than {MaxTopicLevels} levels (actors-mqtt.limits.max-topic-levels): the will is dropped", clientId, deep.Topic, settings.MaxTopicLevels);
+                will = null;
+            }
+
             Become(() => AwaitingSession(pendingError));
             sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
                 clientId,
