@@ -122,6 +122,7 @@ public sealed record StoreSettings
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(SqlitePath))!);
             connection = SqliteConnectionString(SqlitePath);
             snapshotConnection = SqliteConnectionString(SqliteSnapshotPath);
+            MoveSnapshotsOutOfJournal(connection);
             EnableWriteAheadLog(connection);
             EnableWriteAheadLog(snapshotConnection);
             provider = "SQLite.MS";
@@ -239,6 +240,67 @@ public sealed record StoreSettings
             command.CommandText = sql;
             await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A journal file written before snapshots had a file of their own holds them in its <c>snapshot</c> table. They
+    /// move once, before the plugins open either file: sessions must recover from them, since the events behind them
+    /// are gone. The copy is made under a temporary name and renamed, so a crash leaves either no snapshot file (and the
+    /// move runs again) or a complete one.
+    /// </summary>
+    private void MoveSnapshotsOutOfJournal(string journalConnection)
+    {
+        var snapshots = Path.GetFullPath(SqliteSnapshotPath);
+        if (File.Exists(snapshots) || !File.Exists(Path.GetFullPath(SqlitePath)))
+        {
+            return;
+        }
+
+        using var journal = new SqliteConnection(journalConnection);
+        journal.Open();
+        if (Scalar(journal, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'snapshot'") is 0L)
+        {
+            return;
+        }
+
+        var copy = snapshots + ".moving";
+        File.Delete(copy);
+        using (var vacuum = journal.CreateCommand())
+        {
+            vacuum.CommandText = "VACUUM INTO $path";
+            vacuum.Parameters.AddWithValue("$path", copy);
+            vacuum.ExecuteNonQuery();
+        }
+
+        using (var moved = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = copy, Pooling = false }.ToString()))
+        {
+            moved.Open();
+            var others = new List<string>();
+            using (var tables = moved.CreateCommand())
+            {
+                tables.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'snapshot' AND name NOT LIKE 'sqlite_%'";
+                using var reader = tables.ExecuteReader();
+                while (reader.Read())
+                {
+                    others.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var table in others)
+            {
+                Execute(moved, $"DROP TABLE \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+            }
+        }
+
+        File.Move(copy, snapshots);
+        Execute(journal, "DROP TABLE snapshot");
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     private static void EnableWriteAheadLog(string connectionString)

@@ -218,6 +218,36 @@ public class RestartTests
         }
     }
 
+    [Fact]
+    public async Task Snapshots_kept_in_the_journal_file_by_an_earlier_version_move_to_their_own_file_and_are_recovered()
+    {
+        await using var store = new SqliteBroker("actors-mqtt.persistence.snapshot-every=7");
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var topic = NewTopic("layout");
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await SubscribeAsync(subscriber, topic, QualityOfService.AtLeastOnce);
+        await DisconnectAsync(subscriber);
+        await using (var publisher = await ConnectPublisherAsync(broker, V.V311))
+        {
+            await PublishAllAsync(publisher, topic, count: 25);
+        }
+
+        await store.StopAsync();
+        await store.MoveSnapshotsIntoJournalFileAsync();
+        Assert.False(File.Exists(store.SnapshotDatabasePath));
+
+        // Without its snapshot the session would recover from the few events after it and miss most of its queue.
+        broker = await store.StartAsync();
+        Assert.True(await SqliteBroker.CountRowsAsync(store.SnapshotDatabasePath, "snapshot", "session-" + id) > 0);
+        Assert.Null(await SqliteBroker.CountRowsAsync(store.DatabasePath, "snapshot", "session-" + id));
+        var (resumed, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await using (resumed)
+        {
+            Assert.Equal(Enumerable.Range(0, 25).Select(i => $"m{i}"), await ReceiveAndAcknowledgeAsync(resumed, 25));
+        }
+    }
+
     private static async Task<RawClient> ConnectPublisherAsync(BrokerFixture broker, V version = V.V500)
     {
         var (publisher, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, NewId()));

@@ -23,6 +23,34 @@ public sealed class SqliteBroker : IAsyncDisposable
     /// <summary>Where the broker keeps snapshots: a file of their own beside the journal.</summary>
     public string SnapshotDatabasePath => Path.Combine(directory, "broker.snapshots.db");
 
+    /// <summary>
+    /// Puts the broker's files back into the layout of the first durable version, which kept snapshots in the journal
+    /// file: the snapshot table (same definition, same rows) moves into it and the snapshot file is deleted.
+    /// </summary>
+    public async Task MoveSnapshotsIntoJournalFileAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        await using (var journal = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString()))
+        {
+            await journal.OpenAsync();
+            await using var attach = journal.CreateCommand();
+            attach.CommandText = "ATTACH DATABASE $path AS old";
+            attach.Parameters.AddWithValue("$path", SnapshotDatabasePath);
+            await attach.ExecuteNonQueryAsync();
+            await using var definition = journal.CreateCommand();
+            definition.CommandText = "SELECT sql FROM old.sqlite_master WHERE type = 'table' AND name = 'snapshot'";
+            var create = (string)(await definition.ExecuteScalarAsync())!;
+            await using var copy = journal.CreateCommand();
+            copy.CommandText = create + "; INSERT INTO main.snapshot SELECT * FROM old.snapshot; DETACH DATABASE old;";
+            await copy.ExecuteNonQueryAsync();
+        }
+
+        foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+        {
+            File.Delete(SnapshotDatabasePath + suffix);
+        }
+    }
+
     /// <summary>The rows of <paramref name="table"/> in <paramref name="file"/> that belong to one journal, or null
     /// when the file has no such table.</summary>
     public static async Task<long?> CountRowsAsync(string file, string table, string persistenceId)
