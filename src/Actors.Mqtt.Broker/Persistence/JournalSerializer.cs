@@ -22,6 +22,7 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         Subscribed => "Subscribed",
         Unsubscribed => "Unsubscribed",
         MessageQueued => "MessageQueued",
+        MessagesQueued => "MessagesQueued",
         MessageDropped => "MessageDropped",
         MessageSent => "MessageSent",
         MessageAcknowledged => "MessageAcknowledged",
@@ -61,9 +62,13 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
                 }
 
                 break;
-            case MessageQueued e:
-                w.Message(1, n => JournalFormats.WriteQueued(n, e.Message));
-                w.UInt(2, e.SentAs);
+            case MessageQueued e: WriteMessageQueued(w, e); break;
+            case MessagesQueued e:
+                foreach (var queued in e.Messages)
+                {
+                    w.Message(1, n => WriteMessageQueued(n, queued));
+                }
+
                 break;
             case MessageDropped: break;
             case MessageSent e: PacketIds(w, e.PacketIds); break;
@@ -101,7 +106,8 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         "WillChanged" => new WillChanged(Nested(bytes, 1) is { } will ? JournalFormats.ReadWill(will) : null),
         "Subscribed" => new Subscribed(Repeated(bytes, 1).Select(b => JournalFormats.ReadSubscription(b)).ToList()),
         "Unsubscribed" => new Unsubscribed(Repeated(bytes, 1).Select(b => System.Text.Encoding.UTF8.GetString(b)).ToList()),
-        "MessageQueued" => new MessageQueued(JournalFormats.ReadQueued(Nested(bytes, 1) ?? throw Missing(manifest)), (ushort)ReadUInt(bytes, 2)),
+        "MessageQueued" => ReadMessageQueued(bytes, manifest),
+        "MessagesQueued" => new MessagesQueued(Repeated(bytes, 1).Select(b => ReadMessageQueued(b, manifest)).ToList()),
         "MessageDropped" => MessageDropped.Instance,
         "MessageSent" => new MessageSent(ReadPacketIds(bytes)),
         "MessageAcknowledged" => new MessageAcknowledged(ReadPacketIds(bytes)),
@@ -117,6 +123,16 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         "RetainedSnapshot" => new RetainedSnapshot(Repeated(bytes, 1).Select(b => JournalFormats.ReadPublish(b)).ToList()),
         _ => throw new System.Runtime.Serialization.SerializationException($"unknown journal manifest '{manifest}'"),
     };
+
+    /// <summary>A <see cref="MessageQueued"/> as its own entry, and as each item of a <see cref="MessagesQueued"/>.</summary>
+    private static void WriteMessageQueued(WireWriter w, MessageQueued e)
+    {
+        w.Message(1, n => JournalFormats.WriteQueued(n, e.Message));
+        w.UInt(2, e.SentAs);
+    }
+
+    private static MessageQueued ReadMessageQueued(byte[] bytes, string manifest) =>
+        new(JournalFormats.ReadQueued(Nested(bytes, 1) ?? throw Missing(manifest)), (ushort)ReadUInt(bytes, 2));
 
     private static void WriteSnapshot(WireWriter w, SessionSnapshot s)
     {

@@ -39,6 +39,7 @@ public sealed class SessionActor : ReceivePersistentActor
     private bool journaling;
     private int pendingWrites;
     private int eventsSinceSnapshot;
+    private readonly List<(MessageQueued Event, Action? Then)> held = [];
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -157,7 +158,9 @@ public sealed class SessionActor : ReceivePersistentActor
     /// Applies the event, and journals it when the session outlives its connection; <paramref name="then"/> runs once
     /// the write is confirmed (at once when nothing is written, but never ahead of an earlier write's callback).
     /// Writes are asynchronous so that one mailbox turn, and the journal across sessions, batch them: the state is
-    /// applied at once, and replaying the journal applies the same events in the same order.
+    /// applied at once, and replaying the journal applies the same events in the same order. A message queued while a
+    /// write is on its way is held and journaled with the others held beside it as one event once that write lands
+    /// (the journal would have batched their rows at that moment anyway); any other event journals them first.
     /// </summary>
     private void Record(ISessionEvent e, Action? then = null)
     {
@@ -175,16 +178,16 @@ public sealed class SessionActor : ReceivePersistentActor
         }
 
         state.Apply(e);
+        if (persist && pendingWrites > 0 && e is MessageQueued queued)
+        {
+            held.Add((queued, then));
+            return;
+        }
+
+        JournalHeld();
         if (persist)
         {
-            pendingWrites++;
-            PersistAsync(e, _ =>
-            {
-                pendingWrites--;
-                eventsSinceSnapshot++;
-                then?.Invoke();
-                SnapshotWhenDue();
-            });
+            Write(e, 1, then);
         }
         else if (pendingWrites > 0)
         {
@@ -194,6 +197,48 @@ public sealed class SessionActor : ReceivePersistentActor
         {
             then?.Invoke();
         }
+    }
+
+    private void Write(ISessionEvent e, int messages, Action? then)
+    {
+        pendingWrites++;
+        PersistAsync(e, _ =>
+        {
+            pendingWrites--;
+            eventsSinceSnapshot += messages;
+            then?.Invoke();
+            if (pendingWrites == 0)
+            {
+                JournalHeld();
+            }
+
+            SnapshotWhenDue();
+        });
+    }
+
+    /// <summary>Journals the held messages, one event for all of them; their callbacks run in order once it is written.</summary>
+    private void JournalHeld()
+    {
+        switch (held.Count)
+        {
+            case 0:
+                return;
+            case 1:
+                Write(held[0].Event, 1, held[0].Then);
+                break;
+            default:
+                var batch = held.ToArray();
+                Write(new MessagesQueued(Array.ConvertAll(batch, h => h.Event)), batch.Length, () =>
+                {
+                    foreach (var (_, then) in batch)
+                    {
+                        then?.Invoke();
+                    }
+                });
+                break;
+        }
+
+        held.Clear();
     }
 
     /// <summary>
@@ -436,6 +481,7 @@ public sealed class SessionActor : ReceivePersistentActor
             }
         }
 
+        JournalHeld();
         if (pendingWrites > 0)
         {
             DeferAsync(StopSession.Instance, _ => Delete());
@@ -448,6 +494,7 @@ public sealed class SessionActor : ReceivePersistentActor
 
     private void StopWhenWritten()
     {
+        JournalHeld();
         if (pendingWrites > 0)
         {
             DeferAsync(StopSession.Instance, _ => Context.Stop(Self));

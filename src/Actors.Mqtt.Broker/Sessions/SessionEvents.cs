@@ -26,6 +26,10 @@ public sealed record Unsubscribed(IReadOnlyList<string> FilterTexts) : ISessionE
 /// client at once under that packet id (one event instead of a queued and a sent one).</summary>
 public sealed record MessageQueued(QueuedMessage Message, ushort SentAs = 0) : ISessionEvent;
 
+/// <summary>Messages queued (or sent at once) while an earlier write was on its way to the journal, in order: one
+/// event, one journal row and one confirmation for all of them instead of one each.</summary>
+public sealed record MessagesQueued(IReadOnlyList<MessageQueued> Messages) : ISessionEvent;
+
 /// <summary>The oldest queued message expired before it could be sent [MQTT-3.3.2-5].</summary>
 public sealed record MessageDropped : ISessionEvent
 {

@@ -170,6 +170,13 @@ internal sealed class SessionState
             case MessageQueued queued:
                 Fly(queued.SentAs, queued.Message);
                 break;
+            case MessagesQueued batch:
+                foreach (var queued in batch.Messages)
+                {
+                    Apply(queued);
+                }
+
+                break;
             case MessageDropped:
                 QueuedBytes -= queue.First!.Value.Publish.Message.Payload.Length;
                 queue.RemoveFirst();

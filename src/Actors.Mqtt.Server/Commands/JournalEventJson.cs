@@ -81,12 +81,18 @@ internal static class JournalEventJson
                 w.WriteEndArray();
                 break;
             case MessageQueued q:
-                WriteMessage(w, q.Message.Publish, q.Message.Delivery.MaximumQoS, payloads);
-                if (q.SentAs != 0)
+                WriteQueued(w, q, payloads);
+                break;
+            case MessagesQueued batch:
+                w.WriteStartArray("messages");
+                foreach (var q in batch.Messages)
                 {
-                    w.WriteNumber("sentAs", q.SentAs);
+                    w.WriteStartObject();
+                    WriteQueued(w, q, payloads);
+                    w.WriteEndObject();
                 }
 
+                w.WriteEndArray();
                 break;
             case MessageSent m:
                 WritePacketIds(w, m.PacketIds);
@@ -114,6 +120,15 @@ internal static class JournalEventJson
                 w.WriteNumber("queued", s.Queue.Count);
                 w.WriteNumber("inflight", s.Inflight.Count);
                 break;
+        }
+    }
+
+    private static void WriteQueued(Utf8JsonWriter w, MessageQueued q, bool payloads)
+    {
+        WriteMessage(w, q.Message.Publish, q.Message.Delivery.MaximumQoS, payloads);
+        if (q.SentAs != 0)
+        {
+            w.WriteNumber("sentAs", q.SentAs);
         }
     }
 

@@ -86,6 +86,25 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
     }
 
     [Fact]
+    public void Messages_queued_together_are_each_a_MessageQueued_entry_in_a_repeated_field_1()
+    {
+        var serializer = new JournalSerializer((ExtendedActorSystem)system);
+        var queued = new QueuedMessage(
+            new RoutePublish(new PublishPacket { Topic = "t", Payload = new byte[] { 9 }, QoS = QualityOfService.AtLeastOnce, PacketId = 1 }, null, Environment.TickCount64),
+            new Delivery("c", QualityOfService.AtLeastOnce, RetainAsPublished: false, []),
+            Retain: false);
+        var first = serializer.ToBinary(new MessageQueued(queued));
+        var second = serializer.ToBinary(new MessageQueued(queued, SentAs: 3));
+
+        var batch = serializer.ToBinary(new MessagesQueued([new MessageQueued(queued), new MessageQueued(queued, SentAs: 3)]));
+
+        byte[] expected = [0x0A, (byte)first.Length, .. first, 0x0A, (byte)second.Length, .. second];
+        Assert.Equal(expected, batch);
+        var read = (MessagesQueued)serializer.FromBinary(batch, "MessagesQueued");
+        Assert.Equal([0, 3], read.Messages.Select(m => (int)m.SentAs));
+    }
+
+    [Fact]
     public void An_unknown_manifest_is_refused_by_name()
     {
         var serializer = new JournalSerializer((ExtendedActorSystem)system);
@@ -136,6 +155,7 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         yield return new Subscribed([subscription, new Subscription("client-1", Filter("#"), QualityOfService.AtMostOnce)]);
         yield return new Unsubscribed(["a/b", "$share/g/c"]);
         yield return new MessageQueued(queued, SentAs: 65535);
+        yield return new MessagesQueued([new MessageQueued(queued), new MessageQueued(queued with { Retain = false }, SentAs: 7)]);
         yield return MessageDropped.Instance;
         yield return new MessageSent([65535, 1, 2]);
         yield return new MessageAcknowledged([1, 7]);

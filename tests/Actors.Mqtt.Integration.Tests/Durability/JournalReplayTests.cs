@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Actors.Mqtt.Integration.Tests.Support;
 using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 
 namespace Actors.Mqtt.Integration.Tests.Durability;
@@ -145,6 +146,78 @@ public sealed class JournalReplayTests : IDisposable
         Assert.Contains("in that time range", noneErrors, StringComparison.Ordinal);
         Assert.True(all == 0, allErrors);
         Assert.Equal(5, allOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task Messages_queued_while_a_write_is_on_its_way_are_one_event_that_replays_and_recovers_in_order()
+    {
+        const int Count = 200;
+        var clientId = "audit-" + Guid.NewGuid().ToString("N")[..8];
+        var topic = $"audit/{clientId}";
+        var subscribe = new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = clientId, CleanSession = false };
+        await using (var broker = await StartAsync())
+        {
+            var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, subscribe);
+            await using (subscriber)
+            {
+                await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
+                await subscriber.ReceiveAsync<SubAckPacket>();
+                await subscriber.SendAsync(new DisconnectPacket());
+                await subscriber.ExpectClosedAsync();
+            }
+
+            // All PUBLISH packets in one write: the session gets them faster than its first write comes back.
+            var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = "p-" + clientId });
+            await using (publisher)
+            {
+                var burst = new System.Buffers.ArrayBufferWriter<byte>();
+                for (var i = 1; i <= Count; i++)
+                {
+                    MqttPacketEncoder.Encode(new PublishPacket { Topic = topic, Payload = Encoding.UTF8.GetBytes($"m{i}"), QoS = QualityOfService.AtLeastOnce, PacketId = (ushort)i }, MqttProtocolVersion.V311, burst);
+                }
+
+                await publisher.SendBytesAsync(burst.WrittenSpan.ToArray());
+                for (var i = 0; i < Count; i++)
+                {
+                    await publisher.ReceiveAsync<PubAckPacket>();
+                }
+            }
+
+            var (exit, stdout, stderr) = await BrokerProcess.RunToolAsync(folder, "journal", "replay", "--client-id", clientId, "--payloads");
+
+            Assert.True(exit == 0, stderr);
+            var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+            var queued = events
+                .SelectMany(e => e.GetProperty("event").GetString() switch
+                {
+                    "MessageQueued" => [e],
+                    "MessagesQueued" => e.GetProperty("messages").EnumerateArray().ToArray(),
+                    _ => Array.Empty<JsonElement>(),
+                })
+                .Select(m => Encoding.UTF8.GetString(m.GetProperty("payload").GetBytesFromBase64()))
+                .ToList();
+            Assert.Equal(Enumerable.Range(1, Count).Select(i => $"m{i}"), queued);
+            Assert.Contains(events, e => e.GetProperty("event").GetString() == "MessagesQueued" && e.GetProperty("messages").GetArrayLength() > 1);
+        }
+
+        // A new broker process rebuilds the queue from those events.
+        await using (var broker = await StartAsync())
+        {
+            var (subscriber, connAck) = await RawClient.ConnectAsync(broker.EndPoint, subscribe);
+            await using (subscriber)
+            {
+                Assert.True(connAck.SessionPresent);
+                var received = new List<string>();
+                while (received.Count < Count)
+                {
+                    var publish = await subscriber.ReceiveAsync<PublishPacket>();
+                    received.Add(Encoding.UTF8.GetString(publish.Payload.Span));
+                    await subscriber.SendAsync(new PubAckPacket { PacketId = publish.PacketId });
+                }
+
+                Assert.Equal(Enumerable.Range(1, Count).Select(i => $"m{i}"), received);
+            }
+        }
     }
 
     private async Task<BrokerProcess> StartAsync(params string[] settings)
