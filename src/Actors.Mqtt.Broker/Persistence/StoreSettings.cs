@@ -160,21 +160,6 @@ public sealed record StoreSettings
               table-mapping = {mapping}
               auto-initialize = true
               parallelism = {(Store == StoreKind.Sqlite ? 1 : 3)}
-              # The journal's write and replay streams run on two threads of their own: SQLite's provider does its
-              # work, fsync included, synchronously inside the async calls, and on the shared thread pool each
-              # write held a thread the actors needed and woke more workers (measured: 15-16k -> 16-19k
-              # acknowledged persistent QoS 1 msg/s, connect rate unchanged).
-              materializer-dispatcher = "{JournalPath}.database-dispatcher"
-              database-dispatcher {"{"}
-                type = Dispatcher
-                executor = fork-join-executor
-                fork-join-executor {"{"}
-                  parallelism-min = 2
-                  parallelism-max = 2
-                  parallelism-factor = 1
-                {"}"}
-                throughput = 100
-              {"}"}
             {"}"}
             {SnapshotPath} {"{"}
               connection-string = {Quote(snapshotConnection)}
