@@ -273,7 +273,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         });
         Receive<WriteConfirmed>(confirmed =>
         {
-            acks.Confirmed(confirmed.Id, confirmed.Stored);
+            acks.Confirmed(confirmed.Id, confirmed.Stored, confirmed.RoutedWrites);
             SendReadyAcks();
         });
         Receive<InboundQos2Done>(done =>

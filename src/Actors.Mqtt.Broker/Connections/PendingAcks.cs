@@ -45,10 +45,17 @@ internal sealed class PendingAcks
         }
     }
 
-    public void Confirmed(long id, bool stored)
+    /// <summary>One write is done; <paramref name="routedWrites"/>, when not 0, is the topic tree's count that came with it.</summary>
+    public void Confirmed(long id, bool stored, int routedWrites = 0)
     {
         if (byId.TryGetValue(id, out var entry))
         {
+            if (routedWrites > 0 && !entry.Counted)
+            {
+                entry.Writes += routedWrites;
+                entry.Counted = true;
+            }
+
             entry.Confirmed++;
             entry.Failed |= !stored;
         }

@@ -31,11 +31,15 @@ public sealed record RoutePublish(PublishPacket Message, string? PublisherClient
 /// <summary>Where to report the writes one routed message needs: <paramref name="Id"/> is the waiter's own number for it.</summary>
 public sealed record Confirmation(IActorRef To, long Id);
 
-/// <summary>The topic tree matched the message: this many durable sessions will each confirm their write.</summary>
+/// <summary>The topic tree matched the message and no durable session is to write it: sent only then, since each
+/// session's <see cref="WriteConfirmed"/> carries the count otherwise.</summary>
 public sealed record RouteCounted(long Id, int Writes);
 
 /// <summary>One write a message needed is done (<paramref name="Stored"/>) or failed.</summary>
-public sealed record WriteConfirmed(long Id, bool Stored);
+/// <param name="RoutedWrites">From a session: how many durable sessions the topic tree counted for the message, so that
+/// the waiter learns the count with the first confirmation instead of from a message of its own; 0 from the retained
+/// store.</param>
+public sealed record WriteConfirmed(long Id, bool Stored, int RoutedWrites = 0);
 
 /// <summary>Asks the topic tree guardian for the actor of one first-level subtree, to send to it directly from then on.</summary>
 public sealed record ResolveSubtree(string FirstLevel);
@@ -44,7 +48,8 @@ public sealed record SubtreeResolved(string FirstLevel, IActorRef Subtree);
 
 /// <summary>One matching message for a session, with what its subscriptions decided.</summary>
 /// <param name="MustConfirm">The tree counted this session among the writes the publisher waits for.</param>
-public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, bool MustConfirm = false);
+/// <param name="RoutedWrites">When it must confirm: how many sessions the tree counted, for its <see cref="WriteConfirmed"/>.</param>
+public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, bool MustConfirm = false, int RoutedWrites = 0);
 
 /// <summary>A PUBLISH with RETAIN: store it, or clear the topic when the payload is empty.</summary>
 public sealed record StoreRetained(PublishPacket Message, long ReceivedAt)

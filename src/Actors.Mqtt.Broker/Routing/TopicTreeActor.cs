@@ -61,7 +61,8 @@ public sealed class TopicTreeActor : ReceiveActor
 
     /// <summary>
     /// Sends the message to every matching session. When its publisher waits for an acknowledgement, the sessions that
-    /// journal a QoS 1 or 2 copy are counted and asked to confirm their write, and the count goes to the waiter.
+    /// journal a QoS 1 or 2 copy are counted first and each is asked to confirm its write with that count; only when
+    /// none is to write does the count go to the waiter on its own.
     /// </summary>
     private void Route(RoutePublish publish)
     {
@@ -69,18 +70,23 @@ public sealed class TopicTreeActor : ReceiveActor
         trie.Match(publish.Message.Topic, publish.PublisherClientId, deliveries);
         var confirm = publish.Confirm;
         var writes = 0;
+        if (confirm is not null && publish.Message.QoS != QualityOfService.AtMostOnce)
+        {
+            foreach (var delivery in deliveries)
+            {
+                if (MustConfirm(delivery))
+                {
+                    writes++;
+                }
+            }
+        }
+
         foreach (var delivery in deliveries)
         {
             if (sessions.TryGetValue(delivery.ClientId, out var target))
             {
-                var mustConfirm = confirm is not null && target.Durable
-                    && publish.Message.QoS != QualityOfService.AtMostOnce && delivery.MaximumQoS != QualityOfService.AtMostOnce;
-                if (mustConfirm)
-                {
-                    writes++;
-                }
-
-                var message = new DeliverMessage(publish, delivery, mustConfirm);
+                var mustConfirm = writes > 0 && MustConfirm(delivery);
+                var message = new DeliverMessage(publish, delivery, mustConfirm, mustConfirm ? writes : 0);
                 if (target.Session is { } session)
                 {
                     session.Tell(message);
@@ -92,6 +98,12 @@ public sealed class TopicTreeActor : ReceiveActor
             }
         }
 
-        confirm?.To.Tell(new RouteCounted(confirm.Id, writes));
+        if (writes == 0)
+        {
+            confirm?.To.Tell(new RouteCounted(confirm.Id, 0));
+        }
     }
+
+    private bool MustConfirm(Delivery delivery) =>
+        delivery.MaximumQoS != QualityOfService.AtMostOnce && sessions.TryGetValue(delivery.ClientId, out var target) && target.Durable;
 }

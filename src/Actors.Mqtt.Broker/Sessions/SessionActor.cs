@@ -67,7 +67,13 @@ public sealed class SessionActor : ReceivePersistentActor
         Command<InboundQos2>(OnInboundQos2);
         Command<InboundRelease>(OnInboundRelease);
         Command<RouteCounted>(counted => UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true }));
-        Command<WriteConfirmed>(confirmed => UpdateRoute(confirmed.Id, r => r with { Confirmed = r.Confirmed + 1, Failed = r.Failed || !confirmed.Stored }));
+        Command<WriteConfirmed>(confirmed => UpdateRoute(confirmed.Id, r => r with
+        {
+            Writes = r.Counted ? r.Writes : r.Writes + confirmed.RoutedWrites,
+            Counted = r.Counted || confirmed.RoutedWrites > 0,
+            Confirmed = r.Confirmed + 1,
+            Failed = r.Failed || !confirmed.Stored,
+        }));
         Command<SweepRoutes>(_ => SweepExpiredRoutes());
         Command<SessionExpired>(_ => End());
         Command<WillDelayElapsed>(_ => PublishWill());
@@ -517,7 +523,7 @@ public sealed class SessionActor : ReceivePersistentActor
     private void Deliver(DeliverMessage message)
     {
         var confirm = message.MustConfirm ? message.Publish.Confirm : null;
-        Action? confirmed = confirm is null ? null : () => confirm.To.Tell(new WriteConfirmed(confirm.Id, Stored: true));
+        Action? confirmed = confirm is null ? null : () => confirm.To.Tell(new WriteConfirmed(confirm.Id, Stored: true, message.RoutedWrites));
 
         // The topic tree learns of an unsubscribe or a clean start through its guardian, and a publication sent to a
         // subtree directly can overtake that; the session's own subscriptions are the word [MQTT-3.10.4-2].

@@ -1,0 +1,53 @@
+using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Protocol;
+
+namespace Actors.Mqtt.Broker.Tests.Connections;
+
+/// <summary>When a PUBACK may go: the topic tree's count of durable writes arrives alone or with the first confirmation.</summary>
+public sealed class PendingAcksTests
+{
+    [Fact]
+    public void A_count_carried_by_the_first_confirmation_holds_the_ack_until_every_counted_write_is_confirmed()
+    {
+        var acks = new PendingAcks();
+        var id = acks.AddPubAck(packetId: 7, writes: 0, now: 0);
+
+        acks.Confirmed(id, stored: true, routedWrites: 2);
+        Assert.False(acks.TryTakeReady(out _));
+
+        acks.Confirmed(id, stored: true, routedWrites: 2);
+        Assert.True(acks.TryTakeReady(out var ready));
+        Assert.Equal((PacketType.PubAck, (ushort)7, false), (ready.Kind, ready.PacketId, ready.Failed));
+    }
+
+    [Fact]
+    public void A_retained_write_confirmed_before_the_sessions_count_does_not_release_the_ack()
+    {
+        var acks = new PendingAcks();
+        var id = acks.AddPubAck(packetId: 1, writes: 1, now: 0);
+
+        // The retained store confirms first; it carries no count of sessions.
+        acks.Confirmed(id, stored: true);
+        Assert.False(acks.TryTakeReady(out _));
+
+        acks.Confirmed(id, stored: true, routedWrites: 1);
+        Assert.True(acks.TryTakeReady(out _));
+    }
+
+    [Fact]
+    public void A_count_of_no_writes_from_the_tree_releases_the_ack_at_once_and_keeps_the_order()
+    {
+        var acks = new PendingAcks();
+        var first = acks.AddPubAck(packetId: 1, writes: 0, now: 0);
+        var second = acks.AddPubAck(packetId: 2, writes: 0, now: 0);
+
+        acks.Counted(second, 0);
+        Assert.False(acks.TryTakeReady(out _));
+
+        acks.Confirmed(first, stored: false, routedWrites: 1);
+        Assert.True(acks.TryTakeReady(out var one));
+        Assert.True(acks.TryTakeReady(out var two));
+        Assert.Equal(((ushort)1, true), (one.PacketId, one.Failed));
+        Assert.Equal(((ushort)2, false), (two.PacketId, two.Failed));
+    }
+}
