@@ -16,6 +16,7 @@ public sealed class PersistentSessionScenario : IScenario
 {
     private const int PublishWindow = 32;
     private const uint SessionExpirySeconds = 600;
+    private const int SocketBufferBytes = 1024 * 1024;
 
     // Draining a queue stalls while the broker reads it back: wait longer than other scenarios before giving up.
     private static readonly TimeSpan MinimumDrainIdleLimit = TimeSpan.FromSeconds(10);
@@ -45,10 +46,9 @@ public sealed class PersistentSessionScenario : IScenario
             counter.Add(e.ApplicationMessage.Payload);
             return Task.CompletedTask;
         };
-        var subscriberOptions = Options(settings, subscriberId)
+        var subscriberOptions = Build(Options(settings, subscriberId)
             .WithCleanStart(false)
-            .WithSessionExpiryInterval(SessionExpirySeconds)
-            .Build();
+            .WithSessionExpiryInterval(SessionExpirySeconds));
 
         context.Status = () => "subscribing";
         await subscriber.ConnectAsync(subscriberOptions, context.Deadline);
@@ -93,11 +93,24 @@ public sealed class PersistentSessionScenario : IScenario
             .WithClientId(clientId)
             .WithTimeout(ClientTimeout);
 
+    /// <summary>
+    /// MQTTnet sets its sockets' buffers to 8 KiB by default. On loopback (MSS 64 KiB) a receive window that small makes
+    /// Linux hold back window updates until a whole MSS is free, so a sender that filled the window waits for its
+    /// zero-window probes, whose timer backs off: drains stalled for 8-17 s now and then, with the broker's bytes sitting
+    /// in its socket's send queue. A larger buffer keeps window scaling on, as an unconfigured socket has it.
+    /// </summary>
+    private static MqttClientOptions Build(MqttClientOptionsBuilder builder)
+    {
+        var options = builder.Build();
+        ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = SocketBufferBytes;
+        return options;
+    }
+
     /// <summary>Publishes QoS 1 with a window of concurrent PublishAsync calls; returns how many the broker acknowledged.</summary>
     private static async Task<long> PublishAsync(ScenarioContext context, string topic, int messages)
     {
         using var publisher = new MqttClientFactory().CreateMqttClient();
-        await publisher.ConnectAsync(Options(context.Settings, context.ClientId("psp")).WithCleanStart(true).Build(), context.Deadline);
+        await publisher.ConnectAsync(Build(Options(context.Settings, context.ClientId("psp")).WithCleanStart(true)), context.Deadline);
         var acknowledged = 0L;
         var refused = 0L;
         context.Status = () => $"queueing: {Interlocked.Read(ref acknowledged)} of {messages} acknowledged";
