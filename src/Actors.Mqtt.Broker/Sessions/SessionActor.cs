@@ -703,7 +703,10 @@ public sealed class SessionActor : ReceivePersistentActor
         var done = ack.PacketIds.Where(id => state.Inflight(id) is not null).Distinct().ToArray();
         if (done.Length > 0)
         {
-            Record(new MessageAcknowledged(done), SendQueued);
+            // The next messages need not wait for this write: their MessageSent is journaled after it, and their
+            // PUBLISH packets go once that later write landed, so a packet id freed here is reused only then.
+            Record(new MessageAcknowledged(done));
+            SendQueued();
         }
     }
 
@@ -718,7 +721,8 @@ public sealed class SessionActor : ReceivePersistentActor
         // A PUBREC with a failure code ends the exchange: no PUBREL follows [MQTT-4.4.0-2].
         if (ReasonCodes.IsFailure(rec.ReasonCode))
         {
-            Record(new MessageAcknowledged([rec.PacketId]), SendQueued);
+            Record(new MessageAcknowledged([rec.PacketId]));
+            SendQueued();
             return;
         }
 
