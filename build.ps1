@@ -473,6 +473,11 @@ function Invoke-BrokerBench {
     New-Item -ItemType Directory -Path $workDir -Force | Out-Null
     Write-Step "Broker bench: $runRepeats repeat(s), scale $scaleText, results and broker logs in $workDir"
 
+    # The build leaves the page cache full of dirty files, written back while the first repeat runs; two first repeats
+    # showed a PUBACK p99 of 94 and 702 ms (6-7 ms in the others), most likely the journal's fsyncs waiting behind that
+    # writeback. Flush it before measuring.
+    Invoke-Native sync @() "sync failed"
+
     $started = Get-Date
     $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
     $failures = @()
