@@ -157,14 +157,7 @@ public sealed class JournalReplayTests : IDisposable
         var subscribe = new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = clientId, CleanSession = false };
         await using (var broker = await StartAsync())
         {
-            var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, subscribe);
-            await using (subscriber)
-            {
-                await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
-                await subscriber.ReceiveAsync<SubAckPacket>();
-                await subscriber.SendAsync(new DisconnectPacket());
-                await subscriber.ExpectClosedAsync();
-            }
+            await SubscribeAndGoOfflineAsync(broker, subscribe, topic);
 
             // All PUBLISH packets in one write: the session gets them faster than its first write comes back.
             var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = "p-" + clientId });
@@ -230,20 +223,26 @@ public sealed class JournalReplayTests : IDisposable
     private static async Task PersistentSessionWithOneQueuedMessageAsync(BrokerProcess broker, string clientId, string payload)
     {
         var topic = $"audit/{clientId}";
-        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = clientId, CleanSession = false });
-        await using (subscriber)
-        {
-            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
-            await subscriber.ReceiveAsync<SubAckPacket>();
-            await subscriber.SendAsync(new DisconnectPacket());
-            await subscriber.ExpectClosedAsync();
-        }
+        await SubscribeAndGoOfflineAsync(broker, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = clientId, CleanSession = false }, topic);
 
         var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V311, ClientId = "p-" + clientId });
         await using (publisher)
         {
             await publisher.SendAsync(new PublishPacket { Topic = topic, Payload = Encoding.UTF8.GetBytes(payload), QoS = QualityOfService.AtLeastOnce, PacketId = 1 });
             await publisher.ReceiveAsync<PubAckPacket>();
+        }
+    }
+
+    /// <summary>A persistent session subscribed at QoS 1 to <paramref name="topic"/>, its client gone.</summary>
+    private static async Task SubscribeAndGoOfflineAsync(BrokerProcess broker, ConnectPacket connect, string topic)
+    {
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, connect);
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic) { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            await subscriber.SendAsync(new DisconnectPacket());
+            await subscriber.ExpectClosedAsync();
         }
     }
 }
