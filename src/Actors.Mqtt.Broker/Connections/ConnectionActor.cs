@@ -22,6 +22,16 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private const string ConnectTimer = "connect-timeout";
     private const string KeepAliveTimer = "keep-alive";
     private const string AckTimer = "ack-timeout";
+    private const string PaceTimer = "pace-timeout";
+
+    // A QoS 0 publisher may have this many marks unanswered, one on every PaceEvery-th message, before it is not read.
+    private const int PaceEvery = 64;
+    private const int PaceWindow = 4;
+    private static readonly TimeSpan PaceTimeout = TimeSpan.FromSeconds(1);
+
+    // While the broker is behind with a connection that reads fine, its QoS 0 copies wait rather than being dropped, up
+    // to this many times the outbound queue; the publishers are paced meanwhile, so the wait stays short.
+    private const int BehindCeiling = 4;
 
     private readonly ConnectionInfo info;
     private readonly BrokerSettings settings;
@@ -45,7 +55,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private List<MqttPacket>? unsent;
     private IActorRef? inbound;
     private bool inboundWaiting;
+    private bool inboundPaced;
     private int outboundQueued;
+    private bool socketBlocked;
+    private readonly PublishPacer pacer = new(PaceEvery, PaceWindow, (long)PaceTimeout.TotalMilliseconds);
+    private List<PaceMark>? heldPaces;
     private long outboundDropped;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
     private string clientId = string.Empty;
@@ -265,7 +279,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 AckInbound();
             }
         });
-        Receive<SendToClient>(send => Deliver(send.Packet));
+        Receive<SendToClient>(send =>
+        {
+            Deliver(send.Packet);
+            if (send.Pace is { } pace)
+            {
+                AnswerWhenDrained(pace);
+            }
+        });
         Receive<RouteCounted>(counted =>
         {
             acks.Counted(counted.Id, counted.Writes);
@@ -319,10 +340,38 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<OutboundWritten>(written =>
         {
             outboundQueued -= written.Count;
-            if (inboundWaiting && outboundQueued <= settings.OutboundQueue / 2)
+            socketBlocked = false;
+            if (outboundQueued <= settings.OutboundQueue / 2)
             {
-                inboundWaiting = false;
-                inbound?.Tell(InboundAck.Instance);
+                AnswerHeld();
+                if (inboundWaiting)
+                {
+                    inboundWaiting = false;
+                    AckInbound();
+                }
+            }
+        });
+        Receive<OutboundBlocked>(_ =>
+        {
+            socketBlocked = true;
+            AnswerHeld();
+        });
+        Receive<Paced>(paced =>
+        {
+            pacer.Answered(paced.Seq, paced.Copies);
+            ResumePaced();
+        });
+        Receive<PaceTimedOut>(_ =>
+        {
+            if (pacer.Expire(Environment.TickCount64) > 0)
+            {
+                log.Debug("Client {ClientId}: gave up waiting for the answers to a paced QoS 0 message", clientId);
+            }
+
+            ResumePaced();
+            if (inboundPaced)
+            {
+                Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, PaceTimeout);
             }
         });
         Receive<InboundCompleted>(_ => Close("connection closed by the client", publishWill: true));
@@ -567,7 +616,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
-                Route(publish, now, confirm: null);
+                Route(publish, now, confirm: null, pacer.Next(now) is { } seq ? new PaceMark(Self, seq) : null);
                 break;
             case QualityOfService.AtLeastOnce:
                 // PUBACK once every durable session that matched, and the retained store, wrote the message.
@@ -702,14 +751,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         return true;
     }
 
-    private void Route(PublishPacket publish, long receivedAt, Confirmation? confirm)
+    private void Route(PublishPacket publish, long receivedAt, Confirmation? confirm, PaceMark? pace = null)
     {
         if (publish.Retain)
         {
             retainedStore.Tell(new StoreRetained(publish, receivedAt) { Confirm = confirm });
         }
 
-        var message = new RoutePublish(publish, clientId, receivedAt) { Confirm = confirm };
+        var message = new RoutePublish(publish, clientId, receivedAt) { Confirm = confirm, Pace = pace };
         var level = TopicTreeGuardian.FirstLevel(publish.Topic);
         if (subtrees.TryGetValue(level, out var subtree))
         {
@@ -748,7 +797,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     {
         if (packet is PublishPacket publish)
         {
-            if (publish.QoS == QualityOfService.AtMostOnce && outboundQueued >= settings.OutboundQueue)
+            if (publish.QoS == QualityOfService.AtMostOnce && outboundQueued >= settings.OutboundQueue
+                && (socketBlocked || outboundQueued >= BehindCeiling * settings.OutboundQueue))
             {
                 outboundDropped++;
                 BrokerMetrics.Qos0Dropped.Add(1);
@@ -834,7 +884,56 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             return;
         }
 
+        if (!pacer.MayRead)
+        {
+            inboundPaced = true;
+            if (!Timers.IsTimerActive(PaceTimer))
+            {
+                Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, PaceTimeout);
+            }
+
+            return;
+        }
+
         inbound?.Tell(InboundAck.Instance);
+    }
+
+    private void ResumePaced()
+    {
+        if (inboundPaced && pacer.MayRead && !closing)
+        {
+            inboundPaced = false;
+            Timers.Cancel(PaceTimer);
+            AckInbound();
+        }
+    }
+
+    /// <summary>
+    /// Answers a publisher's mark on a QoS 0 copy, at once unless packets wait for a socket that takes them as fast as they
+    /// come: then the broker, not the client, is behind, and the publisher hears only once the queue has drained. A client
+    /// that reads slowly has its QoS 0 dropped instead, and never slows a publisher down.
+    /// </summary>
+    private void AnswerWhenDrained(PaceMark pace)
+    {
+        if (outboundQueued >= settings.OutboundQueue && !socketBlocked)
+        {
+            (heldPaces ??= []).Add(pace);
+            return;
+        }
+
+        pace.Answer();
+    }
+
+    private void AnswerHeld()
+    {
+        if (heldPaces is { } held)
+        {
+            heldPaces = null;
+            foreach (var pace in held)
+            {
+                pace.Answer();
+            }
+        }
     }
 
     private void CloseOnError(MqttError? error)
@@ -872,6 +971,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         }
 
         TellAcknowledged();
+        AnswerHeld();
         session?.Tell(new DetachSession(Self, publishWill, expiry));
         if (!logged)
         {
@@ -920,6 +1020,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private sealed record AckTimeoutCheck
     {
         public static readonly AckTimeoutCheck Instance = new();
+    }
+
+    private sealed record PaceTimedOut
+    {
+        public static readonly PaceTimedOut Instance = new();
     }
 
     /// <summary>Sent to itself behind a burst of packets; it may find the actor stopped, which is not worth a log line.</summary>

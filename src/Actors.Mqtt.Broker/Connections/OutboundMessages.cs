@@ -20,6 +20,19 @@ public sealed record OutboundPackets(IReadOnlyList<MqttPacket> Packets);
 /// <summary>The outbound stage has handed this many packets to the socket; the connection actor's count of queued packets drops by it.</summary>
 public sealed record OutboundWritten(int Count) : IDeadLetterSuppression;
 
+/// <summary>
+/// The socket has not taken the last chunk yet and packets wait behind it: the client reads slower than the broker
+/// writes. The next <see cref="OutboundWritten"/> means it took it.
+/// </summary>
+public sealed record OutboundBlocked : IDeadLetterSuppression
+{
+    public static readonly OutboundBlocked Instance = new();
+
+    private OutboundBlocked()
+    {
+    }
+}
+
 /// <summary>Write what is queued, then end the connection's output (which closes the socket).</summary>
 public sealed record OutboundComplete
 {

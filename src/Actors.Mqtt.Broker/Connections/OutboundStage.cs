@@ -32,6 +32,7 @@ public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<Read
         private readonly Queue<MqttPacket> queue = new();
         private MqttProtocolVersion version = MqttProtocolVersion.V311;
         private bool completing;
+        private bool blocked;
 
         public Logic(OutboundStage stage)
             : base(stage.Shape)
@@ -100,7 +101,13 @@ public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<Read
                 }
 
                 Push(stage.outlet, writer.WrittenMemory);
+                blocked = false;
                 stage.owner.Tell(new OutboundWritten(count));
+            }
+            else if (queue.Count > 0 && !blocked)
+            {
+                blocked = true;
+                stage.owner.Tell(OutboundBlocked.Instance);
             }
 
             if (completing && queue.Count == 0)

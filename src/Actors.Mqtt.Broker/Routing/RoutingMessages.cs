@@ -1,5 +1,6 @@
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Mqtt.Broker.Routing;
 
@@ -26,7 +27,23 @@ public sealed record RoutePublish(PublishPacket Message, string? PublisherClient
 
     /// <summary>Routed again after a restart: a session that holds a message with this key already does not queue it.</summary>
     public bool Rerouted { get; init; }
+
+    /// <summary>On some QoS 0 messages: the publisher waits to hear that every copy reached its connection.</summary>
+    public PaceMark? Pace { get; init; }
 }
+
+/// <summary>
+/// A QoS 0 message whose publisher waits for an answer (<see cref="Paced"/>) from each connection that gets a copy; the
+/// topic tree fills in how many copies it made.
+/// </summary>
+public sealed record PaceMark(IActorRef Publisher, long Seq, int Copies = 0)
+{
+    /// <summary>Sends this copy's answer.</summary>
+    public void Answer() => Publisher.Tell(new Paced(Seq, Copies));
+}
+
+/// <summary>One copy of a marked message reached its connection (or was dropped on the way), of <paramref name="Copies"/>.</summary>
+public sealed record Paced(long Seq, int Copies) : IDeadLetterSuppression;
 
 /// <summary>Where to report the writes one routed message needs: <paramref name="Id"/> is the waiter's own number for it.</summary>
 public sealed record Confirmation(IActorRef To, long Id);
@@ -49,7 +66,11 @@ public sealed record SubtreeResolved(string FirstLevel, IActorRef Subtree);
 /// <summary>One matching message for a session, with what its subscriptions decided.</summary>
 /// <param name="MustConfirm">The tree counted this session among the writes the publisher waits for.</param>
 /// <param name="RoutedWrites">When it must confirm: how many sessions the tree counted, for its <see cref="WriteConfirmed"/>.</param>
-public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, bool MustConfirm = false, int RoutedWrites = 0);
+public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, bool MustConfirm = false, int RoutedWrites = 0)
+{
+    /// <summary>The publication's mark with the count of copies, to pass on to the connection or answer here.</summary>
+    public PaceMark? Pace { get; init; }
+}
 
 /// <summary>A PUBLISH with RETAIN: store it, or clear the topic when the payload is empty.</summary>
 public sealed record StoreRetained(PublishPacket Message, long ReceivedAt)

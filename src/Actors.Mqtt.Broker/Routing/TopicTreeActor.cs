@@ -81,12 +81,13 @@ public sealed class TopicTreeActor : ReceiveActor
             }
         }
 
+        var pace = publish.Pace is { } mark ? mark with { Copies = Reachable() } : null;
         foreach (var delivery in deliveries)
         {
             if (sessions.TryGetValue(delivery.ClientId, out var target))
             {
                 var mustConfirm = writes > 0 && MustConfirm(delivery);
-                var message = new DeliverMessage(publish, delivery, mustConfirm, mustConfirm ? writes : 0);
+                var message = new DeliverMessage(publish, delivery, mustConfirm, mustConfirm ? writes : 0) { Pace = pace };
                 if (target.Session is { } session)
                 {
                     session.Tell(message);
@@ -102,6 +103,26 @@ public sealed class TopicTreeActor : ReceiveActor
         {
             confirm?.To.Tell(new RouteCounted(confirm.Id, 0));
         }
+
+        if (pace is { Copies: 0 })
+        {
+            pace.Answer();
+        }
+    }
+
+    /// <summary>How many of the matched sessions a copy goes to.</summary>
+    private int Reachable()
+    {
+        var count = 0;
+        foreach (var delivery in deliveries)
+        {
+            if (sessions.TryGetValue(delivery.ClientId, out var target) && (target.Session is not null || sessionRegion is not null))
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private bool MustConfirm(Delivery delivery) =>

@@ -530,6 +530,7 @@ public sealed class SessionActor : ReceivePersistentActor
         if (!state.AnySubscriptionMatches(message.Publish.Message.Topic))
         {
             confirmed?.Invoke();
+            message.Pace?.Answer();
             StopIfEmpty();
             return;
         }
@@ -545,7 +546,7 @@ public sealed class SessionActor : ReceivePersistentActor
 
         // Retain As Published is an MQTT 5 option; earlier versions clear RETAIN on forwarded messages.
         var retain = message.Delivery.RetainAsPublished && version == MqttProtocolVersion.V500 && message.Publish.Message.Retain;
-        Enqueue(new QueuedMessage(message.Publish, message.Delivery with { MaximumQoS = qos }, retain), confirmed);
+        Enqueue(new QueuedMessage(message.Publish, message.Delivery with { MaximumQoS = qos }, retain), confirmed, message.Pace);
     }
 
     private void OnRetained(RetainedMatches matches)
@@ -562,15 +563,20 @@ public sealed class SessionActor : ReceivePersistentActor
     }
 
     /// <summary>Queues a QoS 1 or 2 message (QoS 0 goes now or never); <paramref name="done"/> runs once the session
-    /// has the message for good, or has decided not to keep it.</summary>
-    private void Enqueue(QueuedMessage message, Action? done)
+    /// has the message for good, or has decided not to keep it. A <paramref name="pace"/> mark only comes with QoS 0,
+    /// and goes on with the copy to the connection, which answers it.</summary>
+    private void Enqueue(QueuedMessage message, Action? done, PaceMark? pace = null)
     {
         if (message.Delivery.MaximumQoS == QualityOfService.AtMostOnce)
         {
             // QoS 0 is never queued: sent now or not at all (Mosquitto's default, queue_qos0_messages false).
             if (connection is not null && !Expired(message))
             {
-                connection.Tell(new SendToClient(BuildPublish(message, packetId: 0, dup: false)));
+                connection.Tell(new SendToClient(BuildPublish(message, packetId: 0, dup: false)) { Pace = pace });
+            }
+            else
+            {
+                pace?.Answer();
             }
 
             done?.Invoke();

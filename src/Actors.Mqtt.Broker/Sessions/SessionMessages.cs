@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
@@ -55,7 +56,11 @@ public sealed record InboundQos2(PublishPacket Packet, long ReceivedAt);
 public sealed record InboundRelease(ushort PacketId);
 
 /// <summary>A packet the session wants written to its client, in order.</summary>
-public sealed record SendToClient(MqttPacket Packet);
+public sealed record SendToClient(MqttPacket Packet)
+{
+    /// <summary>A publisher waits for the connection's answer to this copy of its message.</summary>
+    public PaceMark? Pace { get; init; }
+}
 
 /// <summary>Answers an inbound QoS 2 PUBLISH: PUBREC with this code may go (in order) once every write it needed is done.</summary>
 public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode);
