@@ -23,6 +23,12 @@ public sealed record BrokerSettings
 
     public int OutboundQueue { get; init; } = 1000;
 
+    /// <summary>
+    /// How long a QoS 0 publisher's connection waits for the answers to a mark before it gives them up (a subscriber's
+    /// connection closed with the copy in its mailbox). Not configurable: it only bounds a rare stall.
+    /// </summary>
+    internal TimeSpan PaceTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     public int MaxQueuedMessages { get; init; } = 1000;
 
     /// <summary>Payload bytes one session may hold queued; 0 means no limit besides <see cref="MaxQueuedMessages"/>.</summary>

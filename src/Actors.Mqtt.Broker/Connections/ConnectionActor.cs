@@ -17,7 +17,7 @@ namespace Actors.Mqtt.Broker.Connections;
 /// acknowledged only when the outbound side has room, so a client that does not read is not read either.
 /// Sessions, subscriptions and outbound QoS state belong to the <see cref="SessionActor"/>.
 /// </summary>
-public sealed class ConnectionActor : ReceiveActor, IWithTimers
+public sealed class ConnectionActor : UntypedActor, IWithTimers
 {
     private const string ConnectTimer = "connect-timeout";
     private const string KeepAliveTimer = "keep-alive";
@@ -27,7 +27,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     // A QoS 0 publisher may have this many marks unanswered, one on every PaceEvery-th message, before it is not read.
     private const int PaceEvery = 64;
     private const int PaceWindow = 4;
-    private static readonly TimeSpan PaceTimeout = TimeSpan.FromSeconds(1);
 
     // While the broker is behind with a connection that reads fine, its QoS 0 copies wait rather than being dropped, up
     // to this many times the outbound queue; the publishers are paced meanwhile, so the wait stays short.
@@ -58,7 +57,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private bool inboundPaced;
     private int outboundQueued;
     private bool socketBlocked;
-    private readonly PublishPacer pacer = new(PaceEvery, PaceWindow, (long)PaceTimeout.TotalMilliseconds);
+    private readonly PublishPacer pacer;
     private List<PaceMark>? heldPaces;
     private long outboundDropped;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
@@ -90,13 +89,15 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         this.sessionRegion = sessionRegion;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
-        Starting();
+        pacer = new PublishPacer(PaceEvery, PaceWindow, (long)settings.PaceTimeout.TotalMilliseconds);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(info, settings, sessionRegion, topicTree, retainedStore, auth));
+
+    protected override void OnReceive(object message) => Starting(message);
 
     protected override void PreStart()
     {
@@ -121,19 +122,28 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void Starting()
+    private void Starting(object message)
     {
-        Receive<OutboundReady>(ready =>
+        switch (message)
         {
-            outbound = ready.Outbound;
-            AckInitWhenReady();
-        });
-        Receive<InboundInit>(_ =>
-        {
-            inbound = Sender;
-            AckInitWhenReady();
-        });
-        CommonHandlers();
+            case OutboundReady ready:
+                {
+                    outbound = ready.Outbound;
+                    AckInitWhenReady();
+                    return;
+                }
+
+            case InboundInit:
+                {
+                    inbound = Sender;
+                    AckInitWhenReady();
+                    return;
+                }
+
+            default:
+                Common(message);
+                return;
+        }
     }
 
     private void AckInitWhenReady()
@@ -145,255 +155,338 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void AwaitingConnect()
+    private void AwaitingConnect(object message)
     {
-        Receive<FrameBatch>(batch =>
+        switch (message)
         {
-            inbound = Sender;
-            foreach (var frame in batch.Frames)
-            {
-                backlog.Enqueue(frame);
-            }
-
-            if (backlog.Count == 0)
-            {
-                CloseOnError(batch.Error);
-                return;
-            }
-
-            var first = backlog.Dequeue();
-            if (first.Type != PacketType.Connect)
-            {
-                // The first packet of a connection must be CONNECT [MQTT-3.1.0-1].
-                Close($"first packet is {first.Type}, not CONNECT", publishWill: false, isError: true);
-                return;
-            }
-
-            OnConnect(first, batch.Error);
-        });
-        CommonHandlers();
-    }
-
-    private void AwaitingAuth(ConnectPacket connect, MqttError? pendingError)
-    {
-        Receive<ConnectAccepted>(accepted =>
-        {
-            UseAcl(accepted.Acl, accepted.AclGeneration);
-
-            // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect. A will
-            // deeper than max-topic-levels is dropped the same way, as a PUBLISH to its topic would be.
-            var will = connect.Will;
-            if (will is { } w && acl is { } rules && !rules.CanPublish(w.Topic))
-            {
-                will = null;
-            }
-            else if (will is { } deep && settings.MaxTopicLevels > 0 && TopicLevels.Count(deep.Topic) > settings.MaxTopicLevels)
-            {
-                log.Warning("Client {ClientId}: will topic {Topic} has more than {MaxTopicLevels} levels (actors-mqtt.limits.max-topic-levels): the will is dropped", clientId, deep.Topic, settings.MaxTopicLevels);
-                will = null;
-            }
-
-            Become(() => AwaitingSession(pendingError));
-            sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
-                clientId,
-                Self,
-                version,
-                connect.CleanSession,
-                sessionExpiry,
-                will,
-                connect.Properties?.ReceiveMaximum ?? ushort.MaxValue)));
-        });
-        Receive<ConnectRefused>(refused =>
-        {
-            // The one line about a refused client; the password is never in it [MQTT-3.1.4-2].
-            log.Warning("Client {ClientId} from {RemoteEndPoint} refused on listener {Listener}: {Reason} (username {UserName})", clientId, info.RemoteEndPoint, info.ListenerName, refused.Reason, userName ?? "(none)");
-            Refuse(refused.ReasonCode, refused.Reason, logged: true);
-        });
-        CommonHandlers();
-    }
-
-    private void AwaitingSession(MqttError? pendingError)
-    {
-        Receive<SessionAttached>(attached =>
-        {
-            session = attached.Session;
-            Send(BuildConnAck(attached.SessionPresent));
-            connAckSent = true;
-
-            // The connect timeout also covers a session that does not answer; it ends with CONNACK.
-            Timers.Cancel(ConnectTimer);
-            log.Info("Client {ClientId} connected from {RemoteEndPoint} as {UserName} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, userName ?? "(no user name)", VersionText(version), attached.SessionPresent, keepAlive);
-            Become(Connected);
-            if (keepAlive > 0)
-            {
-                Timers.StartPeriodicTimer(KeepAliveTimer, KeepAliveCheck.Instance, TimeSpan.FromMilliseconds(keepAlive * 500));
-            }
-
-            while (!closing && backlog.TryDequeue(out var frame))
-            {
-                Handle(frame);
-            }
-
-            TellAcknowledged();
-
-            if (pendingError is { } error)
-            {
-                CloseOnError(error);
-            }
-            else if (!closing)
-            {
-                AckInbound();
-            }
-        });
-        CommonHandlers();
-    }
-
-    private void Connected()
-    {
-        Receive<FrameBatch>(batch =>
-        {
-            inbound = Sender;
-            lastActivity = Environment.TickCount64;
-            foreach (var frame in batch.Frames)
-            {
-                if (closing)
+            case FrameBatch batch:
                 {
-                    break;
+                    inbound = Sender;
+                    foreach (var frame in batch.Frames)
+                    {
+                        backlog.Enqueue(frame);
+                    }
+
+                    if (backlog.Count == 0)
+                    {
+                        CloseOnError(batch.Error);
+                        return;
+                    }
+
+                    var first = backlog.Dequeue();
+                    if (first.Type != PacketType.Connect)
+                    {
+                        // The first packet of a connection must be CONNECT [MQTT-3.1.0-1].
+                        Close($"first packet is {first.Type}, not CONNECT", publishWill: false, isError: true);
+                        return;
+                    }
+
+                    OnConnect(first, batch.Error);
+                    return;
                 }
 
-                Handle(frame);
-            }
-
-            TellAcknowledged();
-            if (closing)
-            {
+            default:
+                Common(message);
                 return;
-            }
-
-            if (batch.Error is { } error)
-            {
-                CloseOnError(error);
-            }
-            else if (!closing)
-            {
-                AckInbound();
-            }
-        });
-        Receive<SendToClient>(send =>
-        {
-            Deliver(send.Packet);
-            if (send.Pace is { } pace)
-            {
-                AnswerWhenDrained(pace);
-            }
-        });
-        Receive<RouteCounted>(counted =>
-        {
-            acks.Counted(counted.Id, counted.Writes);
-            SendReadyAcks();
-        });
-        Receive<WriteConfirmed>(confirmed =>
-        {
-            acks.Confirmed(confirmed.Id, confirmed.Stored, confirmed.RoutedWrites);
-            SendReadyAcks();
-        });
-        Receive<InboundQos2Done>(done =>
-        {
-            acks.Qos2Done(done.PacketId, done.ReasonCode);
-            SendReadyAcks();
-        });
-        Receive<AckTimeoutCheck>(_ =>
-        {
-            while (acks.ExpireOldest(Environment.TickCount64, (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
-            {
-                SendReadyAcks();
-            }
-
-            if (acks.Count == 0)
-            {
-                Timers.Cancel(AckTimer);
-            }
-        });
-        Receive<SubtreeResolved>(resolved =>
-        {
-            subtrees[resolved.FirstLevel] = resolved.Subtree;
-            resolving.Remove(resolved.FirstLevel);
-        });
-        Receive<SessionTakenOver>(_ =>
-        {
-            session = null;
-            Close("session taken over by a new connection", publishWill: false, ReasonCode.SessionTakenOver);
-        });
-        Receive<KeepAliveCheck>(_ =>
-        {
-            // No packet within one and a half times the keep alive: the client is gone [MQTT-3.1.2-22].
-            if (Environment.TickCount64 - lastActivity > keepAlive * 1500L)
-            {
-                Close("keep-alive timeout", publishWill: true, ReasonCode.KeepAliveTimeout);
-            }
-        });
-        CommonHandlers();
+        }
     }
 
-    private void CommonHandlers()
+    private void AwaitingAuth(object message, ConnectPacket connect, MqttError? pendingError)
     {
-        Receive<OutboundWritten>(written =>
+        switch (message)
         {
-            outboundQueued -= written.Count;
-            socketBlocked = false;
-            if (outboundQueued <= settings.OutboundQueue / 2)
-            {
-                AnswerHeld();
-                if (inboundWaiting)
+            case ConnectAccepted accepted:
                 {
-                    inboundWaiting = false;
-                    AckInbound();
-                }
-            }
-        });
-        Receive<OutboundBlocked>(_ =>
-        {
-            socketBlocked = true;
-            AnswerHeld();
-        });
-        Receive<Paced>(paced =>
-        {
-            pacer.Answered(paced.Seq, paced.Copies);
-            ResumePaced();
-        });
-        Receive<PaceTimedOut>(_ =>
-        {
-            if (pacer.Expire(Environment.TickCount64) > 0)
-            {
-                log.Debug("Client {ClientId}: gave up waiting for the answers to a paced QoS 0 message", clientId);
-            }
+                    UseAcl(accepted.Acl, accepted.AclGeneration);
 
-            ResumePaced();
-            if (inboundPaced)
-            {
-                Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, PaceTimeout);
-            }
-        });
-        Receive<InboundCompleted>(_ => Close("connection closed by the client", publishWill: true));
-        Receive<ServerShuttingDown>(_ => Close("server shutting down", publishWill: true, ReasonCode.ServerShuttingDown));
-        Receive<InboundFailed>(failed => Close("network error: " + failed.Cause.Message, publishWill: true));
-        Receive<ConnectTimeout>(_ =>
+                    // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect. A will
+                    // deeper than max-topic-levels is dropped the same way, as a PUBLISH to its topic would be.
+                    var will = connect.Will;
+                    if (will is { } w && acl is { } rules && !rules.CanPublish(w.Topic))
+                    {
+                        will = null;
+                    }
+                    else if (will is { } deep && settings.MaxTopicLevels > 0 && TopicLevels.Count(deep.Topic) > settings.MaxTopicLevels)
+                    {
+                        log.Warning("Client {ClientId}: will topic {Topic} has more than {MaxTopicLevels} levels (actors-mqtt.limits.max-topic-levels): the will is dropped", clientId, deep.Topic, settings.MaxTopicLevels);
+                        will = null;
+                    }
+
+                    Become(m => AwaitingSession(m, pendingError));
+                    sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
+                        clientId,
+                        Self,
+                        version,
+                        connect.CleanSession,
+                        sessionExpiry,
+                        will,
+                        connect.Properties?.ReceiveMaximum ?? ushort.MaxValue)));
+                    return;
+                }
+
+            case ConnectRefused refused:
+                {
+                    // The one line about a refused client; the password is never in it [MQTT-3.1.4-2].
+                    log.Warning("Client {ClientId} from {RemoteEndPoint} refused on listener {Listener}: {Reason} (username {UserName})", clientId, info.RemoteEndPoint, info.ListenerName, refused.Reason, userName ?? "(none)");
+                    Refuse(refused.ReasonCode, refused.Reason, logged: true);
+                    return;
+                }
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    private void AwaitingSession(object message, MqttError? pendingError)
+    {
+        switch (message)
         {
-            if (!connAckSent)
-            {
-                Close("no CONNECT within " + settings.ConnectTimeout, publishWill: false);
-            }
-        });
-        Receive<AclChanged>(changed =>
+            case SessionAttached attached:
+                {
+                    session = attached.Session;
+                    Send(BuildConnAck(attached.SessionPresent));
+                    connAckSent = true;
+
+                    // The connect timeout also covers a session that does not answer; it ends with CONNACK.
+                    Timers.Cancel(ConnectTimer);
+                    log.Info("Client {ClientId} connected from {RemoteEndPoint} as {UserName} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, userName ?? "(no user name)", VersionText(version), attached.SessionPresent, keepAlive);
+                    Become(Connected);
+                    if (keepAlive > 0)
+                    {
+                        Timers.StartPeriodicTimer(KeepAliveTimer, KeepAliveCheck.Instance, TimeSpan.FromMilliseconds(keepAlive * 500));
+                    }
+
+                    while (!closing && backlog.TryDequeue(out var frame))
+                    {
+                        Handle(frame);
+                    }
+
+                    TellAcknowledged();
+
+                    if (pendingError is { } error)
+                    {
+                        CloseOnError(error);
+                    }
+                    else if (!closing)
+                    {
+                        AckInbound();
+                    }
+
+                    return;
+                }
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    private void Connected(object message)
+    {
+        switch (message)
         {
-            if (changed.Generation > aclGeneration)
-            {
-                UseAcl(changed.File?.For(clientId, userName), changed.Generation);
-            }
-        });
-        Receive<FlushOutbound>(_ => FlushUnsent());
-        Receive<Terminated>(_ => { });
-        ReceiveAny(_ => { });
+            case FrameBatch batch:
+                {
+                    inbound = Sender;
+                    lastActivity = Environment.TickCount64;
+                    foreach (var frame in batch.Frames)
+                    {
+                        if (closing)
+                        {
+                            break;
+                        }
+
+                        Handle(frame);
+                    }
+
+                    TellAcknowledged();
+                    if (closing)
+                    {
+                        return;
+                    }
+
+                    if (batch.Error is { } error)
+                    {
+                        CloseOnError(error);
+                    }
+                    else if (!closing)
+                    {
+                        AckInbound();
+                    }
+
+                    return;
+                }
+
+            case SendToClient send:
+                {
+                    Deliver(send.Packet);
+                    if (send.Pace is { } pace)
+                    {
+                        AnswerWhenDrained(pace);
+                    }
+
+                    return;
+                }
+
+            case RouteCounted counted:
+                {
+                    acks.Counted(counted.Id, counted.Writes);
+                    SendReadyAcks();
+                    return;
+                }
+
+            case WriteConfirmed confirmed:
+                {
+                    acks.Confirmed(confirmed.Id, confirmed.Stored, confirmed.RoutedWrites);
+                    SendReadyAcks();
+                    return;
+                }
+
+            case InboundQos2Done done:
+                {
+                    acks.Qos2Done(done.PacketId, done.ReasonCode);
+                    SendReadyAcks();
+                    return;
+                }
+
+            case AckTimeoutCheck:
+                {
+                    while (acks.ExpireOldest(Environment.TickCount64, (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
+                    {
+                        SendReadyAcks();
+                    }
+
+                    if (acks.Count == 0)
+                    {
+                        Timers.Cancel(AckTimer);
+                    }
+
+                    return;
+                }
+
+            case SubtreeResolved resolved:
+                {
+                    subtrees[resolved.FirstLevel] = resolved.Subtree;
+                    resolving.Remove(resolved.FirstLevel);
+                    return;
+                }
+
+            case SessionTakenOver:
+                {
+                    session = null;
+                    Close("session taken over by a new connection", publishWill: false, ReasonCode.SessionTakenOver);
+                    return;
+                }
+
+            case KeepAliveCheck:
+                {
+                    // No packet within one and a half times the keep alive: the client is gone [MQTT-3.1.2-22].
+                    if (Environment.TickCount64 - lastActivity > keepAlive * 1500L)
+                    {
+                        Close("keep-alive timeout", publishWill: true, ReasonCode.KeepAliveTimeout);
+                    }
+
+                    return;
+                }
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    private void Common(object message)
+    {
+        switch (message)
+        {
+            case OutboundWritten written:
+                {
+                    outboundQueued -= written.Count;
+                    socketBlocked = false;
+                    if (outboundQueued <= settings.OutboundQueue / 2)
+                    {
+                        AnswerHeld();
+                        if (inboundWaiting)
+                        {
+                            inboundWaiting = false;
+                            AckInbound();
+                        }
+                    }
+
+                    return;
+                }
+
+            case OutboundBlocked:
+                {
+                    socketBlocked = true;
+                    AnswerHeld();
+                    return;
+                }
+
+            case Paced paced:
+                {
+                    pacer.Answered(paced.Seq, paced.Copies);
+                    ResumePaced();
+                    return;
+                }
+
+            case PaceTimedOut:
+                {
+                    if (pacer.Expire(Environment.TickCount64) > 0)
+                    {
+                        log.Debug("Client {ClientId}: gave up waiting for the answers to a paced QoS 0 message", clientId);
+                    }
+
+                    ResumePaced();
+                    if (inboundPaced)
+                    {
+                        Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, settings.PaceTimeout);
+                    }
+
+                    return;
+                }
+
+            case InboundCompleted:
+                Close("connection closed by the client", publishWill: true);
+                return;
+
+            case ServerShuttingDown:
+                Close("server shutting down", publishWill: true, ReasonCode.ServerShuttingDown);
+                return;
+
+            case InboundFailed failed:
+                Close("network error: " + failed.Cause.Message, publishWill: true);
+                return;
+
+            case ConnectTimeout:
+                {
+                    if (!connAckSent)
+                    {
+                        Close("no CONNECT within " + settings.ConnectTimeout, publishWill: false);
+                    }
+
+                    return;
+                }
+
+            case AclChanged changed:
+                {
+                    if (changed.Generation > aclGeneration)
+                    {
+                        UseAcl(changed.File?.For(clientId, userName), changed.Generation);
+                    }
+
+                    return;
+                }
+
+            case FlushOutbound:
+                FlushUnsent();
+                return;
+
+            default:
+                // Anything else (a late reply, a stray timer) is of no use to this connection.
+                return;
+        }
     }
 
     private void OnConnect(MqttFrame frame, MqttError? pendingError)
@@ -442,7 +535,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
         assignedClientId = assigned;
         userName = connect.UserName;
-        Become(() => AwaitingAuth(connect, pendingError));
+        Become(m => AwaitingAuth(m, connect, pendingError));
         auth.Tell(new Authenticate(info, clientId, userName, connect.Password?.ToArray(), Self));
     }
 
@@ -889,7 +982,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             inboundPaced = true;
             if (!Timers.IsTimerActive(PaceTimer))
             {
-                Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, PaceTimeout);
+                Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, settings.PaceTimeout);
             }
 
             return;

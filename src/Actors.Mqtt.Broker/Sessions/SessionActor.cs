@@ -16,7 +16,7 @@ namespace Actors.Mqtt.Broker.Sessions;
 /// A session that outlives its connection journals every change (<see cref="ISessionEvent"/>); a clean session
 /// journals nothing. The connection actor owns the socket; this actor decides what goes to the client.
 /// </summary>
-public sealed class SessionActor : ReceivePersistentActor
+public sealed class SessionActor : UntypedPersistentActor
 {
     private readonly string clientId;
     private readonly BrokerSettings settings;
@@ -47,43 +47,6 @@ public sealed class SessionActor : ReceivePersistentActor
         this.settings = settings;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
-        Recover<SnapshotOffer>(offer => state.Restore((SessionSnapshot)offer.Snapshot));
-        Recover<ISessionEvent>(state.Apply);
-        Recover<RecoveryCompleted>(_ => OnRecovered());
-        Command<WakeUp>(_ =>
-        {
-            Sender.Tell(SessionAwake.Instance);
-            StopIfEmpty();
-        });
-        Command<AttachSession>(Attach);
-        Command<DetachSession>(Detach);
-        Command<Terminated>(t => Detach(new DetachSession(t.ActorRef, PublishWill: true, SessionExpiryInterval: null)));
-        Command<DeliverMessage>(Deliver);
-        Command<RetainedMatches>(OnRetained);
-        Command<SubscribeRequest>(Subscribe);
-        Command<UnsubscribeRequest>(Unsubscribe);
-        Command<OutboundAcknowledged>(OnAcknowledged);
-        Command<OutboundReceived>(OnReceived);
-        Command<InboundQos2>(OnInboundQos2);
-        Command<InboundRelease>(OnInboundRelease);
-        Command<RouteCounted>(counted => UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true }));
-        Command<WriteConfirmed>(confirmed => UpdateRoute(confirmed.Id, r => r with
-        {
-            Writes = r.Counted ? r.Writes : r.Writes + confirmed.RoutedWrites,
-            Counted = r.Counted || confirmed.RoutedWrites > 0,
-            Confirmed = r.Confirmed + 1,
-            Failed = r.Failed || !confirmed.Stored,
-        }));
-        Command<SweepRoutes>(_ => SweepExpiredRoutes());
-        Command<SessionExpired>(_ => End());
-        Command<WillDelayElapsed>(_ => PublishWill());
-        Command<StopSession>(_ => StopWhenWritten());
-        Command<SaveSnapshotSuccess>(OnSnapshotSaved);
-        Command<SaveSnapshotFailure>(f => log.Warning("Session {ClientId}: snapshot not saved: {Reason}", clientId, f.Cause.Message));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => log.Warning("Session {ClientId}: old snapshots not deleted: {Reason}", clientId, f.Cause.Message));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => log.Warning("Session {ClientId}: journal not deleted: {Reason}", clientId, f.Cause.Message));
     }
 
     /// <summary>A session's journal is named after its client id with this in front.</summary>
@@ -93,6 +56,140 @@ public sealed class SessionActor : ReceivePersistentActor
 
     public static Props Props(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore) =>
         Akka.Actor.Props.Create(() => new SessionActor(clientId, settings, topicTree, retainedStore));
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer offer:
+                state.Restore((SessionSnapshot)offer.Snapshot);
+                return;
+
+            case ISessionEvent sessionEvent:
+                state.Apply(sessionEvent);
+                return;
+
+            case RecoveryCompleted:
+                OnRecovered();
+                return;
+
+            default:
+                return;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case WakeUp:
+                {
+                    Sender.Tell(SessionAwake.Instance);
+                    StopIfEmpty();
+                    return;
+                }
+
+            case AttachSession attach:
+                Attach(attach);
+                return;
+
+            case DetachSession detach:
+                Detach(detach);
+                return;
+
+            case Terminated t:
+                Detach(new DetachSession(t.ActorRef, PublishWill: true, SessionExpiryInterval: null));
+                return;
+
+            case DeliverMessage deliver:
+                Deliver(deliver);
+                return;
+
+            case RetainedMatches matches:
+                OnRetained(matches);
+                return;
+
+            case SubscribeRequest subscribe:
+                Subscribe(subscribe);
+                return;
+
+            case UnsubscribeRequest unsubscribe:
+                Unsubscribe(unsubscribe);
+                return;
+
+            case OutboundAcknowledged acknowledged:
+                OnAcknowledged(acknowledged);
+                return;
+
+            case OutboundReceived received:
+                OnReceived(received);
+                return;
+
+            case InboundQos2 inbound:
+                OnInboundQos2(inbound);
+                return;
+
+            case InboundRelease release:
+                OnInboundRelease(release);
+                return;
+
+            case RouteCounted counted:
+                UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true });
+                return;
+
+            case WriteConfirmed confirmed:
+                UpdateRoute(confirmed.Id, r => r with
+                {
+                    Writes = r.Counted ? r.Writes : r.Writes + confirmed.RoutedWrites,
+                    Counted = r.Counted || confirmed.RoutedWrites > 0,
+                    Confirmed = r.Confirmed + 1,
+                    Failed = r.Failed || !confirmed.Stored,
+                });
+                return;
+
+            case SweepRoutes:
+                SweepExpiredRoutes();
+                return;
+
+            case SessionExpired:
+                End();
+                return;
+
+            case WillDelayElapsed:
+                PublishWill();
+                return;
+
+            case StopSession:
+                StopWhenWritten();
+                return;
+
+            case SaveSnapshotSuccess saved:
+                OnSnapshotSaved(saved);
+                return;
+
+            case SaveSnapshotFailure f:
+                log.Warning("Session {ClientId}: snapshot not saved: {Reason}", clientId, f.Cause.Message);
+                return;
+
+            case DeleteSnapshotsSuccess:
+                return;
+
+            case DeleteSnapshotsFailure f:
+                log.Warning("Session {ClientId}: old snapshots not deleted: {Reason}", clientId, f.Cause.Message);
+                return;
+
+            case DeleteMessagesSuccess:
+                return;
+
+            case DeleteMessagesFailure f:
+                log.Warning("Session {ClientId}: journal not deleted: {Reason}", clientId, f.Cause.Message);
+                return;
+
+            default:
+                Unhandled(message);
+                return;
+        }
+    }
 
     private void OnRecovered()
     {

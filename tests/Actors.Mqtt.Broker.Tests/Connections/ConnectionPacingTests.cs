@@ -25,34 +25,28 @@ public sealed class ConnectionPacingTests : TestKit
     private readonly TestProbe inbound;
     private readonly TestProbe outbound;
     private readonly TestProbe topics;
-    private readonly IActorRef connection;
+    private IActorRef connection = ActorRefs.Nobody;
 
     public ConnectionPacingTests()
     {
         inbound = CreateTestProbe();
         outbound = CreateTestProbe();
         topics = CreateTestProbe();
-        var sessions = CreateTestProbe();
-        var auth = CreateTestProbe();
-        var settings = BrokerSettings.From(BrokerSettings.Reference) with { OutboundQueue = 2 };
-        connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, topics.Ref, CreateTestProbe().Ref, auth.Ref));
+    }
 
-        connection.Tell(new OutboundReady(outbound.Ref));
-        connection.Tell(InboundInit.Instance, inbound.Ref);
-        inbound.ExpectMsg<InboundAck>(Generous);
-        Read(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "paced", CleanSession = true });
-        auth.ExpectMsg<Authenticate>(Generous);
-        connection.Tell(new ConnectAccepted(null, 0));
-        sessions.ExpectMsg<SessionEnvelope>(Generous);
-        connection.Tell(new SessionAttached(CreateTestProbe().Ref, SessionPresent: false));
-        Assert.IsType<ConnAckPacket>(outbound.FishForMessage<OutboundPacket>(_ => true, Generous).Packet);
-        connection.Tell(new OutboundWritten(1));
+    [Fact]
+    public void A_publisher_whose_marks_are_never_answered_is_read_again_after_the_pace_timeout()
+    {
+        Connect(paceTimeout: TimeSpan.FromMilliseconds(500));
+        Read(Enumerable.Range(0, 256).Select(_ => (MqttPacket)new PublishPacket { Topic = "sensors/1", Payload = new byte[] { 1 } }).ToArray());
+
         inbound.ExpectMsg<InboundAck>(Generous);
     }
 
     [Fact]
     public void A_publisher_is_not_read_while_four_marks_are_unanswered_and_is_read_again_once_one_is_answered()
     {
+        Connect();
         // Four marks: one on every 64th QoS 0 message, all in one read.
         Read(Enumerable.Range(0, 256).Select(_ => (MqttPacket)new PublishPacket { Topic = "sensors/1", Payload = new byte[] { 1 } }).ToArray());
 
@@ -79,6 +73,7 @@ public sealed class ConnectionPacingTests : TestKit
     [Fact]
     public void A_subscriber_whose_socket_takes_what_it_is_given_holds_the_answer_until_its_queue_drained()
     {
+        Connect();
         var publisher = CreateTestProbe();
 
         // Two packets wait for the socket (the queue's size here), and the socket has not said it is full.
@@ -93,6 +88,7 @@ public sealed class ConnectionPacingTests : TestKit
     [Fact]
     public void A_subscriber_that_reads_slowly_answers_at_once_and_its_qos0_beyond_the_queue_is_dropped()
     {
+        Connect();
         var publisher = CreateTestProbe();
         connection.Tell(new SendToClient(new PublishPacket { Topic = "a", Payload = new byte[] { 1 } }));
         connection.Tell(new SendToClient(new PublishPacket { Topic = "a", Payload = new byte[] { 2 } }) { Pace = new PaceMark(publisher.Ref, 8, 1) });
@@ -116,6 +112,27 @@ public sealed class ConnectionPacingTests : TestKit
         }
 
         Assert.Equal([1, 2], sent.OfType<PublishPacket>().Select(p => p.Payload.Span[0]));
+    }
+
+    /// <summary>A connection through CONNECT and CONNACK, with an outbound queue of two packets.</summary>
+    private void Connect(TimeSpan? paceTimeout = null)
+    {
+        var sessions = CreateTestProbe();
+        var auth = CreateTestProbe();
+        var settings = BrokerSettings.From(BrokerSettings.Reference) with { OutboundQueue = 2, PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5) };
+        connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, topics.Ref, CreateTestProbe().Ref, auth.Ref));
+
+        connection.Tell(new OutboundReady(outbound.Ref));
+        connection.Tell(InboundInit.Instance, inbound.Ref);
+        inbound.ExpectMsg<InboundAck>(Generous);
+        Read(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "paced", CleanSession = true });
+        auth.ExpectMsg<Authenticate>(Generous);
+        connection.Tell(new ConnectAccepted(null, 0));
+        sessions.ExpectMsg<SessionEnvelope>(Generous);
+        connection.Tell(new SessionAttached(CreateTestProbe().Ref, SessionPresent: false));
+        Assert.IsType<ConnAckPacket>(outbound.FishForMessage<OutboundPacket>(_ => true, Generous).Packet);
+        connection.Tell(new OutboundWritten(1));
+        inbound.ExpectMsg<InboundAck>(Generous);
     }
 
     private void Read(params MqttPacket[] packets)
