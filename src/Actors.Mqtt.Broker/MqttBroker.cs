@@ -35,6 +35,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
     private readonly IActorRef auth;
+    private readonly Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> connectionFlow;
 
     private MqttBroker(ActorSystem system, BrokerSettings settings, IActorRef sessions, IActorRef topicTree, IActorRef retainedStore, IActorRef auth)
     {
@@ -44,6 +45,11 @@ public sealed class MqttBroker : IConnectionFlowFactory
         this.sessions = sessions;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
+
+        // One blueprint for every connection: each materialization names its actor in an attribute.
+        connectionFlow = Flow.FromSinkAndSource(
+            Flow.Create<ReadOnlyMemory<byte>>().Via(new MqttFramingStage(settings.MaxPacketSize)).To(new InboundSink()),
+            Source.FromGraph(new OutboundStage()));
     }
 
     /// <summary>Starts the broker's actors once this node is an Up member of its cluster.</summary>
@@ -131,11 +137,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
     {
         var name = ConnectionNamePrefix + Interlocked.Increment(ref connectionCount).ToString(CultureInfo.InvariantCulture);
         var actor = system.ActorOf(ConnectionActor.Props(connection, settings, sessions, topicTree, retainedStore, auth), name);
-        var inbound = Flow.Create<ReadOnlyMemory<byte>>()
-            .Via(new MqttFramingStage(settings.MaxPacketSize))
-            .To(Sink.ActorRefWithAck<FrameBatch>(actor, InboundInit.Instance, InboundAck.Instance, InboundCompleted.Instance, ex => new InboundFailed(ex)));
-        var outbound = Source.FromGraph(new OutboundStage(actor));
-        return Flow.FromSinkAndSource(inbound, outbound);
+        return connectionFlow.AddAttributes(new Attributes(new ConnectionOwner(actor)));
     }
 
     /// <summary>Reads the password and ACL files again (SIGHUP); connections stay, and use the new rules from now on.</summary>

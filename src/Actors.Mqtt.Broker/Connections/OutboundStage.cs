@@ -13,39 +13,41 @@ namespace Actors.Mqtt.Broker.Connections;
 /// The connection's way out: packets sent to this stage's actor are encoded and emitted as bytes when the socket
 /// asks for more. Everything queued when the socket asks is written as one chunk, so many small packets cost one
 /// write. The stage reports what it wrote (<see cref="OutboundWritten"/>); the connection actor counts what is
-/// queued and keeps that bounded, so this queue never grows on its own.
+/// queued and keeps that bounded, so this queue never grows on its own. The actor comes from the
+/// <see cref="ConnectionOwner"/> attribute, so one instance serves every connection.
 /// </summary>
-public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
+public sealed class OutboundStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
 {
     private const int MaxChunkBytes = 64 * 1024;
 
-    private readonly IActorRef owner = owner;
     private readonly Outlet<ReadOnlyMemory<byte>> outlet = new("mqtt-outbound.out");
 
     public override SourceShape<ReadOnlyMemory<byte>> Shape => new(outlet);
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, ConnectionOwner.Of(inheritedAttributes));
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly OutboundStage stage;
+        private readonly IActorRef owner;
         private readonly Queue<MqttPacket> queue = new();
         private MqttProtocolVersion version = MqttProtocolVersion.V311;
         private bool completing;
         private bool blocked;
 
-        public Logic(OutboundStage stage)
+        public Logic(OutboundStage stage, IActorRef owner)
             : base(stage.Shape)
         {
             this.stage = stage;
+            this.owner = owner;
             SetHandler(stage.outlet, this);
         }
 
         public override void PreStart()
         {
             var self = GetStageActor(OnMessage);
-            self.Watch(stage.owner);
-            stage.owner.Tell(new OutboundReady(self.Ref));
+            self.Watch(owner);
+            owner.Tell(new OutboundReady(self.Ref));
         }
 
         public override void OnPull() => Flush();
@@ -102,12 +104,12 @@ public sealed class OutboundStage(IActorRef owner) : GraphStage<SourceShape<Read
 
                 Push(stage.outlet, writer.WrittenMemory);
                 blocked = false;
-                stage.owner.Tell(new OutboundWritten(count));
+                owner.Tell(new OutboundWritten(count));
             }
             else if (queue.Count > 0 && !blocked)
             {
                 blocked = true;
-                stage.owner.Tell(OutboundBlocked.Instance);
+                owner.Tell(OutboundBlocked.Instance);
             }
 
             if (completing && queue.Count == 0)
