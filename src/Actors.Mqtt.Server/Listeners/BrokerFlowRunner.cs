@@ -10,6 +10,7 @@ namespace Actors.Mqtt.Server.Listeners;
 /// </summary>
 internal static class BrokerFlowRunner
 {
+    /// <param name="connection">What the input and output stages need to find this connection's transport.</param>
     /// <param name="closing">Fires when the server asks the connection to close: the input ends and the broker ends
     /// the connection as for a client that went away.</param>
     public static async Task RunAsync<TWritten>(
@@ -17,6 +18,7 @@ internal static class BrokerFlowRunner
         Sink<ReadOnlyMemory<byte>, TWritten> output,
         Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> broker,
         IMaterializer materializer,
+        Attributes connection,
         CancellationToken closing)
         where TWritten : Task
     {
@@ -24,6 +26,7 @@ internal static class BrokerFlowRunner
             .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
             .Via(broker)
             .ToMaterialized(output, Keep.Both)
+            .AddAttributes(connection)
             .Run(materializer);
         using (closing.Register(reading.Shutdown))
         {

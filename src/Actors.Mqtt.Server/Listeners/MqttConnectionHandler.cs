@@ -1,6 +1,7 @@
 using System.Net;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Server.Transport;
+using Akka;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.AspNetCore.Connections;
@@ -20,6 +21,10 @@ public sealed partial class MqttConnectionHandler(
     ConnectionAdmission admission,
     ILogger<MqttConnectionHandler> logger) : ConnectionHandler
 {
+    // Built once for every connection; each run names its pipes in a ConnectionPipes attribute.
+    private static readonly Source<ReadOnlyMemory<byte>, NotUsed> Input = Source.FromGraph(new PipeReaderSource());
+    private static readonly Sink<ReadOnlyMemory<byte>, Task> Output = Sink.FromGraph(new PipeWriterSink());
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -45,10 +50,11 @@ public sealed partial class MqttConnectionHandler(
         try
         {
             await BrokerFlowRunner.RunAsync(
-                Source.FromGraph(new PipeReaderSource(connection.Transport.Input)),
-                Sink.FromGraph(new PipeWriterSink(connection.Transport.Output)),
+                Input,
+                Output,
                 flowFactory.Create(info),
                 materializer,
+                new Attributes(new ConnectionPipes(connection.Transport.Input, connection.Transport.Output)),
                 connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).ConfigureAwait(false);
             LogDisconnected(info.ListenerName, info.RemoteEndPoint);
         }

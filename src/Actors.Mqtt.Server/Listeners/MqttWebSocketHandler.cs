@@ -75,6 +75,7 @@ public sealed partial class MqttWebSocketHandler(
                 transport.Sink(),
                 flowFactory.Create(info),
                 materializer,
+                Attributes.None,
                 context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).ConfigureAwait(false);
 
             // A text message ends the input; the broker closes the connection as for a client that went away.

@@ -21,13 +21,12 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
     /// publisher cannot make the broker hold megabytes in a single element.</summary>
     public const int DefaultMaxChunkSize = 64 * 1024;
 
-    private readonly PipeReader _reader;
     private readonly Outlet<ReadOnlyMemory<byte>> _out = new("PipeReaderSource.out");
 
-    public PipeReaderSource(PipeReader reader, int maxChunkSize = DefaultMaxChunkSize)
+    /// <summary>A source of the <see cref="ConnectionPipes"/> attribute's input pipe.</summary>
+    public PipeReaderSource(int maxChunkSize = DefaultMaxChunkSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunkSize);
-        _reader = reader;
         MaxChunkSize = maxChunkSize;
         Shape = new SourceShape<ReadOnlyMemory<byte>>(_out);
     }
@@ -38,7 +37,7 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("pipe-reader-source");
 
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, ConnectionPipes.Of(inheritedAttributes).Input);
 
     private sealed class Logic : OutGraphStageLogic
     {
@@ -54,10 +53,10 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
         private Action<Exception> _onReadFailed = null!;
         private int _state = Idle;
 
-        public Logic(PipeReaderSource stage) : base(stage.Shape)
+        public Logic(PipeReaderSource stage, PipeReader reader) : base(stage.Shape)
         {
             _stage = stage;
-            _reader = stage._reader;
+            _reader = reader;
             SetHandler(stage._out, this);
         }
 

@@ -16,12 +16,11 @@ namespace Actors.Mqtt.Server.Transport;
 /// </remarks>
 public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<ReadOnlyMemory<byte>>, Task>
 {
-    private readonly PipeWriter _writer;
     private readonly Inlet<ReadOnlyMemory<byte>> _in = new("PipeWriterSink.in");
 
-    public PipeWriterSink(PipeWriter writer)
+    /// <summary>A sink into the <see cref="ConnectionPipes"/> attribute's output pipe.</summary>
+    public PipeWriterSink()
     {
-        _writer = writer;
         Shape = new SinkShape<ReadOnlyMemory<byte>>(_in);
     }
 
@@ -31,7 +30,7 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
 
     public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
-        var logic = new Logic(this);
+        var logic = new Logic(this, ConnectionPipes.Of(inheritedAttributes).Output);
         return new LogicAndMaterializedValue<Task>(logic, logic.Done);
     }
 
@@ -45,10 +44,10 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
         private bool _flushing;
         private bool _upstreamFinished;
 
-        public Logic(PipeWriterSink stage) : base(stage.Shape)
+        public Logic(PipeWriterSink stage, PipeWriter writer) : base(stage.Shape)
         {
             _stage = stage;
-            _writer = stage._writer;
+            _writer = writer;
             SetHandler(stage._in, this);
         }
 
