@@ -189,7 +189,10 @@ public sealed class JournalReplayTests : IDisposable
                 })
                 .Select(m => Encoding.UTF8.GetString(m.GetProperty("payload").GetBytesFromBase64()))
                 .ToList();
-            Assert.Equal(Enumerable.Range(1, Count).Select(i => $"m{i}"), queued);
+            // On a mismatch, the journal as the tool printed it (without payload bytes) says what happened.
+            Assert.True(
+                Enumerable.Range(1, Count).Select(i => $"m{i}").SequenceEqual(queued),
+                $"queued in the journal: {string.Join(' ', queued)}\njournal:\n{string.Join('\n', events.Select(Summary))}");
             Assert.Contains(events, e => e.GetProperty("event").GetString() == "MessagesQueued" && e.GetProperty("messages").GetArrayLength() > 1);
         }
 
@@ -211,6 +214,14 @@ public sealed class JournalReplayTests : IDisposable
                 Assert.Equal(Enumerable.Range(1, Count).Select(i => $"m{i}"), received);
             }
         }
+    }
+
+    private static string Summary(JsonElement e)
+    {
+        var name = e.GetProperty("event").GetString();
+        var size = name == "MessagesQueued" ? $" ({e.GetProperty("messages").GetArrayLength()} messages)" : string.Empty;
+        var sequence = e.TryGetProperty("seq", out var nr) ? nr.ToString() : "?";
+        return $"{sequence} {name}{size}";
     }
 
     private async Task<BrokerProcess> StartAsync(params string[] settings)
