@@ -171,14 +171,24 @@ public class TopicMatcherTests
         const string filter = "sport/+/player1/#";
         const string topicName = "sport/tennis/player1/score/wimbledon";
         Assert.True(TopicMatcher.Matches(filter, topicName));
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var matched = 0;
-        for (var i = 0; i < 1_000; i++)
+
+        // The runtime may allocate on this thread while it recompiles the loop (tiering, on-stack replacement): a clean
+        // CI run once saw 8,184 bytes. Code that allocates does so in every round, so the least of a few rounds is 0
+        // only for code that does not.
+        var least = long.MaxValue;
+        for (var round = 0; round < 5; round++)
         {
-            matched += TopicMatcher.Matches(filter, topicName) ? 1 : 0;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var matched = 0;
+            for (var i = 0; i < 1_000; i++)
+            {
+                matched += TopicMatcher.Matches(filter, topicName) ? 1 : 0;
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(1_000, matched);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(1_000, matched);
+        Assert.Equal(0, least);
     }
 }
