@@ -38,13 +38,21 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
     private readonly IActorRef auth;
-    private readonly ILoggingAdapter log = Context.GetLogger();
-    private readonly Dictionary<string, IActorRef> subtrees = new(StringComparer.Ordinal);
-    private readonly HashSet<string> resolving = new(StringComparer.Ordinal);
-    private readonly Dictionary<ushort, string> inboundAliases = [];
-    private readonly Dictionary<string, ushort> outboundAliases = new(StringComparer.Ordinal);
-    private readonly HashSet<ushort> inboundQos2 = [];
-    private readonly Queue<MqttFrame> backlog = new();
+    private readonly ILoggingAdapter log = SharedLogs.For<ConnectionActor>(Context);
+
+    // The collections below are made when first needed: most connections never use most of them, and each empty one
+    // is still an object of every idle connection.
+    private Dictionary<string, IActorRef>? subtrees;
+
+    // First levels asked of the guardian, with what was published to them meanwhile: those wait for the answer, so
+    // that none overtakes the one the guardian still forwards [MQTT-4.6.0-6].
+    private Dictionary<string, List<RoutePublish>>? resolving;
+    private Dictionary<ushort, string>? inboundAliases;
+    private Dictionary<string, ushort>? outboundAliases;
+    private HashSet<ushort>? inboundQos2;
+
+    // Packets that came in the same read as CONNECT, handled once the session is attached.
+    private Queue<MqttFrame>? backlog;
     private List<ushort>? acknowledged;
     private readonly PendingAcks acks = new();
     private IActorRef? outbound;
@@ -162,18 +170,22 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             case FrameBatch batch:
                 {
                     inbound = Sender;
-                    foreach (var frame in batch.Frames)
-                    {
-                        backlog.Enqueue(frame);
-                    }
-
-                    if (backlog.Count == 0)
+                    if (batch.Frames.Count == 0)
                     {
                         CloseOnError(batch.Error);
                         return;
                     }
 
-                    var first = backlog.Dequeue();
+                    var first = batch.Frames[0];
+                    if (batch.Frames.Count > 1)
+                    {
+                        backlog = new Queue<MqttFrame>(batch.Frames.Count - 1);
+                        for (var i = 1; i < batch.Frames.Count; i++)
+                        {
+                            backlog.Enqueue(batch.Frames[i]);
+                        }
+                    }
+
                     if (first.Type != PacketType.Connect)
                     {
                         // The first packet of a connection must be CONNECT [MQTT-3.1.0-1].
@@ -257,10 +269,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                         Timers.StartPeriodicTimer(KeepAliveTimer, KeepAliveCheck.Instance, TimeSpan.FromMilliseconds(keepAlive * 500));
                     }
 
-                    while (!closing && backlog.TryDequeue(out var frame))
+                    while (!closing && backlog is not null && backlog.TryDequeue(out var frame))
                     {
                         Handle(frame);
                     }
+
+                    backlog = null;
 
                     TellAcknowledged();
 
@@ -367,8 +381,15 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
             case SubtreeResolved resolved:
                 {
-                    subtrees[resolved.FirstLevel] = resolved.Subtree;
-                    resolving.Remove(resolved.FirstLevel);
+                    (subtrees ??= new(StringComparer.Ordinal))[resolved.FirstLevel] = resolved.Subtree;
+                    if (resolving is not null && resolving.Remove(resolved.FirstLevel, out var waited))
+                    {
+                        foreach (var publish in waited)
+                        {
+                            resolved.Subtree.Tell(publish);
+                        }
+                    }
+
                     return;
                 }
 
@@ -650,7 +671,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 (acknowledged ??= []).Add(comp.PacketId);
                 break;
             case PubRelPacket rel:
-                inboundQos2.Remove(rel.PacketId);
+                inboundQos2?.Remove(rel.PacketId);
                 session!.Tell(new InboundRelease(rel.PacketId));
                 break;
             case SubscribePacket subscribe:
@@ -718,6 +739,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 Route(publish, now, new Confirmation(Self, id));
                 break;
             default:
+                inboundQos2 ??= [];
                 if (!inboundQos2.Contains(publish.PacketId) && inboundQos2.Count >= settings.ReceiveMaximum)
                 {
                     CloseOnError(new MqttError(ReasonCode.ReceiveMaximumExceeded, $"more than {settings.ReceiveMaximum} QoS 2 messages unreleased"));
@@ -772,7 +794,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
                 if (ready.Kind == PacketType.PubRec)
                 {
-                    inboundQos2.Remove(ready.PacketId);
+                    inboundQos2?.Remove(ready.PacketId);
                 }
             }
 
@@ -830,11 +852,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
         if (publish.Topic.Length > 0)
         {
-            inboundAliases[alias] = publish.Topic;
+            (inboundAliases ??= [])[alias] = publish.Topic;
             return true;
         }
 
-        if (!inboundAliases.TryGetValue(alias, out var topic))
+        if (inboundAliases is null || !inboundAliases.TryGetValue(alias, out var topic))
         {
             CloseOnError(new MqttError(ReasonCode.ProtocolError, $"topic alias {alias} was never set on this connection"));
             return false;
@@ -853,16 +875,24 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
         var message = new RoutePublish(publish, clientId, receivedAt) { Confirm = confirm, Pace = pace };
         var level = TopicTreeGuardian.FirstLevel(publish.Topic);
-        if (subtrees.TryGetValue(level, out var subtree))
+        if (subtrees is not null && subtrees.TryGetValue(level, out var subtree))
         {
             subtree.Tell(message);
             return;
         }
 
-        // Through the guardian until the subtree is known; its reply comes after it forwarded all of these.
-        topicTree.Tell(message);
-        if (subtrees.Count < 64 && resolving.Add(level))
+        if (resolving is not null && resolving.TryGetValue(level, out var waiting))
         {
+            waiting.Add(message);
+            return;
+        }
+
+        // The first message of a subtree goes through the guardian, which forwards it before it answers where the
+        // subtree is. Past 64 subtrees every message goes through the guardian, in order too.
+        topicTree.Tell(message);
+        if ((subtrees?.Count ?? 0) < 64)
+        {
+            (resolving ??= new(StringComparer.Ordinal))[level] = [];
             topicTree.Tell(new ResolveSubtree(level));
         }
     }
@@ -928,6 +958,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         }
 
         var properties = publish.Properties ?? MqttProperties.Empty;
+        outboundAliases ??= new(StringComparer.Ordinal);
         if (outboundAliases.TryGetValue(publish.Topic, out var alias))
         {
             return publish with { Topic = string.Empty, Properties = properties.WithTopicAlias(alias) };

@@ -23,14 +23,16 @@ public sealed class SessionActor : UntypedPersistentActor
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
     private readonly SessionState state = new();
-    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly ILoggingAdapter log = SharedLogs.For<SessionActor>(Context);
     private IActorRef? connection;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
     private ushort window = 1;
     private ICancelable? expiryTimer;
     private ICancelable? willTimer;
-    private readonly Dictionary<long, PendingRoute> routes = [];
-    private readonly HashSet<ushort> routing = [];
+
+    // Inbound QoS 2 messages being routed, by route id and by packet id; made at the first one, as most sessions have none.
+    private Dictionary<long, PendingRoute>? routes;
+    private HashSet<ushort>? routing;
     private long lastRouteId;
     private ICancelable? routeSweep;
     private int droppedSinceLastLog;
@@ -39,7 +41,7 @@ public sealed class SessionActor : UntypedPersistentActor
     private bool journaling;
     private int pendingWrites;
     private int eventsSinceSnapshot;
-    private readonly List<(MessageQueued Event, Action? Then)> held = [];
+    private List<(MessageQueued Event, Action? Then)>? held;
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -283,7 +285,7 @@ public sealed class SessionActor : UntypedPersistentActor
         state.Apply(e);
         if (persist && pendingWrites > 0 && e is MessageQueued queued)
         {
-            held.Add((queued, then));
+            (held ??= []).Add((queued, then));
             return;
         }
 
@@ -322,6 +324,11 @@ public sealed class SessionActor : UntypedPersistentActor
     /// <summary>Journals the held messages, one event for all of them; their callbacks run in order once it is written.</summary>
     private void JournalHeld()
     {
+        if (held is null)
+        {
+            return;
+        }
+
         switch (held.Count)
         {
             case 0:
@@ -855,7 +862,7 @@ public sealed class SessionActor : UntypedPersistentActor
                 // A retry before PUBREL: acknowledge again, deliver nothing twice.
                 replyTo.Tell(new InboundQos2Done(id, ReasonCode.Success));
             }
-            else if (!routing.Contains(id))
+            else if (routing is null || !routing.Contains(id))
             {
                 Route(inbound, held.MessageKey, rerouted: true, replyTo);
             }
@@ -864,7 +871,7 @@ public sealed class SessionActor : UntypedPersistentActor
         }
 
         var key = Random.Shared.NextInt64(1, long.MaxValue);
-        routing.Add(id);
+        (routing ??= []).Add(id);
         Record(new Qos2Received(id, key), () => Route(inbound, key, rerouted: false, replyTo));
     }
 
@@ -873,8 +880,8 @@ public sealed class SessionActor : UntypedPersistentActor
         var packet = inbound.Packet;
         var routeId = ++lastRouteId;
         var confirm = new Confirmation(Self, routeId);
-        routing.Add(packet.PacketId);
-        routes[routeId] = new PendingRoute(packet.PacketId, replyTo, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
+        (routing ??= []).Add(packet.PacketId);
+        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, replyTo, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
         if (packet.Retain)
         {
             retainedStore.Tell(new StoreRetained(packet, inbound.ReceivedAt) { Confirm = confirm });
@@ -887,7 +894,7 @@ public sealed class SessionActor : UntypedPersistentActor
 
     private void UpdateRoute(long routeId, Func<PendingRoute, PendingRoute> update)
     {
-        if (!routes.TryGetValue(routeId, out var route))
+        if (routes is null || !routes.TryGetValue(routeId, out var route))
         {
             return;
         }
@@ -904,8 +911,8 @@ public sealed class SessionActor : UntypedPersistentActor
 
     private void FinishRoute(long routeId, PendingRoute route)
     {
-        routes.Remove(routeId);
-        routing.Remove(route.PacketId);
+        routes!.Remove(routeId);
+        routing?.Remove(route.PacketId);
         if (routes.Count == 0)
         {
             routeSweep?.Cancel();
@@ -932,7 +939,7 @@ public sealed class SessionActor : UntypedPersistentActor
     private void SweepExpiredRoutes()
     {
         var limit = (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds;
-        foreach (var (routeId, route) in routes.Where(r => Environment.TickCount64 - r.Value.StartedAt > limit).ToList())
+        foreach (var (routeId, route) in (routes ?? []).Where(r => Environment.TickCount64 - r.Value.StartedAt > limit).ToList())
         {
             FinishRoute(routeId, route with { Failed = true });
         }

@@ -1,0 +1,80 @@
+using System.Buffers;
+using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Security;
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Codec;
+using Actors.Mqtt.Protocol.Packets;
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+
+namespace Actors.Mqtt.Broker.Tests.Connections;
+
+/// <summary>
+/// A real <see cref="ConnectionActor"/> with probes for its streams, topic tree, sessions and auth: the connection
+/// is taken through CONNECT and CONNACK, then a test reads packets into it and watches what it sends where.
+/// </summary>
+public abstract class ConnectionActorTestKit : TestKit
+{
+    protected static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+    protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+    private static readonly ConnectionInfo Tcp = new("tcp", "127.0.0.1:5000", "127.0.0.1:1883");
+
+    protected ConnectionActorTestKit()
+    {
+        Inbound = CreateTestProbe();
+        Outbound = CreateTestProbe();
+        Topics = CreateTestProbe();
+    }
+
+    /// <summary>The inbound stream: gets the connection's InboundAck, and is the sender of what <see cref="Read"/> reads.</summary>
+    protected TestProbe Inbound { get; }
+
+    /// <summary>The outbound stream: gets every packet for the client.</summary>
+    protected TestProbe Outbound { get; }
+
+    /// <summary>The topic tree's guardian.</summary>
+    protected TestProbe Topics { get; }
+
+    protected IActorRef Connection { get; private set; } = ActorRefs.Nobody;
+
+    /// <summary>A connection through CONNECT and CONNACK, with an outbound queue of two packets.</summary>
+    protected void Connect(TimeSpan? paceTimeout = null)
+    {
+        var sessions = CreateTestProbe();
+        var auth = CreateTestProbe();
+        var settings = BrokerSettings.From(BrokerSettings.Reference) with { OutboundQueue = 2, PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5) };
+        Connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, Topics.Ref, CreateTestProbe().Ref, auth.Ref));
+
+        Connection.Tell(new OutboundReady(Outbound.Ref));
+        Connection.Tell(InboundInit.Instance, Inbound.Ref);
+        Inbound.ExpectMsg<InboundAck>(Generous);
+        Read(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "paced", CleanSession = true });
+        auth.ExpectMsg<Authenticate>(Generous);
+        Connection.Tell(new ConnectAccepted(null, 0));
+        sessions.ExpectMsg<SessionEnvelope>(Generous);
+        Connection.Tell(new SessionAttached(CreateTestProbe().Ref, SessionPresent: false));
+        Assert.IsType<ConnAckPacket>(Outbound.FishForMessage<OutboundPacket>(_ => true, Generous).Packet);
+        Connection.Tell(new OutboundWritten(1));
+        Inbound.ExpectMsg<InboundAck>(Generous);
+    }
+
+    protected void Read(params MqttPacket[] packets)
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        foreach (var packet in packets)
+        {
+            MqttPacketEncoder.Encode(packet, MqttProtocolVersion.V500, writer);
+        }
+
+        var buffer = new ReadOnlySequence<byte>(writer.WrittenMemory.ToArray());
+        var frames = new List<MqttFrame>();
+        while (MqttFrameReader.TryRead(ref buffer, 1 << 20, out var frame, out _) == OperationStatus.Done)
+        {
+            frames.Add(frame);
+        }
+
+        Connection.Tell(new FrameBatch(frames, null), Inbound.Ref);
+    }
+}
