@@ -113,6 +113,26 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     }
 
     /// <summary>
+    /// Publications still waiting for their subtree's address when the connection ends (a client that publishes and
+    /// leaves at once) go the way the first of them went, through the guardian, in order.
+    /// </summary>
+    protected override void PostStop()
+    {
+        if (resolving is not null)
+        {
+            foreach (var waiting in resolving.Values)
+            {
+                foreach (var publish in waiting)
+                {
+                    topicTree.Tell(publish);
+                }
+            }
+        }
+
+        base.PostStop();
+    }
+
+    /// <summary>
     /// A fault while handling one connection closes that connection with a log line. A restart would give the
     /// actor empty state while its streams and session still point at it, so it never reaches the supervisor.
     /// </summary>

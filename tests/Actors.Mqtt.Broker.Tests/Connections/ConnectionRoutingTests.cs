@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
@@ -32,5 +33,19 @@ public sealed class ConnectionRoutingTests : ConnectionActorTestKit
         Read(new PublishPacket { Topic = "sensors/2", Payload = new byte[] { 5 }, QoS = QualityOfService.AtMostOnce });
         Assert.Equal(5, subtree.ExpectMsg<RoutePublish>(Generous).Message.Payload.Span[0]);
         Topics.ExpectNoMsg(Quiet);
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-4.6.0-6")]
+    public void Messages_waiting_for_their_subtree_when_the_client_leaves_still_go_in_order_through_the_guardian()
+    {
+        Connect();
+        Read([.. Enumerable.Range(1, 3).Select(i => (MqttPacket)new PublishPacket { Topic = "sensors/1", Payload = new[] { (byte)i } })]);
+        Assert.Equal(1, Topics.ExpectMsg<RoutePublish>(Generous).Message.Payload.Span[0]);
+        Topics.ExpectMsg<ResolveSubtree>(Generous);
+
+        Connection.Tell(InboundCompleted.Instance, Inbound.Ref);
+
+        Assert.Equal([2, 3], Enumerable.Range(0, 2).Select(_ => (int)Topics.FishForMessage<RoutePublish>(_ => true, Generous).Message.Payload.Span[0]));
     }
 }
