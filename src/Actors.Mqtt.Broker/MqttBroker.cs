@@ -47,9 +47,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
         this.retainedStore = retainedStore;
 
         // One blueprint for every connection: each materialization names its actor in an attribute.
-        connectionFlow = Flow.FromSinkAndSource(
-            Flow.Create<ReadOnlyMemory<byte>>().Via(new MqttFramingStage(settings.MaxPacketSize)).To(new InboundSink()),
-            Source.FromGraph(new OutboundStage()));
+        connectionFlow = Flow.FromGraph(new ConnectionStage(settings.MaxPacketSize));
     }
 
     /// <summary>Starts the broker's actors once this node is an Up member of its cluster.</summary>

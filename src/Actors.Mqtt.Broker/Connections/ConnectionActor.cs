@@ -13,8 +13,8 @@ namespace Actors.Mqtt.Broker.Connections;
 
 /// <summary>
 /// One network connection: the CONNECT handshake, keep-alive, the inbound side of QoS 1 and 2, topic aliases,
-/// and the count of packets waiting for the socket. Frames arrive in batches from the framing stage; the batch is
-/// acknowledged only when the outbound side has room, so a client that does not read is not read either.
+/// and the count of packets waiting for the socket. Frames arrive in batches from the <see cref="ConnectionStage"/>;
+/// the batch is acknowledged only when the outbound side has room, so a client that does not read is not read either.
 /// Sessions, subscriptions and outbound QoS state belong to the <see cref="SessionActor"/>.
 /// </summary>
 public sealed class ConnectionActor : UntypedActor, IWithTimers
@@ -58,7 +58,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private IActorRef? outbound;
 
     // Packets sent while the socket is still busy wait here until the mailbox reaches a FlushOutbound marker, so that a
-    // burst of deliveries goes to the outbound stage as one message and to the socket as one write.
+    // burst of deliveries goes to the connection's stage as one message and to the socket as one write.
     private List<MqttPacket>? unsent;
     private IActorRef? inbound;
     private bool inboundWaiting;

@@ -3,7 +3,7 @@ using Akka.Event;
 namespace Actors.Mqtt.Broker.Connections;
 
 /// <summary>
-/// What the inbound side of a connection's stream tells its actor (<see cref="InboundSink"/>): the stream is ready,
+/// What the inbound side of a connection's stream tells its actor (<see cref="ConnectionStage"/>): the stream is ready,
 /// it ended, or it failed. The actor answers every element and the init signal with <see cref="InboundAck"/>,
 /// and withholding that answer is how the connection stops reading its socket. A connection actor stops as soon as
 /// it closes, so the stream's last signals may find it gone: that is expected, not a dead letter worth a log line.

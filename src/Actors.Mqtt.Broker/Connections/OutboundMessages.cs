@@ -5,7 +5,7 @@ using Akka.Event;
 
 namespace Actors.Mqtt.Broker.Connections;
 
-/// <summary>The outbound stage tells its connection actor where to send packets.</summary>
+/// <summary>The connection's stage tells its actor where to send packets.</summary>
 public sealed record OutboundReady(IActorRef Outbound);
 
 /// <summary>The protocol version to encode with, known once CONNECT has been read; sent before any packet.</summary>
@@ -17,7 +17,7 @@ public sealed record OutboundPacket(MqttPacket Packet);
 /// <summary>Packets for the socket, in order, collected while the socket was still busy with earlier ones.</summary>
 public sealed record OutboundPackets(IReadOnlyList<MqttPacket> Packets);
 
-/// <summary>The outbound stage has handed this many packets to the socket; the connection actor's count of queued packets drops by it.</summary>
+/// <summary>The connection's stage has handed this many packets to the socket; the connection actor's count of queued packets drops by it.</summary>
 public sealed record OutboundWritten(int Count) : IDeadLetterSuppression;
 
 /// <summary>

@@ -13,22 +13,35 @@ internal static class BrokerFlowRunner
     /// <param name="connection">What the input and output stages need to find this connection's transport.</param>
     /// <param name="closing">Fires when the server asks the connection to close: the input ends and the broker ends
     /// the connection as for a client that went away.</param>
+    /// <param name="stopInput">Ends the input, when the transport has a way; otherwise a kill switch behind the input
+    /// does it, one more stage of every connection.</param>
     public static async Task RunAsync<TWritten>(
         Source<ReadOnlyMemory<byte>, NotUsed> input,
         Sink<ReadOnlyMemory<byte>, TWritten> output,
         Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> broker,
         IMaterializer materializer,
         Attributes connection,
-        CancellationToken closing)
+        CancellationToken closing,
+        Action? stopInput = null)
         where TWritten : Task
     {
-        var (reading, written) = input
-            .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
-            .Via(broker)
-            .ToMaterialized(output, Keep.Both)
-            .AddAttributes(connection)
-            .Run(materializer);
-        using (closing.Register(reading.Shutdown))
+        TWritten written;
+        if (stopInput is null)
+        {
+            (var reading, written) = input
+                .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
+                .Via(broker)
+                .ToMaterialized(output, Keep.Both)
+                .AddAttributes(connection)
+                .Run(materializer);
+            stopInput = reading.Shutdown;
+        }
+        else
+        {
+            written = input.Via(broker).ToMaterialized(output, Keep.Right).AddAttributes(connection).Run(materializer);
+        }
+
+        using (closing.Register(stopInput))
         {
             try
             {
@@ -37,7 +50,7 @@ internal static class BrokerFlowRunner
             finally
             {
                 // The flow may end its output while still reading; stop the reading before the transport is disposed.
-                reading.Shutdown();
+                stopInput();
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Server.Transport;
@@ -55,7 +56,8 @@ public sealed partial class MqttConnectionHandler(
                 flowFactory.Create(info),
                 materializer,
                 new Attributes(new ConnectionPipes(connection.Transport.Input, connection.Transport.Output)),
-                connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).ConfigureAwait(false);
+                connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None,
+                () => StopReading(connection.Transport.Input)).ConfigureAwait(false);
             LogDisconnected(info.ListenerName, info.RemoteEndPoint);
         }
         catch (Exception e) when (e is IOException or ConnectionAbortedException)
@@ -65,6 +67,22 @@ public sealed partial class MqttConnectionHandler(
         catch (Exception e)
         {
             LogFailed(e, info.ListenerName, info.RemoteEndPoint);
+        }
+    }
+
+    /// <summary>
+    /// Ends the input stage's reading: its current or next read returns cancelled, and it completes. A reader the stage
+    /// completed already may refuse; there is nothing left to stop then.
+    /// </summary>
+    private static void StopReading(PipeReader input)
+    {
+        try
+        {
+            input.CancelPendingRead();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // Completed or disposed: not reading any more.
         }
     }
 

@@ -51,12 +51,15 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
         private readonly PipeReader _reader;
         private Action<ReadResult> _onRead = null!;
         private Action<Exception> _onReadFailed = null!;
+        private readonly Action _onReadCompleted;
+        private ValueTask<ReadResult> _pending;
         private int _state = Idle;
 
         public Logic(PipeReaderSource stage, PipeReader reader) : base(stage.Shape)
         {
             _stage = stage;
             _reader = reader;
+            _onReadCompleted = OnReadCompleted;
             SetHandler(stage._out, this);
         }
 
@@ -100,26 +103,30 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
                 return;
             }
 
+            // The continuation is registered on the pipe's awaitable itself: an async method here would keep a state
+            // machine box of every idle connection alive for as long as it waits.
+            _pending = pending;
             Volatile.Write(ref _state, Reading);
-            _ = AwaitRead(pending);
+            pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReadCompleted);
         }
 
-        private async Task AwaitRead(ValueTask<ReadResult> pending)
+        private void OnReadCompleted()
         {
             ReadResult result = default;
             Exception? failure = null;
             try
             {
-                result = await pending.ConfigureAwait(false);
+                result = _pending.GetAwaiter().GetResult();
             }
             catch (Exception e)
             {
                 failure = e;
             }
 
+            _pending = default;
             if (Interlocked.CompareExchange(ref _state, Idle, Reading) != Reading)
             {
-                await _reader.CompleteAsync().ConfigureAwait(false);
+                _reader.Complete();
                 return;
             }
 

@@ -11,7 +11,7 @@ namespace Actors.Mqtt.Server.Transport;
 /// boundaries; each element out sent as one binary message; and the closing handshake at the end.
 /// </summary>
 /// <remarks>
-/// MQTT packets need not line up with WebSocket frames [MQTT-6.0.0-2]: the broker's framing stage finds the packets,
+/// MQTT packets need not line up with WebSocket frames [MQTT-6.0.0-2]: the broker's connection stage finds the packets,
 /// so this adapter only moves bytes. A receive buffer is rented only once a frame has arrived, so an idle connection
 /// holds none (design.md section 2).
 /// </remarks>
