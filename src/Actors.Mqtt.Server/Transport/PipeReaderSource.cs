@@ -49,8 +49,9 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
 
         private readonly PipeReaderSource _stage;
         private readonly PipeReader _reader;
-        private Action<ReadResult> _onRead = null!;
-        private Action<Exception> _onReadFailed = null!;
+        // One callback for both outcomes, a ReadResult or an Exception: each async callback is a few hundred bytes
+        // of every idle connection.
+        private Action<object> _onReadDone = null!;
         private readonly Action _onReadCompleted;
         private ValueTask<ReadResult> _pending;
         private int _state = Idle;
@@ -65,8 +66,7 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
 
         public override void PreStart()
         {
-            _onRead = GetAsyncCallback<ReadResult>(OnRead);
-            _onReadFailed = GetAsyncCallback<Exception>(FailStage);
+            _onReadDone = GetAsyncCallback<object>(OnReadDone);
         }
 
         public override void OnPull() => Read();
@@ -130,13 +130,18 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
                 return;
             }
 
-            if (failure is null)
+            _onReadDone(failure ?? (object)result);
+        }
+
+        private void OnReadDone(object outcome)
+        {
+            if (outcome is Exception failure)
             {
-                _onRead(result);
+                FailStage(failure);
             }
             else
             {
-                _onReadFailed(failure);
+                OnRead((ReadResult)outcome);
             }
         }
 
