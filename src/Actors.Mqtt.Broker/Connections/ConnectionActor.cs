@@ -55,12 +55,13 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private Queue<MqttFrame>? backlog;
     private List<ushort>? acknowledged;
     private readonly PendingAcks acks = new();
-    private IActorRef? outbound;
+
+    // The connection's stage: frame batches come from it, and acknowledgements and packets go to it through this.
+    private Action<object>? stream;
 
     // Packets sent while the socket is still busy wait here until the mailbox reaches a FlushOutbound marker, so that a
     // burst of deliveries goes to the connection's stage as one message and to the socket as one write.
     private List<MqttPacket>? unsent;
-    private IActorRef? inbound;
     private bool inboundWaiting;
     private bool inboundPaced;
     private int outboundQueued;
@@ -118,6 +119,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     /// </summary>
     protected override void PostStop()
     {
+        // However the actor stopped, its stage stops too (after writing what it was given before OutboundComplete).
+        stream?.Invoke(ConnectionEnded.Instance);
         if (resolving is not null)
         {
             foreach (var waiting in resolving.Values)
@@ -154,17 +157,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case OutboundReady ready:
+            case StreamReady ready:
                 {
-                    outbound = ready.Outbound;
-                    AckInitWhenReady();
-                    return;
-                }
-
-            case InboundInit:
-                {
-                    inbound = Sender;
-                    AckInitWhenReady();
+                    stream = ready.Send;
+                    Become(AwaitingConnect);
+                    stream(InboundAck.Instance);
                     return;
                 }
 
@@ -174,22 +171,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    private void AckInitWhenReady()
-    {
-        if (outbound is not null && inbound is not null)
-        {
-            Become(AwaitingConnect);
-            inbound.Tell(InboundAck.Instance);
-        }
-    }
-
     private void AwaitingConnect(object message)
     {
         switch (message)
         {
             case FrameBatch batch:
                 {
-                    inbound = Sender;
                     if (batch.Frames.Count == 0)
                     {
                         CloseOnError(batch.Error);
@@ -322,7 +309,6 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         {
             case FrameBatch batch:
                 {
-                    inbound = Sender;
                     lastActivity = Environment.TickCount64;
                     foreach (var frame in batch.Frames)
                     {
@@ -545,7 +531,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         }
 
         version = connect.ProtocolVersion;
-        outbound!.Tell(new OutboundVersion(version));
+        stream!(new OutboundVersion(version));
 
         clientId = connect.ClientId;
         var assigned = false;
@@ -629,7 +615,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             return;
         }
 
-        outbound!.Tell(new OutboundVersion(version));
+        stream!(new OutboundVersion(version));
         Refuse(error.ReasonCode, error.ToString());
     }
 
@@ -998,7 +984,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     {
         if (outboundQueued++ == 0 && unsent is null)
         {
-            outbound!.Tell(new OutboundPacket(packet));
+            stream!(new OutboundPacket(packet));
             return;
         }
 
@@ -1016,7 +1002,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         if (unsent is { } packets)
         {
             unsent = null;
-            outbound!.Tell(new OutboundPackets(packets));
+            stream!(new OutboundPackets(packets));
         }
     }
 
@@ -1039,7 +1025,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             return;
         }
 
-        inbound?.Tell(InboundAck.Instance);
+        stream?.Invoke(InboundAck.Instance);
     }
 
     private void ResumePaced()
@@ -1089,7 +1075,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
         if (!connAckSent)
         {
-            outbound!.Tell(new OutboundVersion(version));
+            stream!(new OutboundVersion(version));
         }
 
         Close("protocol error: " + e, publishWill: true, connAckSent ? e.ReasonCode : null, isError: true);
@@ -1123,7 +1109,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         }
 
         FlushUnsent();
-        outbound?.Tell(OutboundComplete.Instance);
+        stream?.Invoke(OutboundComplete.Instance);
         Context.Stop(Self);
     }
 

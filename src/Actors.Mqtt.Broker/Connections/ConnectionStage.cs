@@ -19,8 +19,9 @@ namespace Actors.Mqtt.Broker.Connections;
 /// one chunk, so many small packets cost one write. The stage reports what it wrote (<see cref="OutboundWritten"/>)
 /// and when packets wait for the socket (<see cref="OutboundBlocked"/>); the actor keeps the queue bounded.</item>
 /// </list>
-/// The actor comes from the <see cref="ConnectionOwner"/> attribute, so one instance serves every connection; and one
-/// stage, not a stage per step, because every stage and stage actor is memory of every idle connection.
+/// The actor comes from the <see cref="ConnectionOwner"/> attribute, so one instance serves every connection, and talks
+/// back through the callback in <see cref="StreamReady"/>; one stage, not a stage per step, because every stage and
+/// stage actor is memory of every idle connection.
 /// </summary>
 public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShape<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>>
 {
@@ -39,7 +40,6 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
         private readonly ConnectionStage stage;
         private readonly IActorRef owner;
         private readonly FrameAssembler frames;
-        private StageActor? self;
 
         // In: the batch read ahead, whether the actor has asked for the next one, and how far the input got.
         private FrameBatch? waiting;
@@ -69,10 +69,7 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
             // Each side ends on its own: the actor's last signals may come after the socket's input ended, and the
             // output drains after that.
             SetKeepGoing(true);
-            self = GetStageActor(OnMessage);
-            self.Watch(owner);
-            owner.Tell(new OutboundReady(self.Ref));
-            owner.Tell(InboundInit.Instance, self.Ref);
+            owner.Tell(new StreamReady(GetAsyncCallback<object>(OnMessage)));
             Pull(stage.inlet);
         }
 
@@ -121,7 +118,7 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
             inputEnded = true;
             inputReported = true;
             waiting = null;
-            owner.Tell(new InboundFailed(e), self!.Ref);
+            owner.Tell(new InboundFailed(e));
             CompleteWhenBothEnded();
         }
 
@@ -135,9 +132,9 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
             CompleteWhenBothEnded();
         }
 
-        private void OnMessage((IActorRef Sender, object Message) envelope)
+        private void OnMessage(object message)
         {
-            switch (envelope.Message)
+            switch (message)
             {
                 case InboundAck:
                     acknowledged = true;
@@ -176,8 +173,10 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
                     completing = true;
                     Flush();
                     break;
-                case Terminated:
-                    // The connection actor is gone: nothing more is read or written for it.
+                case ConnectionEnded:
+                    // The connection actor is gone: what the socket can take now goes, then nothing more is read or
+                    // written for it (a client that does not read does not keep the stage alive).
+                    Flush();
                     CompleteStage();
                     break;
             }
@@ -188,7 +187,7 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
             acknowledged = false;
             var batch = waiting!;
             waiting = null;
-            owner.Tell(batch, self!.Ref);
+            owner.Tell(batch);
         }
 
         private void PullIfRoom()
@@ -207,7 +206,7 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
             }
 
             inputReported = true;
-            owner.Tell(InboundCompleted.Instance, self!.Ref);
+            owner.Tell(InboundCompleted.Instance);
             CompleteWhenBothEnded();
         }
 

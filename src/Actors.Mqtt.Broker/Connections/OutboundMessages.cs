@@ -1,12 +1,26 @@
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
-using Akka.Actor;
 using Akka.Event;
 
 namespace Actors.Mqtt.Broker.Connections;
 
-/// <summary>The connection's stage tells its actor where to send packets.</summary>
-public sealed record OutboundReady(IActorRef Outbound);
+/// <summary>
+/// The connection's stage is running: the actor sends it <see cref="InboundAck"/>, the outbound messages and
+/// <see cref="ConnectionEnded"/> through <paramref name="Send"/>, an async callback into the stage. A callback rather
+/// than a stage actor, which would be one more actor, with its death watch, for every connection. The actor answers
+/// with the first <see cref="InboundAck"/>.
+/// </summary>
+public sealed record StreamReady(Action<object> Send);
+
+/// <summary>The connection actor stopped: its stage stops reading and writing.</summary>
+public sealed record ConnectionEnded
+{
+    public static readonly ConnectionEnded Instance = new();
+
+    private ConnectionEnded()
+    {
+    }
+}
 
 /// <summary>The protocol version to encode with, known once CONNECT has been read; sent before any packet.</summary>
 public sealed record OutboundVersion(MqttProtocolVersion Version);

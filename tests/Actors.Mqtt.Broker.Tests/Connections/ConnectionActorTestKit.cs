@@ -28,10 +28,10 @@ public abstract class ConnectionActorTestKit : TestKit
         Topics = CreateTestProbe();
     }
 
-    /// <summary>The inbound stream: gets the connection's InboundAck, and is the sender of what <see cref="Read"/> reads.</summary>
+    /// <summary>The stream's inbound side: gets the connection's InboundAck.</summary>
     protected TestProbe Inbound { get; }
 
-    /// <summary>The outbound stream: gets every packet for the client.</summary>
+    /// <summary>The stream's outbound side: gets everything else the connection sends its stream.</summary>
     protected TestProbe Outbound { get; }
 
     /// <summary>The topic tree's guardian.</summary>
@@ -47,8 +47,7 @@ public abstract class ConnectionActorTestKit : TestKit
         var settings = BrokerSettings.From(BrokerSettings.Reference) with { OutboundQueue = 2, PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5) };
         Connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, Topics.Ref, CreateTestProbe().Ref, auth.Ref));
 
-        Connection.Tell(new OutboundReady(Outbound.Ref));
-        Connection.Tell(InboundInit.Instance, Inbound.Ref);
+        Connection.Tell(new StreamReady(message => (message is InboundAck ? Inbound : Outbound).Ref.Tell(message)));
         Inbound.ExpectMsg<InboundAck>(Generous);
         Read(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "paced", CleanSession = true });
         auth.ExpectMsg<Authenticate>(Generous);

@@ -4,7 +4,6 @@ using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 using Akka;
-using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.TestKit;
@@ -32,9 +31,8 @@ public sealed class ConnectionStageTests : TestKit
 
         for (var i = 0; i < 3; i++)
         {
-            stage.Tell(InboundAck.Instance);
+            stage(InboundAck.Instance);
             Assert.Equal([PacketType.PingReq], owner.ExpectMsg<FrameBatch>(Generous).Frames.Select(f => f.Type));
-            Assert.Equal(stage, owner.LastSender);
             if (i < 2)
             {
                 owner.ExpectNoMsg(Quiet);
@@ -52,11 +50,11 @@ public sealed class ConnectionStageTests : TestKit
         Run(Source.From(chunks.Select(c => new ReadOnlyMemory<byte>(c))), Sink.Ignore<ReadOnlyMemory<byte>>());
         var stage = Started();
 
-        stage.Tell(InboundAck.Instance);
+        stage(InboundAck.Instance);
         var batch = owner.ExpectMsg<FrameBatch>(Generous);
         Assert.Equal([PacketType.Publish, PacketType.PingReq, PacketType.PingReq], batch.Frames.Select(f => f.Type));
         Assert.Null(batch.Error);
-        stage.Tell(InboundAck.Instance);
+        stage(InboundAck.Instance);
         owner.ExpectMsg<InboundCompleted>(Generous);
     }
 
@@ -73,7 +71,7 @@ public sealed class ConnectionStageTests : TestKit
             .Run(Sys.Materializer());
         var stage = Started();
 
-        stage.Tell(InboundAck.Instance);
+        stage(InboundAck.Instance);
         var batch = owner.ExpectMsg<FrameBatch>(Generous);
         Assert.Equal([PacketType.PingReq], batch.Frames.Select(f => f.Type));
         Assert.Equal(ReasonCode.MalformedPacket, batch.Error?.ReasonCode);
@@ -90,7 +88,7 @@ public sealed class ConnectionStageTests : TestKit
     }
 
     [Fact]
-    public async Task The_stream_stops_reading_when_its_actor_is_gone()
+    public async Task The_stream_stops_when_its_actor_says_it_stopped()
     {
         var done = Source.Maybe<ReadOnlyMemory<byte>>()
             .WatchTermination(Keep.Right)
@@ -98,9 +96,9 @@ public sealed class ConnectionStageTests : TestKit
             .To(Sink.Ignore<ReadOnlyMemory<byte>>())
             .AddAttributes(new Attributes(new ConnectionOwner(owner.Ref)))
             .Run(Sys.Materializer());
-        Started();
+        var stage = Started();
 
-        Sys.Stop(owner.Ref);
+        stage(ConnectionEnded.Instance);
 
         await done.WaitAsync(Generous);
     }
@@ -109,12 +107,12 @@ public sealed class ConnectionStageTests : TestKit
     public async Task Packets_sent_to_the_stage_are_encoded_for_the_version_written_and_the_output_ends_on_request()
     {
         var written = Run(Source.Maybe<ReadOnlyMemory<byte>>(), Sink.Seq<ReadOnlyMemory<byte>>());
-        var (outbound, _) = Ready();
+        var outbound = Started();
         var packets = new MqttPacket[] { PingRespPacket.Instance, new PubAckPacket { PacketId = 7, ReasonCode = ReasonCode.NoMatchingSubscribers } };
 
-        outbound.Tell(new OutboundVersion(MqttProtocolVersion.V500));
-        outbound.Tell(new OutboundPackets(packets));
-        outbound.Tell(OutboundComplete.Instance);
+        outbound(new OutboundVersion(MqttProtocolVersion.V500));
+        outbound(new OutboundPackets(packets));
+        outbound(OutboundComplete.Instance);
 
         Assert.Equal(2, owner.FishForMessage<OutboundWritten>(_ => true, Generous).Count);
         var bytes = (await written.WaitAsync(Generous)).SelectMany(c => c.ToArray()).ToArray();
@@ -129,17 +127,17 @@ public sealed class ConnectionStageTests : TestKit
         Run(Source.Maybe<ReadOnlyMemory<byte>>(), Sink.ActorRefWithAck<ReadOnlyMemory<byte>>(socket.Ref, "init", "ack", "done").WithAttributes(Attributes.CreateInputBuffer(1, 1)));
         socket.ExpectMsg("init", Generous);
         socket.Reply("ack");
-        var (outbound, _) = Ready();
+        var outbound = Started();
 
-        outbound.Tell(new OutboundPacket(PingRespPacket.Instance));
+        outbound(new OutboundPacket(PingRespPacket.Instance));
         var received = socket.ExpectMsg<ReadOnlyMemory<byte>>(Generous).Length;
-        outbound.Tell(new OutboundPacket(PingRespPacket.Instance));
+        outbound(new OutboundPacket(PingRespPacket.Instance));
         Assert.Equal(1, owner.FishForMessage<OutboundWritten>(_ => true, Generous).Count);
         Assert.Equal(1, owner.ExpectMsg<OutboundWritten>(Generous).Count);
 
         // Nothing more is taken now: these two wait, and the actor hears so once.
-        outbound.Tell(new OutboundPacket(PingRespPacket.Instance));
-        outbound.Tell(new OutboundPacket(PingRespPacket.Instance));
+        outbound(new OutboundPacket(PingRespPacket.Instance));
+        outbound(new OutboundPacket(PingRespPacket.Instance));
         owner.ExpectMsg<OutboundBlocked>(Generous);
         owner.ExpectNoMsg(Quiet);
 
@@ -160,29 +158,8 @@ public sealed class ConnectionStageTests : TestKit
     private T Run<T>(Source<ReadOnlyMemory<byte>, TaskCompletionSource<ReadOnlyMemory<byte>>> input, Sink<ReadOnlyMemory<byte>, T> output) =>
         Run(input.MapMaterializedValue(_ => NotUsed.Instance), output);
 
-    /// <summary>Both start signals came; returns the stage's actor, which sent the inbound one.</summary>
-    private IActorRef Started() => Ready().Inbound;
-
-    private (IActorRef Outbound, IActorRef Inbound) Ready()
-    {
-        IActorRef? outbound = null;
-        IActorRef? inbound = null;
-        while (outbound is null || inbound is null)
-        {
-            switch (owner.ReceiveOne(Generous))
-            {
-                case OutboundReady ready:
-                    outbound = ready.Outbound;
-                    break;
-                case InboundInit:
-                    inbound = owner.LastSender;
-                    break;
-            }
-        }
-
-        Assert.Equal(outbound, inbound);
-        return (outbound, inbound);
-    }
+    /// <summary>The stage said it runs; returns its way in.</summary>
+    private Action<object> Started() => owner.ExpectMsg<StreamReady>(Generous).Send;
 
     private static byte[] Encode(MqttPacket packet, MqttProtocolVersion version = MqttProtocolVersion.V311)
     {
