@@ -10,35 +10,36 @@ namespace Actors.Mqtt.Broker.Connections;
 /// </summary>
 internal sealed class PendingAcks
 {
-    private readonly Queue<Entry> order = new();
-    private readonly Dictionary<long, Entry> byId = [];
+    // Made at the first QoS 1 or 2 PUBLISH: a connection that only subscribes or publishes QoS 0 holds neither.
+    private Queue<Entry>? order;
+    private Dictionary<long, Entry>? byId;
     private long lastId;
 
-    public int Count => order.Count;
+    public int Count => order?.Count ?? 0;
 
     /// <summary>A QoS 1 message: <paramref name="writes"/> confirmations are known to be due before the tree's count.</summary>
     public long AddPubAck(ushort packetId, int writes, long now)
     {
         var entry = new Entry(++lastId, packetId, PacketType.PubAck, now) { Writes = writes };
-        order.Enqueue(entry);
-        byId[entry.Id] = entry;
+        (order ??= new()).Enqueue(entry);
+        (byId ??= [])[entry.Id] = entry;
         return entry.Id;
     }
 
     /// <summary>A QoS 2 message: done when its session answers for the packet id.</summary>
     public void AddPubRec(ushort packetId, long now) =>
-        order.Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, now) { Counted = true, Writes = 1 });
+        (order ??= new()).Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, now) { Counted = true, Writes = 1 });
 
     /// <summary>An acknowledgement decided at once (a refusal) that still waits for its turn behind earlier ones.</summary>
     public void AddDecided(ushort packetId, PacketType kind, ReasonCode code, long now) =>
-        order.Enqueue(new Entry(++lastId, packetId, kind, now) { Counted = true, Decided = code });
+        (order ??= new()).Enqueue(new Entry(++lastId, packetId, kind, now) { Counted = true, Decided = code });
 
     /// <summary>Whether a PUBREC for this packet id is still owed (a retried PUBLISH then needs nothing new).</summary>
-    public bool OwesPubRec(ushort packetId) => order.Any(e => e.Kind == PacketType.PubRec && e.PacketId == packetId && !e.Done);
+    public bool OwesPubRec(ushort packetId) => order is not null && order.Any(e => e.Kind == PacketType.PubRec && e.PacketId == packetId && !e.Done);
 
     public void Counted(long id, int writes)
     {
-        if (byId.TryGetValue(id, out var entry))
+        if (byId is not null && byId.TryGetValue(id, out var entry))
         {
             entry.Writes += writes;
             entry.Counted = true;
@@ -48,7 +49,7 @@ internal sealed class PendingAcks
     /// <summary>One write is done; <paramref name="routedWrites"/>, when not 0, is the topic tree's count that came with it.</summary>
     public void Confirmed(long id, bool stored, int routedWrites = 0)
     {
-        if (byId.TryGetValue(id, out var entry))
+        if (byId is not null && byId.TryGetValue(id, out var entry))
         {
             if (routedWrites > 0 && !entry.Counted)
             {
@@ -63,7 +64,7 @@ internal sealed class PendingAcks
 
     public void Qos2Done(ushort packetId, ReasonCode code)
     {
-        foreach (var entry in order)
+        foreach (var entry in order ?? [])
         {
             if (entry.Kind == PacketType.PubRec && entry.PacketId == packetId && !entry.Done)
             {
@@ -77,7 +78,7 @@ internal sealed class PendingAcks
     /// <summary>Fails the oldest waiting entry when it waited longer than <paramref name="limit"/> milliseconds.</summary>
     public bool ExpireOldest(long now, long limit)
     {
-        if (order.TryPeek(out var head) && !head.Done && now - head.StartedAt > limit)
+        if (order is not null && order.TryPeek(out var head) && !head.Done && now - head.StartedAt > limit)
         {
             head.Failed = true;
             head.Counted = true;
@@ -91,10 +92,10 @@ internal sealed class PendingAcks
     /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.</summary>
     public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed, ReasonCode? Decided) ready)
     {
-        if (order.TryPeek(out var head) && head.Done)
+        if (order is not null && order.TryPeek(out var head) && head.Done)
         {
             order.Dequeue();
-            byId.Remove(head.Id);
+            byId?.Remove(head.Id);
             ready = (head.Kind, head.PacketId, head.Failed, head.Decided);
             return true;
         }

@@ -9,12 +9,13 @@ namespace Actors.Mqtt.Broker.Connections;
 /// </summary>
 internal sealed class PublishPacer(int every, int window, long timeoutMilliseconds)
 {
-    private readonly List<OpenMark> open = [];
+    // Made at the first mark: a connection that never publishes QoS 0 holds none.
+    private List<OpenMark>? open;
     private int sinceMark;
     private long lastSeq;
 
     /// <summary>Whether the connection may read more from its socket.</summary>
-    public bool MayRead => open.Count < window;
+    public bool MayRead => open is null || open.Count < window;
 
     /// <summary>Counts one routed QoS 0 message; returns the sequence number of its mark when it is to carry one.</summary>
     public long? Next(long now)
@@ -25,20 +26,20 @@ internal sealed class PublishPacer(int every, int window, long timeoutMillisecon
         }
 
         sinceMark = 0;
-        open.Add(new OpenMark(++lastSeq, now));
+        (open ??= []).Add(new OpenMark(++lastSeq, now));
         return lastSeq;
     }
 
     /// <summary>One of <paramref name="copies"/> connections answered mark <paramref name="seq"/> (none matched when 0).</summary>
     public void Answered(long seq, int copies)
     {
-        var i = open.FindIndex(m => m.Seq == seq);
+        var i = open?.FindIndex(m => m.Seq == seq) ?? -1;
         if (i < 0)
         {
             return;
         }
 
-        var answers = open[i].Answers + 1;
+        var answers = open![i].Answers + 1;
         if (answers >= copies)
         {
             open.RemoveAt(i);
@@ -52,7 +53,7 @@ internal sealed class PublishPacer(int every, int window, long timeoutMillisecon
     /// <summary>Gives up the marks older than the timeout; returns how many.</summary>
     public int Expire(long now)
     {
-        return open.RemoveAll(m => now - m.SentAt >= timeoutMilliseconds);
+        return open?.RemoveAll(m => now - m.SentAt >= timeoutMilliseconds) ?? 0;
     }
 
     private readonly record struct OpenMark(long Seq, long SentAt, int Answers = 0);

@@ -14,7 +14,9 @@ internal sealed class SessionState
     private readonly LinkedList<QueuedMessage> queue = new();
     private readonly Dictionary<ushort, InflightMessage> inflight = [];
     private readonly List<ushort> inflightOrder = [];
-    private readonly Dictionary<ushort, InboundQos2Snapshot> inboundQos2 = [];
+
+    // Made at the first inbound QoS 2 message: most sessions never have one.
+    private Dictionary<ushort, InboundQos2Snapshot>? inboundQos2;
     private ushort lastPacketId;
 
     /// <summary>True once a session began and has not ended: what CONNACK calls Session Present.</summary>
@@ -38,9 +40,9 @@ internal sealed class SessionState
     /// <summary>When the last connection ended, if the session has been offline since; null while attached.</summary>
     public DateTimeOffset? DetachedAt { get; private set; }
 
-    public bool HoldsInboundQos2(ushort packetId) => inboundQos2.ContainsKey(packetId);
+    public bool HoldsInboundQos2(ushort packetId) => inboundQos2?.ContainsKey(packetId) ?? false;
 
-    public InboundQos2Snapshot? InboundQos2(ushort packetId) => inboundQos2.GetValueOrDefault(packetId);
+    public InboundQos2Snapshot? InboundQos2(ushort packetId) => inboundQos2?.GetValueOrDefault(packetId);
 
     /// <summary>Whether a message routed with this key is queued or in flight here already.</summary>
     public bool HoldsMessage(long messageKey)
@@ -131,7 +133,7 @@ internal sealed class SessionState
                 QueuedBytes = 0;
                 inflight.Clear();
                 inflightOrder.Clear();
-                inboundQos2.Clear();
+                inboundQos2 = null;
                 Will = null;
                 ExpiryInterval = started.ExpiryInterval;
                 DetachedAt = null;
@@ -203,15 +205,15 @@ internal sealed class SessionState
 
                 break;
             case Qos2Received received:
-                inboundQos2[received.PacketId] = new InboundQos2Snapshot(received.PacketId, received.MessageKey, Routed: false);
+                (inboundQos2 ??= [])[received.PacketId] = new InboundQos2Snapshot(received.PacketId, received.MessageKey, Routed: false);
                 break;
-            case Qos2Routed routed when inboundQos2.TryGetValue(routed.PacketId, out var held):
+            case Qos2Routed routed when inboundQos2 is not null && inboundQos2.TryGetValue(routed.PacketId, out var held):
                 inboundQos2[routed.PacketId] = held with { Routed = true };
                 break;
             case Qos2Routed:
                 break;
             case Qos2Released released:
-                inboundQos2.Remove(released.PacketId);
+                inboundQos2?.Remove(released.PacketId);
                 break;
             default:
                 throw new ArgumentException($"unknown session event {e.GetType().Name}", nameof(e));
@@ -231,7 +233,7 @@ internal sealed class SessionState
         subscriptions.Values.ToList(),
         queue.ToList(),
         InflightInOrder().Select(f => new InflightSnapshot(f.PacketId, f.Message, f.Released)).ToList(),
-        inboundQos2.Values.ToList(),
+        inboundQos2?.Values.ToList() ?? [],
         lastPacketId,
         DetachedAt);
 
@@ -259,7 +261,7 @@ internal sealed class SessionState
 
         foreach (var i in snapshot.InboundQos2)
         {
-            inboundQos2[i.PacketId] = i;
+            (inboundQos2 ??= [])[i.PacketId] = i;
         }
 
         lastPacketId = snapshot.LastPacketId;
