@@ -23,11 +23,15 @@ namespace Actors.Mqtt.Broker.Connections;
 /// back through the callback in <see cref="StreamReady"/>; one stage, not a stage per step, because every stage and
 /// stage actor is memory of every idle connection.
 /// </summary>
-public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShape<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>>
+/// <param name="maximumPacketSize">The largest packet read from the client.</param>
+/// <param name="drainTimeout">How long the packets an actor sent before it ended (a DISCONNECT with its reason code) may
+/// wait for a client that does not read; 10 s when not given.</param>
+public sealed class ConnectionStage(int maximumPacketSize, TimeSpan? drainTimeout = null) : GraphStage<FlowShape<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>>
 {
     private const int MaxChunkBytes = 64 * 1024;
 
     private readonly int maximumPacketSize = maximumPacketSize;
+    private readonly TimeSpan drainTimeout = drainTimeout ?? TimeSpan.FromSeconds(10);
     private readonly Inlet<ReadOnlyMemory<byte>> inlet = new("mqtt-connection.in");
     private readonly Outlet<ReadOnlyMemory<byte>> outlet = new("mqtt-connection.out");
 
@@ -40,6 +44,7 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
         private readonly ConnectionStage stage;
         private readonly IActorRef owner;
         private readonly FrameAssembler frames;
+        private Action<object>? send;
 
         // In: the batch read ahead, whether the actor has asked for the next one, and how far the input got.
         private FrameBatch? waiting;
@@ -69,7 +74,8 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
             // Each side ends on its own: the actor's last signals may come after the socket's input ended, and the
             // output drains after that.
             SetKeepGoing(true);
-            owner.Tell(new StreamReady(GetAsyncCallback<object>(OnMessage)));
+            send = GetAsyncCallback<object>(OnMessage);
+            owner.Tell(new StreamReady(send));
             Pull(stage.inlet);
         }
 
@@ -174,12 +180,42 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
                     Flush();
                     break;
                 case ConnectionEnded:
-                    // The connection actor is gone: what the socket can take now goes, then nothing more is read or
-                    // written for it (a client that does not read does not keep the stage alive).
-                    Flush();
+                    OnConnectionEnded();
+                    break;
+                case DrainTimedOut:
                     CompleteStage();
                     break;
             }
+        }
+
+        /// <summary>
+        /// The connection actor is gone: nothing more is read for it. What it sent before it asked for the end still
+        /// goes out, so a client learns why it was closed, but a client that does not read keeps the stage only until
+        /// the drain timeout.
+        /// </summary>
+        private void OnConnectionEnded()
+        {
+            Flush();
+            if (!completing || outputEnded)
+            {
+                CompleteStage();
+                return;
+            }
+
+            inputEnded = true;
+            inputReported = true;
+            waiting = null;
+            if (!IsClosed(stage.inlet))
+            {
+                Cancel(stage.inlet);
+            }
+
+            _ = Task.Delay(stage.drainTimeout).ContinueWith(
+                static (_, callback) => ((Action<object>)callback!)(DrainTimedOut.Instance),
+                send,
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
         }
 
         private void SendNext()
@@ -268,6 +304,15 @@ public sealed class ConnectionStage(int maximumPacketSize) : GraphStage<FlowShap
             {
                 CompleteStage();
             }
+        }
+    }
+
+    private sealed record DrainTimedOut
+    {
+        public static readonly DrainTimedOut Instance = new();
+
+        private DrainTimedOut()
+        {
         }
     }
 }

@@ -150,6 +150,44 @@ public sealed class ConnectionStageTests : TestKit
         Assert.Equal(2, owner.ExpectMsg<OutboundWritten>(Generous).Count);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Packets_sent_before_the_actor_ended_go_out_when_the_socket_takes_them_or_until_the_drain_timeout(bool socketReads)
+    {
+        var socket = CreateTestProbe();
+        var ended = Source.Maybe<ReadOnlyMemory<byte>>()
+            .Via(new ConnectionStage(1 << 20, TimeSpan.FromMilliseconds(500)))
+            .WatchTermination(Keep.Right)
+            .To(Sink.ActorRefWithAck<ReadOnlyMemory<byte>>(socket.Ref, "init", "ack", "done").WithAttributes(Attributes.CreateInputBuffer(1, 1)))
+            .AddAttributes(new Attributes(new ConnectionOwner(owner.Ref)))
+            .Run(Sys.Materializer());
+        socket.ExpectMsg("init", Generous);
+        socket.Reply("ack");
+        var stage = Started();
+
+        // One chunk at the socket, one in its buffer, and the last packet waiting in the stage when the actor ends.
+        stage(new OutboundPacket(PingRespPacket.Instance));
+        socket.ExpectMsg<ReadOnlyMemory<byte>>(Generous);
+        stage(new OutboundPacket(PingRespPacket.Instance));
+        owner.FishForMessage<OutboundWritten>(_ => true, Generous);
+        owner.FishForMessage<OutboundWritten>(_ => true, Generous);
+        stage(new OutboundPacket(new DisconnectPacket { ReasonCode = ReasonCode.KeepAliveTimeout }));
+        owner.FishForMessage<OutboundBlocked>(_ => true, Generous);
+        stage(OutboundComplete.Instance);
+        stage(ConnectionEnded.Instance);
+
+        if (socketReads)
+        {
+            socket.Reply("ack");
+            socket.ExpectMsg<ReadOnlyMemory<byte>>(Generous);
+            socket.Reply("ack");
+            Assert.Equal(Encode(new DisconnectPacket { ReasonCode = ReasonCode.KeepAliveTimeout }), socket.ExpectMsg<ReadOnlyMemory<byte>>(Generous).ToArray());
+        }
+
+        await ended.WaitAsync(Generous);
+    }
+
     private T Run<T>(Source<ReadOnlyMemory<byte>, NotUsed> input, Sink<ReadOnlyMemory<byte>, T> output) =>
         input.Via(new ConnectionStage(1 << 20)).ToMaterialized(output, Keep.Right)
             .AddAttributes(new Attributes(new ConnectionOwner(owner.Ref)))
