@@ -46,6 +46,7 @@ public sealed class SessionActor : UntypedPersistentActor
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
         this.clientId = clientId;
+        PersistenceId = PersistenceIdPrefix + clientId;
         this.settings = settings;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
@@ -54,7 +55,8 @@ public sealed class SessionActor : UntypedPersistentActor
     /// <summary>A session's journal is named after its client id with this in front.</summary>
     public const string PersistenceIdPrefix = "session-";
 
-    public override string PersistenceId => PersistenceIdPrefix + clientId;
+    // Akka reads it for every event written: made once, not per write.
+    public override string PersistenceId { get; }
 
     public static Props Props(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore) =>
         Akka.Actor.Props.Create(() => new SessionActor(clientId, settings, topicTree, retainedStore));
