@@ -114,12 +114,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     }
 
     /// <summary>
-    /// Publications still waiting for their subtree's address when the connection ends (a client that publishes and
+    /// However the actor stopped, its stage stops too, after writing what it was given before
+    /// <see cref="OutboundComplete"/>. Publications still waiting for their subtree's address (a client that publishes and
     /// leaves at once) go the way the first of them went, through the guardian, in order.
     /// </summary>
     protected override void PostStop()
     {
-        // However the actor stopped, its stage stops too (after writing what it was given before OutboundComplete).
         stream?.Invoke(ConnectionEnded.Instance);
         if (resolving is not null)
         {
