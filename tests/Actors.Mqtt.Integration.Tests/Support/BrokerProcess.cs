@@ -11,6 +11,11 @@ namespace Actors.Mqtt.Integration.Tests.Support;
 /// </summary>
 public sealed class BrokerProcess : IAsyncDisposable
 {
+    // Each test process starts at its own place in 20000-28000, under the ephemeral range (32768 and up).
+    private const int PortsPerRun = 2000;
+    private static readonly int FirstPort = 20000 + (Environment.ProcessId % 4 * PortsPerRun);
+    private static int lastPort = FirstPort;
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string workingDirectory;
@@ -142,11 +147,27 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A port below the ephemeral range that no broker of this test run had before. A port the system hands out again
+    /// could reach a later test's broker with a client an earlier test left behind (mosquitto_sub reconnects on its own),
+    /// and count against that broker's limits.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Interlocked.Increment(ref lastPort);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) when (port < FirstPort + PortsPerRun)
+            {
+                // Taken by something else: the next one.
+            }
+        }
     }
 
     private void Append(string? line)
