@@ -45,8 +45,9 @@ public static partial class ServerHost
         builder.WebHost.ConfigureKestrel(listeners.Configure);
         builder.Services.AddSingleton<MqttWebSocketHandler>();
 
-        builder.Services.AddSingleton<IMaterializer>(services =>
-            services.GetRequiredService<ActorSystem>().Materializer(namePrefix: "connection"));
+        builder.Services.AddSingleton(services => new ConnectionStreams(
+            services.GetRequiredService<ActorSystem>().Materializer(namePrefix: "connection"),
+            ConnectionStreams.DefaultHostCount));
         return builder;
     }
 

@@ -19,7 +19,7 @@ internal static class BrokerFlowRunner
         Source<ReadOnlyMemory<byte>, NotUsed> input,
         Sink<ReadOnlyMemory<byte>, TWritten> output,
         Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> broker,
-        IMaterializer materializer,
+        ConnectionStreams streams,
         Attributes connection,
         CancellationToken closing,
         Action? stopInput = null)
@@ -28,17 +28,16 @@ internal static class BrokerFlowRunner
         TWritten written;
         if (stopInput is null)
         {
-            (var reading, written) = input
+            (var reading, written) = await streams.RunAsync(input
                 .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
                 .Via(broker)
                 .ToMaterialized(output, Keep.Both)
-                .AddAttributes(connection)
-                .Run(materializer);
+                .AddAttributes(connection)).ConfigureAwait(false);
             stopInput = reading.Shutdown;
         }
         else
         {
-            written = input.Via(broker).ToMaterialized(output, Keep.Right).AddAttributes(connection).Run(materializer);
+            written = await streams.RunAsync(input.Via(broker).ToMaterialized(output, Keep.Right).AddAttributes(connection)).ConfigureAwait(false);
         }
 
         using (closing.Register(stopInput))

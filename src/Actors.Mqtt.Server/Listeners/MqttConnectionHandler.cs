@@ -18,7 +18,7 @@ namespace Actors.Mqtt.Server.Listeners;
 /// </summary>
 public sealed partial class MqttConnectionHandler(
     IConnectionFlowFactory flowFactory,
-    IMaterializer materializer,
+    ConnectionStreams streams,
     ConnectionAdmission admission,
     ILogger<MqttConnectionHandler> logger) : ConnectionHandler
 {
@@ -54,7 +54,7 @@ public sealed partial class MqttConnectionHandler(
                 Input,
                 Output,
                 flowFactory.Create(info),
-                materializer,
+                streams,
                 new Attributes(new ConnectionPipes(connection.Transport.Input, connection.Transport.Output)),
                 connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None,
                 () => StopReading(connection.Transport.Input)).ConfigureAwait(false);

@@ -13,7 +13,7 @@ namespace Actors.Mqtt.Server.Listeners;
 /// </summary>
 public sealed partial class MqttWebSocketHandler(
     IConnectionFlowFactory flowFactory,
-    IMaterializer materializer,
+    ConnectionStreams streams,
     ConnectionAdmission admission,
     ILogger<MqttWebSocketHandler> logger)
 {
@@ -74,7 +74,7 @@ public sealed partial class MqttWebSocketHandler(
                 transport.Source(),
                 transport.Sink(),
                 flowFactory.Create(info),
-                materializer,
+                streams,
                 Attributes.None,
                 context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).ConfigureAwait(false);
 
