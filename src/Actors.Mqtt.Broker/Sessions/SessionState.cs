@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Topics;
@@ -10,12 +11,12 @@ namespace Actors.Mqtt.Broker.Sessions;
 /// </summary>
 internal sealed class SessionState
 {
-    private readonly Dictionary<string, Subscription> subscriptions = new(StringComparer.Ordinal);
-    private readonly LinkedList<QueuedMessage> queue = new();
-    private readonly Dictionary<ushort, InflightMessage> inflight = [];
-    private readonly List<ushort> inflightOrder = [];
-
-    // Made at the first inbound QoS 2 message: most sessions never have one.
+    // Each collection is made when its first entry comes and dropped when the session starts again: a clean session
+    // that only publishes, the common device, never holds any, and these are a few hundred bytes of every connection.
+    private Dictionary<string, Subscription>? subscriptions;
+    private LinkedList<QueuedMessage>? queue;
+    private Dictionary<ushort, InflightMessage>? inflight;
+    private List<ushort>? inflightOrder;
     private Dictionary<ushort, InboundQos2Snapshot>? inboundQos2;
     private ushort lastPacketId;
 
@@ -26,16 +27,17 @@ internal sealed class SessionState
 
     public MqttWill? Will { get; private set; }
 
-    public IReadOnlyDictionary<string, Subscription> Subscriptions => subscriptions;
+    public IReadOnlyDictionary<string, Subscription> Subscriptions =>
+        (IReadOnlyDictionary<string, Subscription>?)subscriptions ?? ReadOnlyDictionary<string, Subscription>.Empty;
 
-    public int QueuedCount => queue.Count;
+    public int QueuedCount => queue?.Count ?? 0;
 
     /// <summary>Payload bytes of the queued messages, for <c>max-queued-bytes</c>.</summary>
     public long QueuedBytes { get; private set; }
 
-    public QueuedMessage? NextQueued => queue.First?.Value;
+    public QueuedMessage? NextQueued => queue?.First?.Value;
 
-    public int InflightCount => inflight.Count;
+    public int InflightCount => inflight?.Count ?? 0;
 
     /// <summary>When the last connection ended, if the session has been offline since; null while attached.</summary>
     public DateTimeOffset? DetachedAt { get; private set; }
@@ -47,15 +49,15 @@ internal sealed class SessionState
     /// <summary>Whether a message routed with this key is queued or in flight here already.</summary>
     public bool HoldsMessage(long messageKey)
     {
-        foreach (var queued in queue)
+        for (var node = queue?.First; node is not null; node = node.Next)
         {
-            if (queued.Publish.MessageKey == messageKey)
+            if (node.Value.Publish.MessageKey == messageKey)
             {
                 return true;
             }
         }
 
-        foreach (var flying in inflight.Values)
+        foreach (var flying in inflight?.Values ?? Enumerable.Empty<InflightMessage>())
         {
             if (flying.Message.Publish.MessageKey == messageKey)
             {
@@ -69,7 +71,7 @@ internal sealed class SessionState
     /// <summary>Whether a subscription the session holds now matches the topic.</summary>
     public bool AnySubscriptionMatches(string topic)
     {
-        foreach (var subscription in subscriptions.Values)
+        foreach (var subscription in Subscriptions.Values)
         {
             if (TopicMatcher.Matches(subscription.Filter.Filter, topic))
             {
@@ -80,10 +82,10 @@ internal sealed class SessionState
         return false;
     }
 
-    public InflightMessage? Inflight(ushort packetId) => inflight.GetValueOrDefault(packetId);
+    public InflightMessage? Inflight(ushort packetId) => inflight?.GetValueOrDefault(packetId);
 
     /// <summary>In-flight messages in the order they were first sent, for redelivery on reconnect [MQTT-4.6.0-1].</summary>
-    public IEnumerable<InflightMessage> InflightInOrder() => inflightOrder.Select(id => inflight[id]);
+    public IEnumerable<InflightMessage> InflightInOrder() => inflightOrder?.Select(id => inflight![id]) ?? [];
 
     /// <summary>
     /// The first queued messages that may go to the client now, at most <paramref name="max"/>, up to the first that
@@ -91,8 +93,8 @@ internal sealed class SessionState
     /// </summary>
     public List<QueuedMessage> SendableHead(int max, Func<QueuedMessage, bool> expired)
     {
-        var head = new List<QueuedMessage>(Math.Min(max, queue.Count));
-        for (var node = queue.First; node is not null && head.Count < max && !expired(node.Value); node = node.Next)
+        var head = new List<QueuedMessage>(Math.Min(max, QueuedCount));
+        for (var node = queue?.First; node is not null && head.Count < max && !expired(node.Value); node = node.Next)
         {
             head.Add(node.Value);
         }
@@ -103,9 +105,9 @@ internal sealed class SessionState
     /// <summary>The next <paramref name="count"/> packet ids not in use by in-flight messages, after the last one given out.</summary>
     public ushort[] NextFreePacketIds(int count)
     {
-        if (inflight.Count + count > ushort.MaxValue)
+        if (InflightCount + count > ushort.MaxValue)
         {
-            throw new InvalidOperationException($"{count} more packet identifiers do not fit beside {inflight.Count} in flight");
+            throw new InvalidOperationException($"{count} more packet identifiers do not fit beside {InflightCount} in flight");
         }
 
         var ids = new ushort[count];
@@ -116,7 +118,7 @@ internal sealed class SessionState
             {
                 id = id == ushort.MaxValue ? (ushort)1 : (ushort)(id + 1);
             }
-            while (inflight.ContainsKey(id));
+            while (inflight?.ContainsKey(id) ?? false);
             ids[i] = id;
         }
 
@@ -128,11 +130,11 @@ internal sealed class SessionState
         switch (e)
         {
             case SessionStarted started:
-                subscriptions.Clear();
-                queue.Clear();
+                subscriptions = null;
+                queue = null;
                 QueuedBytes = 0;
-                inflight.Clear();
-                inflightOrder.Clear();
+                inflight = null;
+                inflightOrder = null;
                 inboundQos2 = null;
                 Will = null;
                 ExpiryInterval = started.ExpiryInterval;
@@ -154,20 +156,19 @@ internal sealed class SessionState
             case Subscribed subscribed:
                 foreach (var s in subscribed.Subscriptions)
                 {
-                    subscriptions[s.FilterText] = s;
+                    Subscribe(s);
                 }
 
                 break;
             case Unsubscribed unsubscribed:
                 foreach (var text in unsubscribed.FilterTexts)
                 {
-                    subscriptions.Remove(text);
+                    subscriptions?.Remove(text);
                 }
 
                 break;
             case MessageQueued { SentAs: 0 } queued:
-                queue.AddLast(queued.Message);
-                QueuedBytes += queued.Message.Publish.Message.Payload.Length;
+                Queue(queued.Message);
                 break;
             case MessageQueued queued:
                 Fly(queued.SentAs, queued.Message);
@@ -180,27 +181,23 @@ internal sealed class SessionState
 
                 break;
             case MessageDropped:
-                QueuedBytes -= queue.First!.Value.Publish.Message.Payload.Length;
-                queue.RemoveFirst();
+                Dequeue();
                 break;
             case MessageSent sent:
                 foreach (var id in sent.PacketIds)
                 {
-                    var message = queue.First!.Value;
-                    QueuedBytes -= message.Publish.Message.Payload.Length;
-                    queue.RemoveFirst();
-                    Fly(id, message);
+                    Fly(id, Dequeue());
                 }
 
                 break;
             case MessageReceived received:
-                inflight[received.PacketId] = inflight[received.PacketId] with { Released = true };
+                inflight![received.PacketId] = inflight[received.PacketId] with { Released = true };
                 break;
             case MessageAcknowledged acknowledged:
                 foreach (var id in acknowledged.PacketIds)
                 {
-                    inflight.Remove(id);
-                    inflightOrder.Remove(id);
+                    inflight?.Remove(id);
+                    inflightOrder?.Remove(id);
                 }
 
                 break;
@@ -220,18 +217,35 @@ internal sealed class SessionState
         }
     }
 
-    private void Fly(ushort packetId, QueuedMessage message)
+    private void Subscribe(Subscription subscription) =>
+        (subscriptions ??= new(StringComparer.Ordinal))[subscription.FilterText] = subscription;
+
+    private void Queue(QueuedMessage message)
     {
-        inflight[packetId] = new InflightMessage(packetId, message, Released: false);
-        inflightOrder.Add(packetId);
+        (queue ??= new()).AddLast(message);
+        QueuedBytes += message.Publish.Message.Payload.Length;
+    }
+
+    private QueuedMessage Dequeue()
+    {
+        var message = queue!.First!.Value;
+        QueuedBytes -= message.Publish.Message.Payload.Length;
+        queue.RemoveFirst();
+        return message;
+    }
+
+    private void Fly(ushort packetId, QueuedMessage message, bool released = false)
+    {
+        (inflight ??= [])[packetId] = new InflightMessage(packetId, message, released);
+        (inflightOrder ??= []).Add(packetId);
         lastPacketId = packetId;
     }
 
     public SessionSnapshot ToSnapshot() => new(
         ExpiryInterval,
         Will,
-        subscriptions.Values.ToList(),
-        queue.ToList(),
+        Subscriptions.Values.ToList(),
+        queue?.ToList() ?? [],
         InflightInOrder().Select(f => new InflightSnapshot(f.PacketId, f.Message, f.Released)).ToList(),
         inboundQos2?.Values.ToList() ?? [],
         lastPacketId,
@@ -244,19 +258,17 @@ internal sealed class SessionState
         Will = snapshot.Will;
         foreach (var s in snapshot.Subscriptions)
         {
-            subscriptions[s.FilterText] = s;
+            Subscribe(s);
         }
 
         foreach (var q in snapshot.Queue)
         {
-            queue.AddLast(q);
-            QueuedBytes += q.Publish.Message.Payload.Length;
+            Queue(q);
         }
 
         foreach (var f in snapshot.Inflight)
         {
-            inflight[f.PacketId] = new InflightMessage(f.PacketId, f.Message, f.Released);
-            inflightOrder.Add(f.PacketId);
+            Fly(f.PacketId, f.Message, f.Released);
         }
 
         foreach (var i in snapshot.InboundQos2)
