@@ -43,6 +43,7 @@ public static partial class ServerHost
         var listeners = new MqttListeners(settings.Listeners);
         builder.Services.AddSingleton(listeners);
         builder.WebHost.ConfigureKestrel(listeners.Configure);
+        builder.Services.AddSingleton<MqttConnectionHandler>();
         builder.Services.AddSingleton<MqttWebSocketHandler>();
 
         builder.Services.AddSingleton(services => new ConnectionStreams(

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Transport;
 using Akka;
 using Akka.Streams;
@@ -20,16 +21,16 @@ public sealed partial class MqttConnectionHandler(
     IConnectionFlowFactory flowFactory,
     ConnectionStreams streams,
     ConnectionAdmission admission,
-    ILogger<MqttConnectionHandler> logger) : ConnectionHandler
+    ILogger<MqttConnectionHandler> logger)
 {
     // Built once for every connection; each run names its pipes in a ConnectionPipes attribute.
     private static readonly Source<ReadOnlyMemory<byte>, NotUsed> Input = Source.FromGraph(new PipeReaderSource());
     private static readonly Sink<ReadOnlyMemory<byte>, Task> Output = Sink.FromGraph(new PipeWriterSink());
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    public async Task OnConnectedAsync(ConnectionContext connection, ListenerSettings listener)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var listener = MqttListeners.ListenerOf(connection.Items);
+        ArgumentNullException.ThrowIfNull(listener);
 
         // Refused before a byte is read; returning closes the socket.
         using var admitted = admission.TryAdmit(listener, (connection.RemoteEndPoint as IPEndPoint)?.Address, connection.RemoteEndPoint?.ToString() ?? "unknown");
@@ -39,10 +40,10 @@ public sealed partial class MqttConnectionHandler(
         }
 
         var info = new ConnectionInfo(
-            listener?.Name ?? "?",
+            listener.Name,
             connection.RemoteEndPoint?.ToString() ?? "unknown",
             connection.LocalEndPoint?.ToString() ?? "unknown",
-            listener?.Tls is { UseIdentityAsUsername: true }
+            listener.Tls is { UseIdentityAsUsername: true }
                 ? TlsListenerOptions.Identity(connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate)
                 : null);
         LogConnected(info.ListenerName, info.RemoteEndPoint);

@@ -8,7 +8,7 @@ namespace Actors.Mqtt.Server.Listeners;
 /// <summary>The MQTT listeners given to Kestrel, and where they actually listen once it has bound them.</summary>
 public sealed class MqttListeners(IReadOnlyList<ListenerSettings> listeners)
 {
-    // Kestrel runs one pipeline for all listeners, so each tags its connections with its own settings.
+    // Kestrel runs one HTTP pipeline for all WebSocket listeners, so each tags its connections with its own settings.
     private const string ListenerItem = "actors-mqtt.listener";
 
     private readonly List<(string Name, ListenOptions Options)> _bound = [];
@@ -25,7 +25,7 @@ public sealed class MqttListeners(IReadOnlyList<ListenerSettings> listeners)
     public EndPoint EndPointOf(string name) =>
         _bound.Single(l => l.Name == name).Options.EndPoint;
 
-    /// <summary>The listener a connection arrived on, as tagged when it was accepted.</summary>
+    /// <summary>The WebSocket listener a connection arrived on, as tagged when it was accepted.</summary>
     internal static ListenerSettings? ListenerOf(IDictionary<object, object?>? items) =>
         items is not null && items.TryGetValue(ListenerItem, out var listener) ? listener as ListenerSettings : null;
 
@@ -42,14 +42,14 @@ public sealed class MqttListeners(IReadOnlyList<ListenerSettings> listeners)
     private void Add(KestrelServerOptions kestrel, ListenerSettings listener, ILogger logger) =>
         kestrel.Listen(listener.EndPoint, options =>
         {
-            options.Use(next => connection =>
-            {
-                connection.Items[ListenerItem] = listener;
-                return next(connection);
-            });
-
             if (listener.Kind is ListenerKind.Ws or ListenerKind.Wss)
             {
+                options.Use(next => connection =>
+                {
+                    connection.Items[ListenerItem] = listener;
+                    return next(connection);
+                });
+
                 // WebSocket over HTTP/1.1 is what every MQTT client speaks; no HTTP/2 negotiation to get wrong.
                 options.Protocols = HttpProtocols.Http1;
             }
@@ -61,7 +61,10 @@ public sealed class MqttListeners(IReadOnlyList<ListenerSettings> listeners)
 
             if (listener.Kind is ListenerKind.Tcp or ListenerKind.Tls)
             {
-                options.UseConnectionHandler<MqttConnectionHandler>();
+                // Each TCP listener hands its settings to the handler itself: a tag in the connection's items would
+                // cost every connection a dictionary.
+                var handler = options.ApplicationServices.GetRequiredService<MqttConnectionHandler>();
+                options.Run(connection => handler.OnConnectedAsync(connection, listener));
             }
 
             _bound.Add((listener.Name, options));
