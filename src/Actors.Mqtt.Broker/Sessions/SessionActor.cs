@@ -42,6 +42,8 @@ public sealed class SessionActor : UntypedPersistentActor
     private int pendingWrites;
     private int eventsSinceSnapshot;
     private List<(MessageQueued Event, Action? Then)>? held;
+    // Messages whose PUBLISH waits for the write that puts them in flight; while any do, later ones wait too.
+    private int sendsAwaitingWrite;
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -720,11 +722,7 @@ public sealed class SessionActor : UntypedPersistentActor
         if (connection is { } to && state.QueuedCount == 0 && state.InflightCount < window && !Expired(message))
         {
             var id = state.NextFreePacketIds(1)[0];
-            Record(new MessageQueued(message, SentAs: id), () =>
-            {
-                to.Tell(new SendToClient(BuildPublish(message, id, dup: false)));
-                done?.Invoke();
-            });
+            Record(new MessageQueued(message, SentAs: id), Send(to, [message], [id], done));
             return;
         }
 
@@ -734,8 +732,7 @@ public sealed class SessionActor : UntypedPersistentActor
 
     /// <summary>
     /// Moves queued messages into flight while the client's receive window has room [MQTT-3.3.4-9], as many as fit in
-    /// one event. The PUBLISH packets go to the client once that move is journaled, so a QoS 2 message is never sent
-    /// under an id a restart forgets.
+    /// one event.
     /// </summary>
     private void SendQueued()
     {
@@ -749,14 +746,50 @@ public sealed class SessionActor : UntypedPersistentActor
 
             var messages = state.SendableHead(window - state.InflightCount, Expired);
             var ids = state.NextFreePacketIds(messages.Count);
-            Record(new MessageSent(ids), () =>
-            {
-                for (var i = 0; i < ids.Length; i++)
-                {
-                    to.Tell(new SendToClient(BuildPublish(messages[i], ids[i], dup: false)));
-                }
-            });
+            Record(new MessageSent(ids), Send(to, messages, ids));
         }
+    }
+
+    /// <summary>
+    /// Sends the PUBLISH packets that may go before the event that puts them in flight is journaled, and returns what
+    /// sends the rest, and runs <paramref name="done"/>, once it is.
+    /// </summary>
+    /// <remarks>
+    /// A QoS 1 PUBLISH goes at once: should the broker die before the write lands, the journal still has the message
+    /// queued (or its publisher, not yet acknowledged, sends it again), and it goes again after the restart, which
+    /// QoS 1 allows. A QoS 2 PUBLISH waits for the write, since sent again under a new packet id it would arrive twice;
+    /// and while one waits, every later one waits behind it, so that none overtakes another [MQTT-4.6.0-6]. Without
+    /// this, every window of a draining queue waited for a journal write.
+    /// </remarks>
+    private Action? Send(IActorRef to, List<QueuedMessage> messages, ushort[] ids, Action? done = null)
+    {
+        var early = 0;
+        if (sendsAwaitingWrite == 0)
+        {
+            while (early < messages.Count && messages[early].Delivery.MaximumQoS == QualityOfService.AtLeastOnce)
+            {
+                to.Tell(new SendToClient(BuildPublish(messages[early], ids[early], dup: false)));
+                early++;
+            }
+        }
+
+        var late = messages.Count - early;
+        if (late == 0)
+        {
+            return done;
+        }
+
+        sendsAwaitingWrite += late;
+        return () =>
+        {
+            sendsAwaitingWrite -= late;
+            for (var i = early; i < ids.Length; i++)
+            {
+                to.Tell(new SendToClient(BuildPublish(messages[i], ids[i], dup: false)));
+            }
+
+            done?.Invoke();
+        };
     }
 
     private static bool Expired(QueuedMessage message) => RemainingExpiry(message) is 0;
