@@ -39,9 +39,9 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
         private readonly PipeWriterSink _stage;
         private readonly PipeWriter _writer;
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        // One callback for both outcomes, a FlushResult or an Exception: each async callback is a few hundred bytes
-        // of every idle connection.
-        private Action<object> _onFlushDone = null!;
+        // One callback for both outcomes, a FlushResult or an Exception, made at the first flush that does not complete
+        // at once: each async callback is a few hundred bytes, and most connections never fill their socket.
+        private Action<object>? _onFlushDone;
         private bool _flushing;
         private bool _upstreamFinished;
 
@@ -54,11 +54,7 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
 
         public Task Done => _done.Task;
 
-        public override void PreStart()
-        {
-            _onFlushDone = GetAsyncCallback<object>(OnFlushDone);
-            Pull(_stage._in);
-        }
+        public override void PreStart() => Pull(_stage._in);
 
         public override void OnPush()
         {
@@ -82,7 +78,8 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
             }
 
             _flushing = true;
-            _ = AwaitFlush(flush);
+            _onFlushDone ??= GetAsyncCallback<object>(OnFlushDone);
+            _ = AwaitFlush(flush, _onFlushDone);
         }
 
         public override void OnUpstreamFinish()
@@ -110,7 +107,7 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
             }
         }
 
-        private async Task AwaitFlush(ValueTask<FlushResult> flush)
+        private static async Task AwaitFlush(ValueTask<FlushResult> flush, Action<object> onFlushDone)
         {
             object outcome;
             try
@@ -122,7 +119,7 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
                 outcome = e;
             }
 
-            _onFlushDone(outcome);
+            onFlushDone(outcome);
         }
 
         private void OnFlushDone(object outcome)
