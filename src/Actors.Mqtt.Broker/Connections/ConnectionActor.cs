@@ -73,6 +73,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private string clientId = string.Empty;
     private string? userName;
     private IActorRef? session;
+    // From the AttachSession on until the session is told this connection ended: the session does not watch a
+    // connection on its own node, so this connection must tell it, whatever way it stops.
+    private bool holdsSession;
     private bool connAckSent;
     private bool closing;
     private uint sessionExpiry;
@@ -120,6 +123,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     /// </summary>
     protected override void PostStop()
     {
+        // Stopped without closing (the actor system or its parent stopping it): the session loses this connection as
+        // if the client had dropped.
+        ReleaseSession(publishWill: true, expiry: null);
         stream?.Invoke(ConnectionEnded.Instance);
         if (resolving is not null)
         {
@@ -232,6 +238,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                     }
 
                     Become(m => AwaitingSession(m, pendingError));
+                    holdsSession = true;
                     sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
                         clientId,
                         Self,
@@ -402,6 +409,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             case SessionTakenOver:
                 {
                     session = null;
+                    holdsSession = false;
                     Close("session taken over by a new connection", publishWill: false, ReasonCode.SessionTakenOver);
                     return;
                 }
@@ -1102,7 +1110,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
         TellAcknowledged();
         AnswerHeld();
-        session?.Tell(new DetachSession(Self, publishWill, expiry));
+        ReleaseSession(publishWill, expiry);
         if (!logged)
         {
             LogClosed(reason, isError);
@@ -1111,6 +1119,27 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         FlushUnsent();
         stream?.Invoke(OutboundComplete.Instance);
         Context.Stop(Self);
+    }
+
+    /// <summary>Tells the session this connection ended, once. Before SessionAttached came, the session's reference
+    /// is not known yet: the shard region takes the message to it, behind the AttachSession.</summary>
+    private void ReleaseSession(bool publishWill, uint? expiry)
+    {
+        if (!holdsSession)
+        {
+            return;
+        }
+
+        holdsSession = false;
+        var detach = new DetachSession(Self, publishWill, expiry);
+        if (session is { } attached)
+        {
+            attached.Tell(detach);
+        }
+        else
+        {
+            sessionRegion.Tell(new SessionEnvelope(clientId, detach));
+        }
     }
 
     private void LogClosed(string reason, bool isError)

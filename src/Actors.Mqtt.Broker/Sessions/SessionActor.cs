@@ -417,7 +417,12 @@ public sealed class SessionActor : UntypedPersistentActor
         connection = attach.Connection;
         version = attach.Version;
         window = Math.Max((ushort)1, Math.Min(attach.ClientReceiveMaximum, settings.MaxInflightMessages));
-        Context.Watch(connection);
+        // A connection on this node tells the session when it ends, from its PostStop at the latest; one on another node
+        // may go down with its node, and only death watch tells of that.
+        if (!connection.Path.Address.HasLocalScope)
+        {
+            Context.Watch(connection);
+        }
 
         var present = state.Exists && !attach.CleanStart;
         if (!present)

@@ -26,6 +26,8 @@ public abstract class ConnectionActorTestKit : TestKit
         Inbound = CreateTestProbe();
         Outbound = CreateTestProbe();
         Topics = CreateTestProbe();
+        Sessions = CreateTestProbe();
+        Session = CreateTestProbe();
     }
 
     /// <summary>The stream's inbound side: gets the connection's InboundAck.</summary>
@@ -37,12 +39,19 @@ public abstract class ConnectionActorTestKit : TestKit
     /// <summary>The topic tree's guardian.</summary>
     protected TestProbe Topics { get; }
 
+    /// <summary>The session shard region: gets the AttachSession, in an envelope.</summary>
+    protected TestProbe Sessions { get; }
+
+    /// <summary>The session that answered the AttachSession.</summary>
+    protected TestProbe Session { get; }
+
     protected IActorRef Connection { get; private set; } = ActorRefs.Nobody;
 
-    /// <summary>A connection through CONNECT and CONNACK, with an outbound queue of two packets.</summary>
-    protected void Connect(TimeSpan? paceTimeout = null)
+    /// <summary>A connection through CONNECT and CONNACK, with an outbound queue of two packets; without
+    /// <paramref name="attach"/>, left waiting for its session's answer.</summary>
+    protected void Connect(TimeSpan? paceTimeout = null, bool attach = true)
     {
-        var sessions = CreateTestProbe();
+        var sessions = Sessions;
         var auth = CreateTestProbe();
         var settings = BrokerSettings.From(BrokerSettings.Reference) with { OutboundQueue = 2, PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5) };
         Connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, Topics.Ref, CreateTestProbe().Ref, auth.Ref));
@@ -53,7 +62,12 @@ public abstract class ConnectionActorTestKit : TestKit
         auth.ExpectMsg<Authenticate>(Generous);
         Connection.Tell(new ConnectAccepted(null, 0));
         sessions.ExpectMsg<SessionEnvelope>(Generous);
-        Connection.Tell(new SessionAttached(CreateTestProbe().Ref, SessionPresent: false));
+        if (!attach)
+        {
+            return;
+        }
+
+        Connection.Tell(new SessionAttached(Session.Ref, SessionPresent: false));
         Assert.IsType<ConnAckPacket>(Outbound.FishForMessage<OutboundPacket>(_ => true, Generous).Packet);
         Connection.Tell(new OutboundWritten(1));
         Inbound.ExpectMsg<InboundAck>(Generous);
