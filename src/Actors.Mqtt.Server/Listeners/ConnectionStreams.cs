@@ -1,6 +1,7 @@
 using Akka;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Akka.Streams.Stage;
 
 namespace Actors.Mqtt.Server.Listeners;
 
@@ -14,14 +15,14 @@ namespace Actors.Mqtt.Server.Listeners;
 /// </remarks>
 public sealed class ConnectionStreams
 {
-    private readonly Action<Action<IMaterializer>>[] hosts;
+    private readonly IAsyncCallback<Action<IMaterializer>>[] hosts;
     private int next = -1;
 
     public ConnectionStreams(IMaterializer materializer, int hostCount)
     {
         ArgumentNullException.ThrowIfNull(materializer);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hostCount);
-        hosts = new Action<Action<IMaterializer>>[hostCount];
+        hosts = new IAsyncCallback<Action<IMaterializer>>[hostCount];
         for (var i = 0; i < hostCount; i++)
         {
             hosts[i] = Source.FromGraph(new StreamHost()).To(Sink.Ignore<NotUsed>()).Run(materializer);
@@ -31,13 +32,14 @@ public sealed class ConnectionStreams
     /// <summary>Several hosts per core, so that no core waits while another host is busy.</summary>
     public static int DefaultHostCount => Environment.ProcessorCount * 8;
 
-    /// <summary>Materializes <paramref name="graph"/> inside the next host; the task ends once it runs.</summary>
+    /// <summary>Materializes <paramref name="graph"/> inside the next host; the task ends once it runs, or fails if
+    /// the host has stopped (the actor system is shutting down).</summary>
     public Task<TMat> RunAsync<TMat>(IRunnableGraph<TMat> graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
         var materialized = new TaskCompletionSource<TMat>(TaskCreationOptions.RunContinuationsAsynchronously);
         var host = hosts[(int)((uint)Interlocked.Increment(ref next) % (uint)hosts.Length)];
-        host(materializer =>
+        host.InvokeWithFeedback(materializer =>
         {
             try
             {
@@ -47,7 +49,12 @@ public sealed class ConnectionStreams
             {
                 materialized.TrySetException(e);
             }
-        });
+        }).ContinueWith(
+            static (handed, state) => ((TaskCompletionSource<TMat>)state!).TrySetException(handed.Exception!.InnerExceptions),
+            materialized,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         return materialized.Task;
     }
 }

@@ -12,9 +12,10 @@ namespace Actors.Mqtt.Server.Listeners;
 /// </summary>
 /// <remarks>
 /// The materialized value takes the work: a delegate the stage calls on its interpreter's thread with the
-/// sub-fusing materializer. It may be called from any thread, also before the stage has started.
+/// sub-fusing materializer. It may be called from any thread, also before the stage has started; once the stage has
+/// stopped, the call's feedback fails instead.
 /// </remarks>
-public sealed class StreamHost : GraphStageWithMaterializedValue<SourceShape<NotUsed>, Action<Action<IMaterializer>>>
+public sealed class StreamHost : GraphStageWithMaterializedValue<SourceShape<NotUsed>, IAsyncCallback<Action<IMaterializer>>>
 {
     private readonly Outlet<NotUsed> _out = new("StreamHost.out");
 
@@ -24,21 +25,21 @@ public sealed class StreamHost : GraphStageWithMaterializedValue<SourceShape<Not
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("stream-host");
 
-    public override ILogicAndMaterializedValue<Action<Action<IMaterializer>>> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    public override ILogicAndMaterializedValue<IAsyncCallback<Action<IMaterializer>>> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
         var logic = new Logic(this);
-        return new LogicAndMaterializedValue<Action<Action<IMaterializer>>>(logic, logic.Submit);
+        return new LogicAndMaterializedValue<IAsyncCallback<Action<IMaterializer>>>(logic, logic.Submit);
     }
 
     private sealed class Logic : OutGraphStageLogic
     {
         public Logic(StreamHost stage) : base(stage.Shape)
         {
-            Submit = GetAsyncCallback<Action<IMaterializer>>(Run);
+            Submit = GetTypedAsyncCallback<Action<IMaterializer>>(Run);
             SetHandler(stage._out, this);
         }
 
-        public Action<Action<IMaterializer>> Submit { get; }
+        public IAsyncCallback<Action<IMaterializer>> Submit { get; }
 
         public override void OnPull()
         {

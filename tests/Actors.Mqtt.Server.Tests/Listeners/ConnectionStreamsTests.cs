@@ -73,6 +73,20 @@ public sealed class ConnectionStreamsTests : IDisposable
         Assert.Equal(7, await next.WaitAsync(Patience));
     }
 
+    [Fact]
+    public async Task A_graph_handed_to_a_host_that_has_stopped_fails_instead_of_waiting_forever()
+    {
+        var streams = new ConnectionStreams(system.Materializer(), hostCount: 1);
+        var first = await streams.RunAsync(Source.Single(1).ToMaterialized(Sink.First<int>(), Keep.Right));
+        Assert.Equal(1, await first.WaitAsync(Patience));
+
+        await system.Terminate().WaitAsync(Patience);
+
+        var failure = await Record.ExceptionAsync(() =>
+            streams.RunAsync(Source.Single(2).ToMaterialized(Sink.First<int>(), Keep.Right)).WaitAsync(Patience));
+        Assert.IsType<StreamDetachedException>(failure);
+    }
+
     private static int Fail(int element) => throw new InvalidOperationException("one stream's fault");
 
     private static Source<int, UniqueKillSwitch> Never() =>
