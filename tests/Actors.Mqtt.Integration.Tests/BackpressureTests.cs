@@ -11,8 +11,8 @@ namespace Actors.Mqtt.Integration.Tests;
 public sealed class RunsAlone;
 
 /// <summary>
-/// A subscriber that stops reading its socket must cost the broker a bounded amount of memory (design.md section 4:
-/// QoS 0 beyond the outbound queue is dropped), and must not hold back a subscriber that reads.
+/// A subscriber that stops reading its socket must cost the broker a bounded amount of memory (docs/architecture.md,
+/// Backpressure and memory: QoS 0 beyond the outbound queue is dropped), and must not hold back a subscriber that reads.
 /// </summary>
 [Collection(nameof(RunsAlone))]
 public class BackpressureTests(BrokerFixture broker) : IClassFixture<BrokerFixture>

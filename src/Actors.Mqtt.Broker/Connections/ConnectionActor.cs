@@ -90,7 +90,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private ClientAcl? acl;
     private long aclGeneration = -1;
 
-    // Made at the first PUBLISH: a connection that only subscribes, or sits idle, holds no cache (design.md section 2).
+    // Made at the first PUBLISH: a connection that only subscribes, or sits idle, holds no cache
+    // (docs/architecture.md, Backpressure and memory).
     private Utf8StringCache? topicCache;
 
     public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth)

@@ -13,7 +13,7 @@ namespace Actors.Mqtt.Server.Transport;
 /// <remarks>
 /// MQTT packets need not line up with WebSocket frames [MQTT-6.0.0-2]: the broker's connection stage finds the packets,
 /// so this adapter only moves bytes. A receive buffer is rented only once a frame has arrived, so an idle connection
-/// holds none (design.md section 2).
+/// holds none (docs/architecture.md, Backpressure and memory).
 /// </remarks>
 public sealed class WebSocketTransport(WebSocket socket)
 {
