@@ -58,6 +58,9 @@ public class MalformedInputTests(BrokerFixture broker, SmallLimitsBroker small) 
         // Session.
         new("CONNECT twice", Connect(MqttProtocolVersion.V311, "second-connect"), Connect(MqttProtocolVersion.V500, "second-connect"), ReasonCode.ProtocolError),
         new("CONNACK from a client", "20 02 00 00", "20 03 00 00 00", ReasonCode.ProtocolError),
+        new("SUBACK from a client", "90 03 00 01 00", "90 04 00 01 00 00", ReasonCode.ProtocolError),
+        new("UNSUBACK from a client", "B0 02 00 01", "B0 04 00 01 00 00", ReasonCode.ProtocolError),
+        new("PINGRESP from a client", "D0 00", "D0 00", ReasonCode.ProtocolError),
         new("DISCONNECT setting a session expiry the session did not have", null, "E0 07 00 05 11 00 00 00 0A", ReasonCode.ProtocolError),
     ];
 

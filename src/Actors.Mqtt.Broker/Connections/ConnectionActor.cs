@@ -53,7 +53,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
     // Packets that came in the same read as CONNECT, handled once the session is attached.
     private Queue<MqttFrame>? backlog;
-    private List<ushort>? acknowledged;
+    private List<ushort>? pubAcks;
+    private List<ushort>? pubComps;
     private readonly PendingAcks acks = new();
 
     // The connection's stage: frame batches come from it, and acknowledgements and packets go to it through this.
@@ -89,6 +90,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     // The client's ACL rules, null without an ACL file; replaced when a reload is published.
     private ClientAcl? acl;
     private long aclGeneration = -1;
+
+    // The user name the ACL knows the client by: null when nothing proved the one in CONNECT.
+    private string? aclUserName;
+
+    // Checked against the rules in force when the connection ends, which a reload may have changed since CONNECT.
+    private string? willTopic;
 
     // Made at the first PUBLISH: a connection that only subscribes, or sits idle, holds no cache
     // (docs/architecture.md, Backpressure and memory).
@@ -223,13 +230,15 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         {
             case ConnectAccepted accepted:
                 {
+                    aclUserName = accepted.UserName;
                     UseAcl(accepted.Acl, accepted.AclGeneration);
 
                     // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect. A will
                     // deeper than max-topic-levels is dropped the same way, as a PUBLISH to its topic would be.
                     var will = connect.Will;
-                    if (will is { } w && acl is { } rules && !rules.CanPublish(w.Topic))
+                    if (will is { } w && (BrokerTopics.IsBrokerOwned(w.Topic) || (acl is { } rules && !rules.CanPublish(w.Topic))))
                     {
+                        log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the client may not publish there", clientId, userName ?? "(none)", w.Topic);
                         will = null;
                     }
                     else if (will is { } deep && settings.MaxTopicLevels > 0 && TopicLevels.Count(deep.Topic) > settings.MaxTopicLevels)
@@ -238,6 +247,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                         will = null;
                     }
 
+                    willTopic = will?.Topic;
                     Become(m => AwaitingSession(m, pendingError));
                     holdsSession = true;
                     sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
@@ -359,7 +369,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
             case RouteCounted counted:
                 {
-                    acks.Counted(counted.Id, counted.Writes);
+                    acks.Counted(counted.Id, counted.Writes, counted.Matched);
                     SendReadyAcks();
                     return;
                 }
@@ -406,6 +416,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
                     return;
                 }
+
+            case ProtocolViolation violation:
+                CloseOnError(violation.Error);
+                return;
 
             case SessionTakenOver:
                 {
@@ -509,7 +523,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 {
                     if (changed.Generation > aclGeneration)
                     {
-                        UseAcl(changed.File?.For(clientId, userName), changed.Generation);
+                        UseAcl(changed.File?.For(clientId, aclUserName), changed.Generation);
                     }
 
                     return;
@@ -543,6 +557,14 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         stream!(new OutboundVersion(version));
 
         clientId = connect.ClientId;
+
+        // Enhanced authentication (AUTH exchanges) is not offered, so no method a client names is supported [MQTT-4.12.0-1].
+        if (connect.Properties?.AuthenticationMethod is { } method)
+        {
+            Refuse(ReasonCode.BadAuthenticationMethod, $"authentication method {method} is not supported");
+            return;
+        }
+
         var assigned = false;
         if (clientId.Length == 0)
         {
@@ -646,10 +668,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     /// </summary>
     private void TellAcknowledged()
     {
-        if (acknowledged is { Count: > 0 } ids && session is { } to)
+        if ((pubAcks is not null || pubComps is not null) && session is { } to)
         {
-            to.Tell(new OutboundAcknowledged(ids));
-            acknowledged = null;
+            to.Tell(new OutboundAcknowledged(pubAcks ?? [], pubComps ?? []));
+            pubAcks = null;
+            pubComps = null;
         }
     }
 
@@ -677,13 +700,13 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 OnPublish(publish);
                 break;
             case PubAckPacket ack:
-                (acknowledged ??= []).Add(ack.PacketId);
+                (pubAcks ??= []).Add(ack.PacketId);
                 break;
             case PubRecPacket rec:
                 session!.Tell(new OutboundReceived(rec.PacketId, rec.ReasonCode));
                 break;
             case PubCompPacket comp:
-                (acknowledged ??= []).Add(comp.PacketId);
+                (pubComps ??= []).Add(comp.PacketId);
                 break;
             case PubRelPacket rel:
                 inboundQos2?.Remove(rel.PacketId);
@@ -734,7 +757,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             return;
         }
 
-        if (acl is { } rules && !rules.CanPublish(publish.Topic))
+        if (BrokerTopics.IsBrokerOwned(publish.Topic) || (acl is { } rules && !rules.CanPublish(publish.Topic)))
         {
             log.Debug("Client {ClientId} (username {UserName}) may not publish to {Topic}: dropped", clientId, userName ?? "(none)", publish.Topic);
             RefusePublish(publish, ReasonCode.NotAuthorized);
@@ -813,7 +836,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 }
             }
 
-            var code = ready.Failed ? ReasonCode.UnspecifiedError : ReasonCode.Success;
+            // Only MQTT 5 can say that nobody subscribed; the message was still accepted (Mosquitto and EMQX say it too).
+            var code = ready.Failed ? ReasonCode.UnspecifiedError
+                : ready.NoSubscribers && version == MqttProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers
+                : ReasonCode.Success;
             Send(ready.Kind == PacketType.PubAck
                 ? new PubAckPacket { PacketId = ready.PacketId, ReasonCode = code }
                 : new PubRecPacket { PacketId = ready.PacketId, ReasonCode = code });
@@ -949,7 +975,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             {
                 if (publish.QoS != QualityOfService.AtMostOnce)
                 {
-                    session?.Tell(new OutboundAcknowledged([publish.PacketId]));
+                    session?.Tell(new OutboundDiscarded(publish.PacketId));
                 }
 
                 return;
@@ -1132,6 +1158,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         }
 
         holdsSession = false;
+        if (publishWill && willTopic is { } topic && acl is { } rules && !rules.CanPublish(topic))
+        {
+            log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the ACL no longer lets the client publish there", clientId, userName ?? "(none)", topic);
+            publishWill = false;
+        }
+
         var detach = new DetachSession(Self, publishWill, expiry);
         if (session is { } attached)
         {

@@ -37,12 +37,14 @@ internal sealed class PendingAcks
     /// <summary>Whether a PUBREC for this packet id is still owed (a retried PUBLISH then needs nothing new).</summary>
     public bool OwesPubRec(ushort packetId) => order is not null && order.Any(e => e.Kind == PacketType.PubRec && e.PacketId == packetId && !e.Done);
 
-    public void Counted(long id, int writes)
+    /// <summary>The topic tree's count of writes; <paramref name="matched"/> false when no subscription matched at all.</summary>
+    public void Counted(long id, int writes, bool matched = true)
     {
         if (byId is not null && byId.TryGetValue(id, out var entry))
         {
             entry.Writes += writes;
             entry.Counted = true;
+            entry.NoSubscribers = !matched;
         }
     }
 
@@ -70,6 +72,7 @@ internal sealed class PendingAcks
             {
                 entry.Confirmed = 1;
                 entry.Failed = ReasonCodes.IsFailure(code);
+                entry.NoSubscribers = code == ReasonCode.NoMatchingSubscribers;
                 return;
             }
         }
@@ -90,13 +93,13 @@ internal sealed class PendingAcks
     }
 
     /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.</summary>
-    public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed, ReasonCode? Decided) ready)
+    public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed, ReasonCode? Decided, bool NoSubscribers) ready)
     {
         if (order is not null && order.TryPeek(out var head) && head.Done)
         {
             order.Dequeue();
             byId?.Remove(head.Id);
-            ready = (head.Kind, head.PacketId, head.Failed, head.Decided);
+            ready = (head.Kind, head.PacketId, head.Failed, head.Decided, head.NoSubscribers);
             return true;
         }
 
@@ -121,6 +124,8 @@ internal sealed class PendingAcks
         public int Confirmed { get; set; }
 
         public bool Failed { get; set; }
+
+        public bool NoSubscribers { get; set; }
 
         public ReasonCode? Decided { get; init; }
 

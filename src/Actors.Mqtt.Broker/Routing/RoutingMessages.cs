@@ -50,7 +50,8 @@ public sealed record Confirmation(IActorRef To, long Id);
 
 /// <summary>The topic tree matched the message and no durable session is to write it: sent only then, since each
 /// session's <see cref="WriteConfirmed"/> carries the count otherwise.</summary>
-public sealed record RouteCounted(long Id, int Writes);
+/// <param name="Matched">Some subscription matched; an MQTT 5 publisher is told 0x10 No matching subscribers otherwise.</param>
+public sealed record RouteCounted(long Id, int Writes, bool Matched = true);
 
 /// <summary>One write a message needed is done (<paramref name="Stored"/>) or failed.</summary>
 /// <param name="RoutedWrites">From a session: how many durable sessions the topic tree counted for the message, so that

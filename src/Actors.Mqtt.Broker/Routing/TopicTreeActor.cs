@@ -101,7 +101,7 @@ public sealed class TopicTreeActor : ReceiveActor
 
         if (writes == 0)
         {
-            confirm?.To.Tell(new RouteCounted(confirm.Id, 0));
+            confirm?.To.Tell(new RouteCounted(confirm.Id, 0, Matched: deliveries.Count > 0));
         }
 
         if (pace is { Copies: 0 })

@@ -14,7 +14,7 @@ public sealed class AclActor : WatchedFileActor<AclFile>
         : base(path, initial, "ACL file")
     {
         Receive<AclFor>(request =>
-            request.ReplyTo.Tell(new ConnectAccepted(Current?.For(request.ClientId, request.UserName), generation)));
+            request.ReplyTo.Tell(new ConnectAccepted(Current?.For(request.ClientId, request.UserName), generation, request.UserName)));
     }
 
     public static Props Props(string? path, AclFile? initial) => Akka.Actor.Props.Create(() => new AclActor(path, initial));

@@ -55,10 +55,11 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
 
         if (Current is not { } passwords)
         {
-            // Without a password file a username proves nothing: the client is as anonymous as one without.
+            // Without a password file a username proves nothing: the client is as anonymous as one without, and the ACL
+            // gives it the anonymous rules. A name from a client certificate was proven by the TLS handshake.
             if (anonymousAllowed)
             {
-                Accept(request);
+                Accept(request with { UserName = request.Connection.CertificateIdentity });
             }
             else
             {

@@ -10,7 +10,9 @@ public sealed record Authenticate(ConnectionInfo Connection, string ClientId, st
 
 /// <summary>The client may connect; <paramref name="Acl"/> is null when there is no ACL file.</summary>
 /// <param name="AclGeneration">Increases with every ACL load, so a connection keeps the newest rules it heard of.</param>
-public sealed record ConnectAccepted(ClientAcl? Acl, long AclGeneration);
+/// <param name="UserName">The user name the rules were resolved for, again after a reload; null for an anonymous client,
+/// or one whose user name nothing proved.</param>
+public sealed record ConnectAccepted(ClientAcl? Acl, long AclGeneration, string? UserName = null);
 
 public sealed record ConnectRefused(ReasonCode ReasonCode, string Reason);
 

@@ -127,6 +127,10 @@ public sealed class SessionActor : UntypedPersistentActor
                 OnAcknowledged(acknowledged);
                 return;
 
+            case OutboundDiscarded discarded:
+                Complete([discarded.PacketId]);
+                return;
+
             case OutboundReceived received:
                 OnReceived(received);
                 return;
@@ -140,7 +144,7 @@ public sealed class SessionActor : UntypedPersistentActor
                 return;
 
             case RouteCounted counted:
-                UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true });
+                UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true, NoSubscribers = !counted.Matched });
                 return;
 
             case WriteConfirmed confirmed:
@@ -848,9 +852,38 @@ public sealed class SessionActor : UntypedPersistentActor
         };
     }
 
+    /// <summary>
+    /// A PUBACK must name a QoS 1 message, a PUBCOMP a QoS 2 message whose PUBREL went out; anything else is a protocol
+    /// error that closes the connection (as Mosquitto does), and the messages stay in flight for the next one. An id not
+    /// in flight at all (a late duplicate) is ignored.
+    /// </summary>
     private void OnAcknowledged(OutboundAcknowledged ack)
     {
-        var done = ack.PacketIds.Where(id => state.Inflight(id) is not null).Distinct().ToArray();
+        foreach (var id in ack.PubAcks)
+        {
+            if (state.Inflight(id) is { } inflight && inflight.Message.Delivery.MaximumQoS != QualityOfService.AtLeastOnce)
+            {
+                Sender.Tell(new ProtocolViolation(new MqttError(ReasonCode.ProtocolError, $"PUBACK for QoS 2 message {id}")));
+                return;
+            }
+        }
+
+        foreach (var id in ack.PubComps)
+        {
+            if (state.Inflight(id) is { } inflight && (inflight.Message.Delivery.MaximumQoS != QualityOfService.ExactlyOnce || !inflight.Released))
+            {
+                var why = inflight.Released ? $"PUBCOMP for QoS 1 message {id}" : $"PUBCOMP for message {id} before its PUBREL";
+                Sender.Tell(new ProtocolViolation(new MqttError(ReasonCode.ProtocolError, why)));
+                return;
+            }
+        }
+
+        Complete([.. ack.PubAcks, .. ack.PubComps]);
+    }
+
+    private void Complete(IEnumerable<ushort> packetIds)
+    {
+        var done = packetIds.Where(id => state.Inflight(id) is not null).Distinct().ToArray();
         if (done.Length > 0)
         {
             // The next messages need not wait for this write: their MessageSent is journaled after it, and their
@@ -865,6 +898,12 @@ public sealed class SessionActor : UntypedPersistentActor
         if (state.Inflight(rec.PacketId) is not { } inflight)
         {
             connection?.Tell(new SendToClient(new PubRelPacket { PacketId = rec.PacketId, ReasonCode = ReasonCode.PacketIdentifierNotFound }));
+            return;
+        }
+
+        if (inflight.Message.Delivery.MaximumQoS != QualityOfService.ExactlyOnce)
+        {
+            Sender.Tell(new ProtocolViolation(new MqttError(ReasonCode.ProtocolError, $"PUBREC for QoS 1 message {rec.PacketId}")));
             return;
         }
 
@@ -961,7 +1000,8 @@ public sealed class SessionActor : UntypedPersistentActor
 
         if (!route.Failed)
         {
-            Record(new Qos2Routed(route.PacketId), () => route.ReplyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.Success)));
+            var code = route.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+            Record(new Qos2Routed(route.PacketId), () => route.ReplyTo.Tell(new InboundQos2Done(route.PacketId, code)));
             return;
         }
 
@@ -1087,7 +1127,10 @@ public sealed class SessionActor : UntypedPersistentActor
     }
 
     /// <summary>An inbound QoS 2 message on its way to the sessions and stores that must write it before PUBREC.</summary>
-    private sealed record PendingRoute(ushort PacketId, IActorRef ReplyTo, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt);
+    private sealed record PendingRoute(ushort PacketId, IActorRef ReplyTo, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt)
+    {
+        public bool NoSubscribers { get; init; }
+    }
 
     private sealed record SweepRoutes
     {

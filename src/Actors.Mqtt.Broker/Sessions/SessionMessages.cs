@@ -43,8 +43,17 @@ public sealed record SubscribeRequest(SubscribePacket Packet, IReadOnlyList<bool
 public sealed record UnsubscribeRequest(UnsubscribePacket Packet);
 
 /// <summary>The client acknowledged outbound QoS 1 messages (PUBACK) or finished QoS 2 ones (PUBCOMP): those of one
-/// read from the socket together, so that the session journals them as one event.</summary>
-public sealed record OutboundAcknowledged(IReadOnlyList<ushort> PacketIds);
+/// read from the socket together, so that the session journals them as one event. Kept apart, since each must fit the
+/// flow of the message it names.</summary>
+public sealed record OutboundAcknowledged(IReadOnlyList<ushort> PubAcks, IReadOnlyList<ushort> PubComps);
+
+/// <summary>The connection dropped an outbound QoS 1 or 2 message instead of sending it (larger than the client
+/// accepts, or a topic it may not read): the session goes on as if the client had finished it [MQTT-3.1.2-25].</summary>
+public sealed record OutboundDiscarded(ushort PacketId);
+
+/// <summary>Told to the connection whose client broke the protocol in a way only the session sees (an acknowledgement
+/// that does not fit the flow of the message it names): it closes with the error's reason code.</summary>
+public sealed record ProtocolViolation(MqttError Error);
 
 /// <summary>The client answered an outbound QoS 2 message with PUBREC.</summary>
 public sealed record OutboundReceived(ushort PacketId, ReasonCode ReasonCode);

@@ -50,4 +50,23 @@ public sealed class PendingAcksTests
         Assert.Equal(((ushort)1, true), (one.PacketId, one.Failed));
         Assert.Equal(((ushort)2, false), (two.PacketId, two.Failed));
     }
+
+    [Fact]
+    public void A_message_nobody_subscribed_to_is_marked_so_that_MQTT_5_can_say_0x10()
+    {
+        var acks = new PendingAcks();
+        var unmatched = acks.AddPubAck(packetId: 1, writes: 0, now: 0);
+        var matched = acks.AddPubAck(packetId: 2, writes: 0, now: 0);
+        acks.AddPubRec(packetId: 3, now: 0);
+
+        acks.Counted(unmatched, 0, matched: false);
+        acks.Counted(matched, 0, matched: true);
+        acks.Qos2Done(3, ReasonCode.NoMatchingSubscribers);
+
+        Assert.True(acks.TryTakeReady(out var one));
+        Assert.True(acks.TryTakeReady(out var two));
+        Assert.True(acks.TryTakeReady(out var three));
+        Assert.Equal((true, false, true), (one.NoSubscribers, two.NoSubscribers, three.NoSubscribers));
+        Assert.False(three.Failed);
+    }
 }

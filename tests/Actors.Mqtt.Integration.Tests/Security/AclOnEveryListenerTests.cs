@@ -24,7 +24,8 @@ public sealed class AclOnEveryListenerTests(SecuredBroker broker) : IClassFixtur
             .Build());
 
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, denied.ReasonCode);
-        Assert.Equal(MqttClientPublishReasonCode.Success, allowed.ReasonCode);
+        // Accepted; nobody subscribed to it.
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, allowed.ReasonCode);
         Assert.Equal(
             [MqttClientSubscribeResultCode.NotAuthorized, MqttClientSubscribeResultCode.GrantedQoS1],
             subscribed.Items.Select(i => i.ResultCode));
