@@ -113,23 +113,33 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
     /// <summary>
     /// Starts every session that has a journal, before any client connects: an offline session's subscriptions must be
-    /// in the topic tree to receive what is published for it, and its expiry and will must run again.
+    /// in the topic tree to receive what is published for it, and its expiry and will must run again. A session whose
+    /// journal cannot be read is logged and left stopped; the others, and the listeners, start all the same.
     /// </summary>
     private static async Task WakeJournaledSessionsAsync(ActorSystem system, IActorRef sessions, CancellationToken cancellationToken)
     {
         var log = Logging.GetLogger(system, typeof(MqttBroker));
         var started = Environment.TickCount64;
         var journal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentPersistenceIdsQuery>(StoreSettings.QueryPluginId);
-        var count = await journal.CurrentPersistenceIds()
+        var (awake, unreadable) = await journal.CurrentPersistenceIds()
             .Where(id => id.StartsWith(SessionActor.PersistenceIdPrefix, StringComparison.Ordinal))
-            .SelectAsync(8, id => sessions.Ask<SessionAwake>(
-                new SessionEnvelope(id[SessionActor.PersistenceIdPrefix.Length..], WakeUp.Instance),
-                TimeSpan.FromSeconds(30),
-                cancellationToken))
-            .RunAggregate(0, (n, _) => n + 1, system.Materializer())
+            .SelectAsync(8, id => WakeAsync(sessions, id[SessionActor.PersistenceIdPrefix.Length..], cancellationToken))
+            .RunAggregate((Awake: 0, Unreadable: 0), (n, woke) => woke ? (n.Awake + 1, n.Unreadable) : (n.Awake, n.Unreadable + 1), system.Materializer())
             .ConfigureAwait(false);
-        log.Info("Started {Count} journaled sessions in {Milliseconds} ms", count, Environment.TickCount64 - started);
+        if (unreadable == 0)
+        {
+            log.Info("Started {Count} journaled sessions in {Milliseconds} ms", awake, Environment.TickCount64 - started);
+        }
+        else
+        {
+            log.Warning("Started {Count} journaled sessions in {Milliseconds} ms; {Unreadable} could not be read and stay stopped", awake, Environment.TickCount64 - started, unreadable);
+        }
     }
+
+    /// <summary>True once the session recovered; false when its journal could not be read (the session logged why).</summary>
+    private static async Task<bool> WakeAsync(IActorRef sessions, string clientId, CancellationToken cancellationToken) =>
+        await sessions.Ask<object>(new SessionEnvelope(clientId, WakeUp.Instance), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false)
+            is SessionAwake;
 
     public Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(ConnectionInfo connection)
     {

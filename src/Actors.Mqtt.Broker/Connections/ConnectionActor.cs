@@ -315,6 +315,15 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
 
+            case SessionUnreadable:
+                {
+                    // The session stopped before it began: a DetachSession would only start it, and fail it, again.
+                    holdsSession = false;
+                    log.Warning("Client {ClientId} from {RemoteEndPoint} refused: its session's journal could not be read", clientId, info.RemoteEndPoint);
+                    Refuse(ReasonCode.UnspecifiedError, "session state could not be read", logged: true);
+                    return;
+                }
+
             default:
                 Common(message);
                 return;

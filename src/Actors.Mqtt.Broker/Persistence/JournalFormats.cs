@@ -100,6 +100,9 @@ internal static class JournalFormats
         w.Bool(5, s.RetainAsPublished);
         w.UInt(6, (ulong)s.RetainHandling);
         w.UInt(7, (ulong)(s.SubscriptionIdentifier ?? 0));
+
+        // Field 2 alone cannot tell an MQTT 3.1.1 filter that starts with $share/ (literal there) from a shared one.
+        w.Bool(8, !s.Filter.IsShared);
     }
 
     public static Subscription ReadSubscription(ReadOnlySpan<byte> data)
@@ -111,6 +114,9 @@ internal static class JournalFormats
         bool noLocal = false, retainAsPublished = false;
         var handling = RetainHandling.SendAtSubscribe;
         var identifier = 0;
+
+        // Entries written before field 8 existed read $share/ as MQTT 5 does: those of 3.1.1 clients cannot be told apart.
+        var notShared = false;
         while (r.Next(out var field))
         {
             switch (field)
@@ -122,11 +128,12 @@ internal static class JournalFormats
                 case 5: retainAsPublished = r.Bool(); break;
                 case 6: handling = (RetainHandling)r.UInt(); break;
                 case 7: identifier = checked((int)r.UInt()); break;
+                case 8: notShared = r.Bool(); break;
                 default: r.Skip(); break;
             }
         }
 
-        if (!TopicFilter.TryParse(text, allowShared: true, out var filter, out var error))
+        if (!TopicFilter.TryParse(text, allowShared: !notShared, out var filter, out var error))
         {
             throw new FormatException($"a journaled subscription has an invalid filter '{text}': {error}");
         }

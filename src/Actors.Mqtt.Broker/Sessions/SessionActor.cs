@@ -44,6 +44,8 @@ public sealed class SessionActor : UntypedPersistentActor
     private List<(MessageQueued Event, Action? Then)>? held;
     // Messages whose PUBLISH waits for the write that puts them in flight; while any do, later ones wait too.
     private int sendsAwaitingWrite;
+    // Who waits for the session while it recovers, to be told if recovery fails (see AroundReceive).
+    private List<IActorRef>? awaitingRecovery;
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -76,6 +78,7 @@ public sealed class SessionActor : UntypedPersistentActor
                 return;
 
             case RecoveryCompleted:
+                awaitingRecovery = null;
                 OnRecovered();
                 return;
 
@@ -390,10 +393,43 @@ public sealed class SessionActor : UntypedPersistentActor
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
+    /// <summary>
+    /// Messages that arrive during recovery wait in Akka's internal stash, which a failed recovery discards with the
+    /// actor; the senders that expect an answer are noted here so that they hear of the failure instead of timing out.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        if (IsRecovering)
+        {
+            switch (message)
+            {
+                case WakeUp:
+                    (awaitingRecovery ??= []).Add(Sender);
+                    break;
+                case AttachSession attach:
+                    (awaitingRecovery ??= []).Add(attach.Connection);
+                    break;
+            }
+        }
+
+        return base.AroundReceive(receive, message);
+    }
+
+    /// <summary>
+    /// The actor stops after this (Akka's rule), without having touched the topic tree or the journal: the session's
+    /// state is unknown, so its client is refused rather than handed an empty session, and the journal stays as it is
+    /// for the operator. The next message to this client id tries again.
+    /// </summary>
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        log.Error(reason, "Session {ClientId}: journal could not be read", clientId);
-        base.OnRecoveryFailure(reason, message);
+        // Akka's own log line would say the same again: not called.
+        log.Error(reason, "Session {ClientId}: journal could not be read after event {SequenceNr}; the session stays stopped and its client is refused", clientId, LastSequenceNr);
+        foreach (var waiting in awaitingRecovery ?? [])
+        {
+            waiting.Tell(SessionUnreadable.Instance);
+        }
+
+        awaitingRecovery = null;
     }
 
     private void Attach(AttachSession attach)

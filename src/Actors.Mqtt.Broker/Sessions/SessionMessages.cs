@@ -75,7 +75,8 @@ public sealed record SendToClient(MqttPacket Packet)
 public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode);
 
 /// <summary>Starts a journaled session after a restart of the broker, so its subscriptions are in the topic tree
-/// before any client publishes; answered with <see cref="SessionAwake"/> once it recovered.</summary>
+/// before any client publishes; answered with <see cref="SessionAwake"/> once it recovered, or with
+/// <see cref="SessionUnreadable"/>.</summary>
 public sealed record WakeUp
 {
     public static readonly WakeUp Instance = new();
@@ -90,6 +91,17 @@ public sealed record SessionAwake
     public static readonly SessionAwake Instance = new();
 
     private SessionAwake()
+    {
+    }
+}
+
+/// <summary>The session's journal could not be read, so the session stays stopped: the answer to a
+/// <see cref="WakeUp"/>, and what a connection that asked to attach is told instead of <see cref="SessionAttached"/>.</summary>
+public sealed record SessionUnreadable
+{
+    public static readonly SessionUnreadable Instance = new();
+
+    private SessionUnreadable()
     {
     }
 }

@@ -43,6 +43,26 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
     }
 
     [Fact]
+    public void A_subscription_written_before_shared_ones_were_marked_reads_a_share_filter_as_shared_and_an_ordinary_one_as_it_was()
+    {
+        var serializer = new JournalSerializer((ExtendedActorSystem)system);
+
+        // Subscribed as the first version wrote it: field 1 holds a subscription of client id "c" (field 1), filter
+        // (field 2) and QoS 1 (field 3), and nothing that says whether the filter is shared.
+        static byte[] Entry(string filter)
+        {
+            byte[] subscription = [0x0A, 0x01, (byte)'c', 0x12, (byte)filter.Length, .. System.Text.Encoding.UTF8.GetBytes(filter), 0x18, 0x01];
+            return [0x0A, (byte)subscription.Length, .. subscription];
+        }
+
+        var shared = ((Subscribed)serializer.FromBinary(Entry("$share/g/x"), "Subscribed")).Subscriptions.Single();
+        var ordinary = ((Subscribed)serializer.FromBinary(Entry("a/+"), "Subscribed")).Subscriptions.Single();
+
+        Assert.Equal(("g", "x", QualityOfService.AtLeastOnce), (shared.Filter.ShareName, shared.Filter.Filter, shared.MaximumQoS));
+        Assert.Equal((null, "a/+", "c"), (ordinary.Filter.ShareName, ordinary.Filter.Filter, ordinary.ClientId));
+    }
+
+    [Fact]
     public void A_field_written_by_a_newer_version_is_skipped()
     {
         var serializer = new JournalSerializer((ExtendedActorSystem)system);
@@ -152,7 +172,11 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         yield return new SessionStarted(3600);
         yield return new ExpiryChanged(uint.MaxValue);
         yield return new WillChanged(will);
-        yield return new Subscribed([subscription, new Subscription("client-1", Filter("#"), QualityOfService.AtMostOnce)]);
+        yield return new Subscribed([
+            subscription,
+            new Subscription("client-1", Filter("#"), QualityOfService.AtMostOnce),
+            new Subscription("client-1", Literal("$share/group/sensors"), QualityOfService.AtLeastOnce),
+        ]);
         yield return new Unsubscribed(["a/b", "$share/g/c"]);
         yield return new MessageQueued(queued, SentAs: 65535);
         yield return new MessagesQueued([new MessageQueued(queued), new MessageQueued(queued with { Retain = false }, SentAs: 7)]);
@@ -168,7 +192,7 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         yield return new SessionSnapshot(
             120,
             will,
-            [subscription],
+            [subscription, new Subscription("client-1", Literal("$share/group/x"), QualityOfService.AtLeastOnce)],
             [queued],
             [new InflightSnapshot(8, queued, Released: true)],
             [new InboundQos2Snapshot(11, 99, Routed: true)],
@@ -181,6 +205,10 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
 
     private static TopicFilter Filter(string text) =>
         TopicFilter.TryParse(text, allowShared: true, out var filter, out var error) ? filter : throw new ArgumentException(error.ToString());
+
+    /// <summary>A filter as an MQTT 3.1.1 client subscribes to it: <c>$share/</c> has no meaning there.</summary>
+    private static TopicFilter Literal(string text) =>
+        TopicFilter.TryParse(text, allowShared: false, out var filter, out var error) ? filter : throw new ArgumentException(error.ToString());
 
     /// <summary>
     /// A structural text of a record: payloads and lists as their contents, receipt times to the second (they travel

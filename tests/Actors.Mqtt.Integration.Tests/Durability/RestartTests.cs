@@ -248,6 +248,47 @@ public class RestartTests
         }
     }
 
+    /// <summary>
+    /// MQTT 3.1.1 has no shared subscriptions: <c>$share/g/...</c> is an ordinary filter there, matching only the topic
+    /// of that name. A restart must recover it as it was granted, not read it again as MQTT 5 would.
+    /// </summary>
+    [Fact]
+    [Trait("spec", "MQTT-4.1.0-1")]
+    public async Task A_3_1_1_subscription_to_a_literal_share_filter_stays_literal_after_a_restart()
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var plain = $"literal-{Guid.NewGuid():N}";
+        var literal = "$share/g/" + plain;
+        var (subscriber, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await SubscribeAsync(subscriber, literal, QualityOfService.AtLeastOnce);
+        await PublishToBothAsync(broker, plain, literal);
+        Assert.Equal(["to-literal"], await ReceiveAndAcknowledgeAsync(subscriber, 1));
+        await subscriber.ExpectNothingAsync(TimeSpan.FromMilliseconds(500));
+        await DisconnectAsync(subscriber);
+
+        broker = await store.RestartAsync();
+        await PublishToBothAsync(broker, plain, literal);
+
+        var (resumed, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, id, clean: false));
+        await using (resumed)
+        {
+            Assert.True(connAck.SessionPresent);
+            Assert.Equal(["to-literal"], await ReceiveAndAcknowledgeAsync(resumed, 1));
+            await resumed.ExpectNothingAsync(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
+    /// <summary>One QoS 1 message to the topic a shared subscription <c>$share/g/{plain}</c> would match, then one to
+    /// the topic named like the filter.</summary>
+    private static async Task PublishToBothAsync(BrokerFixture broker, string plain, string literal)
+    {
+        await using var publisher = await ConnectPublisherAsync(broker, V.V311);
+        await PublishAsync(publisher, new PublishPacket { Topic = plain, Payload = "to-plain"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 1 });
+        await PublishAsync(publisher, new PublishPacket { Topic = literal, Payload = "to-literal"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 2 });
+    }
+
     private static async Task<RawClient> ConnectPublisherAsync(BrokerFixture broker, V version = V.V500)
     {
         var (publisher, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, NewId()));
