@@ -315,6 +315,17 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
 
+            case SessionTakenOver:
+                {
+                    // Another connection took the session before this one heard it was attached: it did connect, and is
+                    // told so, then why it ends [MQTT-3.1.4-3].
+                    holdsSession = false;
+                    Send(BuildConnAck(sessionPresent: false));
+                    connAckSent = true;
+                    Close("session taken over by a new connection", publishWill: false, ReasonCode.SessionTakenOver);
+                    return;
+                }
+
             case SessionUnreadable:
                 {
                     // The session stopped before it began: a DetachSession would only start it, and fail it, again.

@@ -496,6 +496,13 @@ public sealed class SessionActor : UntypedPersistentActor
 
         Record(new WillChanged(attach.Will), () =>
         {
+            // Taken over, or gone, before the write landed: that connection was told (or needs nothing), and the
+            // connection now attached gets its own answer.
+            if (!attach.Connection.Equals(connection))
+            {
+                return;
+            }
+
             attach.Connection.Tell(new SessionAttached(Self, present));
             if (present)
             {

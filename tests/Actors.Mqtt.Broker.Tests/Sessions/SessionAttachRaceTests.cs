@@ -1,0 +1,81 @@
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+
+namespace Actors.Mqtt.Broker.Tests.Sessions;
+
+/// <summary>
+/// A durable session answers an AttachSession once the write it makes has landed; connections that came and went, or
+/// were taken over, while that write was on its way must not be answered as if they still held the session.
+/// </summary>
+public sealed class SessionAttachRaceTests() : TestKit("""
+    akka.persistence.journal.plugin = "akka.persistence.journal.gated"
+    akka.persistence.journal.gated.class = "Actors.Mqtt.Broker.Tests.Sessions.GatedJournal, Actors.Mqtt.Broker.Tests"
+    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+    """)
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+    private static readonly BrokerSettings Settings = BrokerSettings.From(BrokerSettings.Reference);
+
+    [Fact]
+    public void A_connection_that_leaves_before_its_attach_is_written_is_not_answered_and_the_session_goes_on()
+    {
+        var first = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props("race-1", Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        Attach(session, "race-1", first, cleanStart: true);
+        first.ExpectMsg<SessionAttached>(Generous);
+        session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("#") { MaximumQoS = QualityOfService.AtLeastOnce }] }), first.Ref);
+        first.ExpectMsg<SendToClient>(Generous);
+        session.Tell(Copy("race-1", "in-flight"));
+        first.ExpectMsg<SendToClient>(Generous);
+        session.Tell(new DetachSession(first.Ref, PublishWill: false, SessionExpiryInterval: null));
+
+        // A client that drops right after CONNECT: its attach is still being written when it is gone.
+        var flapping = CreateTestProbe();
+        using (GatedJournal.Closed())
+        {
+            Attach(session, "race-1", flapping, cleanStart: false);
+            session.Tell(new DetachSession(flapping.Ref, PublishWill: false, SessionExpiryInterval: null));
+            flapping.ExpectNoMsg(Quiet);
+        }
+
+        flapping.ExpectNoMsg(Quiet);
+
+        // The session is the same: the next connection gets it, and the message still in flight, again.
+        var last = CreateTestProbe();
+        Attach(session, "race-1", last, cleanStart: false);
+        Assert.True(last.ExpectMsg<SessionAttached>(Generous).SessionPresent);
+        var again = Assert.IsType<PublishPacket>(last.ExpectMsg<SendToClient>(Generous).Packet);
+        Assert.Equal(("in-flight", true), (again.Topic, again.Dup));
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-3.1.4-3")]
+    public void A_connection_taken_over_before_its_attach_is_written_hears_only_that_it_was_taken_over()
+    {
+        var session = Sys.ActorOf(SessionActor.Props("race-2", Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var taken = CreateTestProbe();
+        var taking = CreateTestProbe();
+        using (GatedJournal.Closed())
+        {
+            Attach(session, "race-2", taken, cleanStart: true);
+            Attach(session, "race-2", taking, cleanStart: false);
+            taken.ExpectMsg<SessionTakenOver>(Generous);
+        }
+
+        taking.ExpectMsg<SessionAttached>(Generous);
+        taken.ExpectNoMsg(Quiet);
+    }
+
+    private static void Attach(IActorRef session, string clientId, Akka.TestKit.TestProbe connection, bool cleanStart) =>
+        session.Tell(new AttachSession(clientId, connection.Ref, MqttProtocolVersion.V500, cleanStart, SessionExpiryInterval: 3600, Will: null, ClientReceiveMaximum: 10), connection.Ref);
+
+    private static DeliverMessage Copy(string clientId, string topic) =>
+        new(
+            new RoutePublish(new PublishPacket { Topic = topic, QoS = QualityOfService.AtLeastOnce, PacketId = 7, Payload = new byte[] { 1 } }, "publisher", 0),
+            new Delivery(clientId, QualityOfService.AtLeastOnce, RetainAsPublished: false, []));
+}
