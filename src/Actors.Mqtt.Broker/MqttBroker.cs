@@ -72,7 +72,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
             ? () => new RandomPicker()
             : () => new RoundRobinPicker();
         var topicTree = system.ActorOf(TopicTreeGuardian.Props(picker), "topics");
-        var retained = system.ActorOf(RetainedStoreActor.Props(settings.Persistence), "retained");
+        var retained = system.ActorOf(RetainedStoreActor.SupervisedProps(settings.Persistence), "retained");
         var acl = system.ActorOf(AclActor.Props(settings.Auth.AclFile, security.Acl), "acl");
         var auth = system.ActorOf(AuthActor.Props(settings.Auth, security.Passwords, acl), "auth");
         var sessions = await ClusterSharding.Get(system).StartAsync(

@@ -335,6 +335,14 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
 
+            case SessionWriteFailed:
+                {
+                    holdsSession = false;
+                    log.Warning("Client {ClientId} from {RemoteEndPoint} refused: its session could not write its journal", clientId, info.RemoteEndPoint);
+                    Refuse(ReasonCode.UnspecifiedError, "session state could not be stored", logged: true);
+                    return;
+                }
+
             default:
                 Common(message);
                 return;
@@ -440,6 +448,15 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             case ProtocolViolation violation:
                 CloseOnError(violation.Error);
                 return;
+
+            case SessionWriteFailed:
+                {
+                    // The session stopped: the DetachSession goes through the shard region, which starts it again from its
+                    // journal, so that its will and expiry run as for any client that dropped.
+                    session = null;
+                    Close("its session could not write its journal", publishWill: true, ReasonCode.UnspecifiedError, isError: true);
+                    return;
+                }
 
             case SessionTakenOver:
                 {

@@ -1,6 +1,7 @@
 using Actors.Mqtt.Broker.Persistence;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Pattern;
 using Akka.Persistence;
 
 namespace Actors.Mqtt.Broker.Routing;
@@ -60,6 +61,15 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
 
     public static Props Props(StoreSettings settings) => Akka.Actor.Props.Create(() => new RetainedStoreActor(settings));
 
+    /// <summary>
+    /// The store behind a supervisor that starts it again after it stopped (a failed write stops a persistent actor, and
+    /// so does a failed recovery while the database is still away), waiting longer each time up to half a minute. While
+    /// it is stopped, retained messages are neither stored (their publishers wait for confirm-timeout and are told the
+    /// message failed) nor handed to new subscriptions.
+    /// </summary>
+    public static Props SupervisedProps(StoreSettings settings) =>
+        BackoffSupervisor.Props(Backoff.OnStop(Props(settings), "store", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), randomFactor: 0.2, maxNrOfRetries: -1));
+
     private void Store(StoreRetained store)
     {
         // An empty retained message is never stored; it only removes the one before [MQTT-3.3.1-7].
@@ -90,7 +100,7 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        log.Error(cause, "Retained store: journal write failed; it restarts from its journal");
+        log.Error(cause, "Retained store: journal write failed; it starts again from its journal after a backoff");
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 

@@ -390,6 +390,7 @@ public sealed class SessionActor : UntypedPersistentActor
         // The actor stops (Akka's rule after a failed write) and recovers from the journal on its next message;
         // publishers waiting for this write get no acknowledgement.
         log.Error(cause, "Session {ClientId}: journal write failed ({Event}); the session restarts from its journal", clientId, @event.GetType().Name);
+        connection?.Tell(SessionWriteFailed.Instance);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 

@@ -105,3 +105,15 @@ public sealed record SessionUnreadable
     {
     }
 }
+
+/// <summary>The session could not write its journal and stops (Akka's rule after a failed write): what its client sends
+/// from now on could not be kept, so its connection closes (MQTT 5: DISCONNECT 0x80) rather than living on unheard. The
+/// session recovers from its journal when the next message for it arrives.</summary>
+public sealed record SessionWriteFailed
+{
+    public static readonly SessionWriteFailed Instance = new();
+
+    private SessionWriteFailed()
+    {
+    }
+}

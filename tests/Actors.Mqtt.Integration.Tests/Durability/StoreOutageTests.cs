@@ -64,9 +64,52 @@ public sealed class StoreOutageTests : IAsyncLifetime
         Assert.Contains("not acknowledged", broker.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<ReasonCode> PublishAsync(RawClient publisher, string topic, string payload, ushort packetId)
+    [Fact]
+    public async Task A_connected_client_whose_session_cannot_write_is_disconnected_and_retained_messages_are_kept_again_once_the_store_is_back()
     {
-        await publisher.SendAsync(new PublishPacket { Topic = topic, Payload = Encoding.UTF8.GetBytes(payload), QoS = QualityOfService.AtLeastOnce, PacketId = packetId });
+        await using var broker = new BrokerProcess(
+            folder,
+            "actors-mqtt.persistence.store=postgresql",
+            $"actors-mqtt.persistence.postgresql.connection-string={await postgres.CreateDatabaseAsync()}",
+            "actors-mqtt.persistence.confirm-timeout=3s");
+        await broker.StartAsync();
+        var topic = $"outage/{Guid.NewGuid():N}";
+        var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Persistent("zombie-" + Guid.NewGuid().ToString("N")[..8]));
+        var (publisher, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "pub-" + Guid.NewGuid().ToString("N")[..8] });
+        await using (client)
+        await using (publisher)
+        {
+            await postgres.StopAsync();
+
+            // The SUBSCRIBE's write fails: the session cannot keep what it is told, so its connection does not live on.
+            await client.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic)] });
+            var disconnect = Assert.IsType<DisconnectPacket>(Assert.Single(await client.ExpectClosedAsync(TimeSpan.FromSeconds(30))));
+            Assert.Equal(ReasonCode.UnspecifiedError, disconnect.ReasonCode);
+            Assert.Equal(ReasonCode.UnspecifiedError, await PublishAsync(publisher, topic + "/retained", "during", 1, retain: true));
+            await postgres.StartAsync();
+
+            // The retained store comes back by itself, with some backoff.
+            var code = ReasonCode.UnspecifiedError;
+            for (ushort id = 2; ReasonCodes.IsFailure(code) && id < 40; id++)
+            {
+                code = await PublishAsync(publisher, topic + "/retained", "after", id, retain: true);
+            }
+
+            Assert.Equal(ReasonCode.NoMatchingSubscribers, code);
+        }
+
+        var (late, _) = await RawClient.ConnectAsync(broker.EndPoint, new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "late-" + Guid.NewGuid().ToString("N")[..8] });
+        await using (late)
+        {
+            await late.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription(topic + "/retained")] });
+            await late.ReceiveAsync<SubAckPacket>();
+            Assert.Equal("after", Encoding.UTF8.GetString((await late.ReceiveAsync<PublishPacket>()).Payload.Span));
+        }
+    }
+
+    private static async Task<ReasonCode> PublishAsync(RawClient publisher, string topic, string payload, ushort packetId, bool retain = false)
+    {
+        await publisher.SendAsync(new PublishPacket { Topic = topic, Payload = Encoding.UTF8.GetBytes(payload), QoS = QualityOfService.AtLeastOnce, PacketId = packetId, Retain = retain });
         var ack = await publisher.ReceiveAsync<PubAckPacket>(TimeSpan.FromSeconds(30));
         Assert.Equal(packetId, ack.PacketId);
         return ack.ReasonCode;
