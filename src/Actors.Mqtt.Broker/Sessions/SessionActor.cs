@@ -465,7 +465,9 @@ public sealed class SessionActor : UntypedPersistentActor
             Context.Watch(connection);
         }
 
-        var present = state.Exists && !attach.CleanStart;
+        // A session without expiry ends with the connection just taken over: a persistent CONNECT starts a new one, which
+        // is journaled from its start and so recovers as it is.
+        var present = state.Exists && !attach.CleanStart && state.ExpiryInterval > 0;
         if (!present)
         {
             if (state.Subscriptions.Count > 0)

@@ -282,6 +282,46 @@ public class RestartTests
 
     /// <summary>One QoS 1 message to the topic a shared subscription <c>$share/g/{plain}</c> would match, then one to
     /// the topic named like the filter.</summary>
+    // A session without expiry ends with its connection, and the takeover closes that connection before the new CONNECT
+    // looks for a session (Mosquitto answers session present 0 here too).
+    [Theory]
+    [MemberData(nameof(PersistentVersions))]
+    public async Task A_clean_session_taken_over_by_a_persistent_CONNECT_starts_a_new_session_that_survives_a_restart(V version)
+    {
+        await using var store = new SqliteBroker();
+        var broker = await store.StartAsync();
+        var id = NewId();
+        var before = NewTopic("clean-before");
+        var topic = NewTopic("durable-after");
+        var (clean, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: true));
+        await using (clean)
+        {
+            await SubscribeAsync(clean, before, QualityOfService.AtLeastOnce);
+
+            // The clean session ends with the connection taken over: what follows is a new session, journaled from its start.
+            var (persistent, connAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 3600));
+            Assert.False(connAck.SessionPresent);
+            await SubscribeAsync(persistent, topic, QualityOfService.AtLeastOnce);
+            await DisconnectAsync(persistent);
+        }
+
+        await using (var publisher = await ConnectPublisherAsync(broker, version))
+        {
+            await PublishAsync(publisher, new PublishPacket { Topic = before, Payload = "old"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 1 });
+            await PublishAllAsync(publisher, topic, count: 6);
+        }
+
+        broker = await store.RestartAsync();
+
+        var (resumed, resumedAck) = await RawClient.ConnectAsync(broker.EndPoint, Connect(version, id, clean: false, expiry: 3600));
+        await using (resumed)
+        {
+            Assert.True(resumedAck.SessionPresent);
+            Assert.Equal(Enumerable.Range(0, 6).Select(i => $"m{i}"), await ReceiveAndAcknowledgeAsync(resumed, 6));
+            await resumed.ExpectNothingAsync(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
     private static async Task PublishToBothAsync(BrokerFixture broker, string plain, string literal)
     {
         await using var publisher = await ConnectPublisherAsync(broker, V.V311);
