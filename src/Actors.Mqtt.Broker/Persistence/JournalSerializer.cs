@@ -177,6 +177,11 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         {
             w.Int(8, at.ToUnixTimeMilliseconds());
         }
+
+        foreach (var key in s.FinishedKeys)
+        {
+            w.Int(9, key);
+        }
     }
 
     private static SessionSnapshot ReadSnapshot(byte[] bytes)
@@ -190,6 +195,7 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         var inbound = new List<InboundQos2Snapshot>();
         ushort lastPacketId = 0;
         DateTimeOffset? detachedAt = null;
+        var finished = new List<long>();
         while (r.Next(out var field))
         {
             switch (field)
@@ -202,11 +208,12 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
                 case 6: inbound.Add(ReadInbound(r.Bytes())); break;
                 case 7: lastPacketId = checked((ushort)r.UInt()); break;
                 case 8: detachedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.Int()); break;
+                case 9: finished.Add(r.Int()); break;
                 default: r.Skip(); break;
             }
         }
 
-        return new SessionSnapshot(expiry, will, subscriptions, queue, inflight, inbound, lastPacketId, detachedAt);
+        return new SessionSnapshot(expiry, will, subscriptions, queue, inflight, inbound, lastPacketId, detachedAt) { FinishedKeys = finished };
     }
 
     private static InflightSnapshot ReadInflight(ReadOnlySpan<byte> data)

@@ -698,8 +698,10 @@ public sealed class SessionActor : UntypedPersistentActor
             return;
         }
 
-        // Routed again after a restart: where it arrived before, it is not queued twice.
-        if (message.Publish.Rerouted && message.Publish.MessageKey != 0 && state.HoldsMessage(message.Publish.MessageKey))
+        // Routed again after a restart or a failed route: where it arrived before, whether it is still here or already
+        // done, it does not arrive twice [MQTT-4.3.3-10].
+        var key = message.Publish.MessageKey;
+        if (message.Publish.Rerouted && key != 0 && (state.HoldsMessage(key) || state.Finished(key)))
         {
             confirmed?.Invoke();
             return;
@@ -736,6 +738,7 @@ public sealed class SessionActor : UntypedPersistentActor
             if (connection is not null && !Expired(message))
             {
                 connection.Tell(new SendToClient(BuildPublish(message, packetId: 0, dup: false)) { Pace = pace });
+                state.SentOnce(message.Publish.MessageKey);
             }
             else
             {

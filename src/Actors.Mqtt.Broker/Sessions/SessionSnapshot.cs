@@ -13,7 +13,11 @@ public sealed record SessionSnapshot(
     IReadOnlyList<InflightSnapshot> Inflight,
     IReadOnlyList<InboundQos2Snapshot> InboundQos2,
     ushort LastPacketId,
-    DateTimeOffset? DetachedAt) : IJournaled;
+    DateTimeOffset? DetachedAt) : IJournaled
+{
+    /// <summary>Keys of the last inbound QoS 2 messages the client finished, oldest first (absent before they were kept).</summary>
+    public IReadOnlyList<long> FinishedKeys { get; init; } = [];
+}
 
 /// <summary>A message sent to the client and not yet done, in the order it was sent.</summary>
 public sealed record InflightSnapshot(ushort PacketId, QueuedMessage Message, bool Released);

@@ -20,6 +20,15 @@ internal sealed class SessionState
     private Dictionary<ushort, InboundQos2Snapshot>? inboundQos2;
     private ushort lastPacketId;
 
+    // Keys of the inbound QoS 2 messages this session finished giving its client, oldest first: the same message routed
+    // again (its publisher's session restarted before it journaled the route) must not reach the client twice, even
+    // after the client completed it. Bounded: only a reroute that comes later than this many such messages gets through.
+    private Queue<long>? finishedOrder;
+    private HashSet<long>? finished;
+
+    /// <summary>How many keys of finished messages a session keeps, for <see cref="Finished"/>.</summary>
+    public const int FinishedKeysKept = 1024;
+
     /// <summary>True once a session began and has not ended: what CONNACK calls Session Present.</summary>
     public bool Exists { get; private set; }
 
@@ -67,6 +76,13 @@ internal sealed class SessionState
 
         return false;
     }
+
+    /// <summary>Whether a message routed with this key went to the client and is done there (one of the last
+    /// <see cref="FinishedKeysKept"/>).</summary>
+    public bool Finished(long messageKey) => finished?.Contains(messageKey) ?? false;
+
+    /// <summary>A QoS 0 copy went to the client: nothing is journaled for it, so this lasts until the broker stops.</summary>
+    public void SentOnce(long messageKey) => Finish(messageKey);
 
     /// <summary>Whether a subscription the session holds now matches the topic.</summary>
     public bool AnySubscriptionMatches(string topic)
@@ -136,6 +152,8 @@ internal sealed class SessionState
                 inflight = null;
                 inflightOrder = null;
                 inboundQos2 = null;
+                finished = null;
+                finishedOrder = null;
                 Will = null;
                 ExpiryInterval = started.ExpiryInterval;
                 DetachedAt = null;
@@ -196,7 +214,11 @@ internal sealed class SessionState
             case MessageAcknowledged acknowledged:
                 foreach (var id in acknowledged.PacketIds)
                 {
-                    inflight?.Remove(id);
+                    if (inflight is not null && inflight.Remove(id, out var done))
+                    {
+                        Finish(done.Message.Publish.MessageKey);
+                    }
+
                     inflightOrder?.Remove(id);
                 }
 
@@ -234,6 +256,20 @@ internal sealed class SessionState
         return message;
     }
 
+    private void Finish(long messageKey)
+    {
+        if (messageKey == 0 || !(finished ??= []).Add(messageKey))
+        {
+            return;
+        }
+
+        (finishedOrder ??= new()).Enqueue(messageKey);
+        if (finishedOrder.Count > FinishedKeysKept)
+        {
+            finished.Remove(finishedOrder.Dequeue());
+        }
+    }
+
     private void Fly(ushort packetId, QueuedMessage message, bool released = false)
     {
         (inflight ??= [])[packetId] = new InflightMessage(packetId, message, released);
@@ -249,7 +285,10 @@ internal sealed class SessionState
         InflightInOrder().Select(f => new InflightSnapshot(f.PacketId, f.Message, f.Released)).ToList(),
         inboundQos2?.Values.ToList() ?? [],
         lastPacketId,
-        DetachedAt);
+        DetachedAt)
+    {
+        FinishedKeys = finishedOrder?.ToList() ?? [],
+    };
 
     /// <summary>Replaces the whole state with a snapshot's: a session with a snapshot exists.</summary>
     public void Restore(SessionSnapshot snapshot)
@@ -274,6 +313,11 @@ internal sealed class SessionState
         foreach (var i in snapshot.InboundQos2)
         {
             (inboundQos2 ??= [])[i.PacketId] = i;
+        }
+
+        foreach (var key in snapshot.FinishedKeys)
+        {
+            Finish(key);
         }
 
         lastPacketId = snapshot.LastPacketId;

@@ -113,13 +113,19 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
             new RoutePublish(new PublishPacket { Topic = "t", Payload = new byte[] { 9 }, QoS = QualityOfService.AtLeastOnce, PacketId = 1 }, null, Environment.TickCount64),
             new Delivery("c", QualityOfService.AtLeastOnce, RetainAsPublished: false, []),
             Retain: false);
-        var first = serializer.ToBinary(new MessageQueued(queued));
-        var second = serializer.ToBinary(new MessageQueued(queued, SentAs: 3));
-
         var batch = serializer.ToBinary(new MessagesQueued([new MessageQueued(queued), new MessageQueued(queued, SentAs: 3)]));
 
-        byte[] expected = [0x0A, (byte)first.Length, .. first, 0x0A, (byte)second.Length, .. second];
-        Assert.Equal(expected, batch);
+        // Entry by entry, each decoded on its own: the receive time is written as wall-clock time, which may move by a
+        // millisecond between two writes of the same message.
+        var entries = new List<MessageQueued>();
+        for (var at = 0; at < batch.Length; at += 2 + batch[at + 1])
+        {
+            Assert.Equal(0x0A, batch[at]);
+            entries.Add((MessageQueued)serializer.FromBinary(batch[(at + 2)..(at + 2 + batch[at + 1])], "MessageQueued"));
+        }
+
+        Assert.Equal([(ushort)0, (ushort)3], entries.Select(e => e.SentAs));
+        Assert.All(entries, e => Assert.Equal("t", e.Message.Publish.Message.Topic));
         var read = (MessagesQueued)serializer.FromBinary(batch, "MessagesQueued");
         Assert.Equal([0, 3], read.Messages.Select(m => (int)m.SentAs));
     }
@@ -197,7 +203,10 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
             [new InflightSnapshot(8, queued, Released: true)],
             [new InboundQos2Snapshot(11, 99, Routed: true)],
             8,
-            DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
+            DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000))
+        {
+            FinishedKeys = [99, long.MinValue + 1, long.MaxValue],
+        };
         yield return new RetainedSet(queued.Publish);
         yield return new RetainedCleared("sensors/a/temp");
         yield return new RetainedSnapshot([queued.Publish]);

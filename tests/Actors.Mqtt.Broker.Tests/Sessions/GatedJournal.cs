@@ -6,7 +6,8 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 
 /// <summary>
 /// The in-memory journal, whose writes wait while the test holds its gate: what a session does before a write lands
-/// becomes visible. One gate for the process, so only one test class may use it.
+/// becomes visible. One gate for the process: the test classes that use it share the collection named after it, so that
+/// they never run at once.
 /// </summary>
 public sealed class GatedJournal : MemoryJournal
 {

@@ -11,6 +11,7 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 /// A durable session answers an AttachSession once the write it makes has landed; connections that came and went, or
 /// were taken over, while that write was on its way must not be answered as if they still held the session.
 /// </summary>
+[Collection(nameof(GatedJournal))]
 public sealed class SessionAttachRaceTests() : TestKit("""
     akka.persistence.journal.plugin = "akka.persistence.journal.gated"
     akka.persistence.journal.gated.class = "Actors.Mqtt.Broker.Tests.Sessions.GatedJournal, Actors.Mqtt.Broker.Tests"

@@ -12,6 +12,7 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 /// again, which QoS 1 allows), a QoS 2 PUBLISH only once the write landed (a second delivery would break exactly once),
 /// and never one before an earlier one.
 /// </summary>
+[Collection(nameof(GatedJournal))]
 public sealed class SessionSendOrderTests() : TestKit("""
     akka.persistence.journal.plugin = "akka.persistence.journal.gated"
     akka.persistence.journal.gated.class = "Actors.Mqtt.Broker.Tests.Sessions.GatedJournal, Actors.Mqtt.Broker.Tests"
