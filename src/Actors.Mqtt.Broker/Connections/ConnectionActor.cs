@@ -858,25 +858,17 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
             if (ready.Failed)
             {
-                log.Warning("Client {ClientId}: message {PacketId} not acknowledged: not every session or store confirmed its write in time", clientId, ready.PacketId);
-                if (version != MqttProtocolVersion.V500)
-                {
-                    // Before 5.0 an acknowledgement cannot refuse; without one the client sends the message again after
-                    // reconnecting, so the connection closes.
-                    Close("a message could not be stored", publishWill: false);
-                    return;
-                }
-
-                if (ready.Kind == PacketType.PubRec)
-                {
-                    inboundQos2?.Remove(ready.PacketId);
-                }
+                // A write that did not land in time may land later, and subscribers may have the message already, so an
+                // answer of failure could be untrue. Without any answer the client sends the message again after
+                // reconnecting: QoS 1 may then arrive twice, which it allows; QoS 2 is routed again under the same key,
+                // and the subscribers that have it, or finished it, skip it.
+                log.Warning("Client {ClientId}: message {PacketId} not acknowledged: not every session or store confirmed its write within {ConfirmTimeout}; closing so that the client sends it again", clientId, ready.PacketId, settings.Persistence.ConfirmTimeout);
+                Close("a message could not be stored in time", publishWill: false, ReasonCode.ServerBusy);
+                return;
             }
 
             // Only MQTT 5 can say that nobody subscribed; the message was still accepted (Mosquitto and EMQX say it too).
-            var code = ready.Failed ? ReasonCode.UnspecifiedError
-                : ready.NoSubscribers && version == MqttProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers
-                : ReasonCode.Success;
+            var code = ready.NoSubscribers && version == MqttProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
             Send(ready.Kind == PacketType.PubAck
                 ? new PubAckPacket { PacketId = ready.PacketId, ReasonCode = code }
                 : new PubRecPacket { PacketId = ready.PacketId, ReasonCode = code });

@@ -32,7 +32,9 @@ public sealed class SessionActor : UntypedPersistentActor
 
     // Inbound QoS 2 messages being routed, by route id and by packet id; made at the first one, as most sessions have none.
     private Dictionary<long, PendingRoute>? routes;
-    private HashSet<ushort>? routing;
+    // Packet ids being routed, with the connection to answer: the latest to send the PUBLISH, so that a retry from a new
+    // connection while the route still runs gets the PUBREC.
+    private Dictionary<ushort, IActorRef>? routing;
     private long lastRouteId;
     private ICancelable? routeSweep;
     private int droppedSinceLastLog;
@@ -990,17 +992,21 @@ public sealed class SessionActor : UntypedPersistentActor
                 // A retry before PUBREL: acknowledge again, deliver nothing twice.
                 replyTo.Tell(new InboundQos2Done(id, ReasonCode.Success));
             }
-            else if (routing is null || !routing.Contains(id))
+            else if (routing is null || !routing.ContainsKey(id))
             {
                 Route(inbound, held.MessageKey, rerouted: true, replyTo);
+            }
+            else
+            {
+                routing[id] = replyTo;
             }
 
             return;
         }
 
         var key = Random.Shared.NextInt64(1, long.MaxValue);
-        (routing ??= []).Add(id);
-        Record(new Qos2Received(id, key), () => Route(inbound, key, rerouted: false, replyTo));
+        (routing ??= [])[id] = replyTo;
+        Record(new Qos2Received(id, key), () => Route(inbound, key, rerouted: false, routing?.GetValueOrDefault(id) ?? replyTo));
     }
 
     private void Route(InboundQos2 inbound, long key, bool rerouted, IActorRef replyTo)
@@ -1008,8 +1014,8 @@ public sealed class SessionActor : UntypedPersistentActor
         var packet = inbound.Packet;
         var routeId = ++lastRouteId;
         var confirm = new Confirmation(Self, routeId);
-        (routing ??= []).Add(packet.PacketId);
-        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, replyTo, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
+        (routing ??= [])[packet.PacketId] = replyTo;
+        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
         if (packet.Retain)
         {
             retainedStore.Tell(new StoreRetained(packet, inbound.ReceivedAt) { Confirm = confirm });
@@ -1040,7 +1046,7 @@ public sealed class SessionActor : UntypedPersistentActor
     private void FinishRoute(long routeId, PendingRoute route)
     {
         routes!.Remove(routeId);
-        routing?.Remove(route.PacketId);
+        var replyTo = routing is not null && routing.Remove(route.PacketId, out var latest) ? latest : ActorRefs.Nobody;
         if (routes.Count == 0)
         {
             routeSweep?.Cancel();
@@ -1050,19 +1056,14 @@ public sealed class SessionActor : UntypedPersistentActor
         if (!route.Failed)
         {
             var code = route.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
-            Record(new Qos2Routed(route.PacketId), () => route.ReplyTo.Tell(new InboundQos2Done(route.PacketId, code)));
+            Record(new Qos2Routed(route.PacketId), () => replyTo.Tell(new InboundQos2Done(route.PacketId, code)));
             return;
         }
 
-        // An MQTT 5 client is told and ends the exchange, so the id is free again; an earlier client sends the
-        // PUBLISH again after reconnecting, and finds the id held with its key.
+        // The connection closes without a PUBREC; the client sends the PUBLISH again after reconnecting and finds the id
+        // held with its key, so the message is routed again and reaches only the subscribers that lack it.
         log.Warning("Session {ClientId}: inbound QoS 2 message {PacketId} not stored by every subscriber in time", clientId, route.PacketId);
-        if (version == MqttProtocolVersion.V500)
-        {
-            Record(new Qos2Released(route.PacketId));
-        }
-
-        route.ReplyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.UnspecifiedError));
+        replyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.UnspecifiedError));
     }
 
     private void SweepExpiredRoutes()
@@ -1176,7 +1177,7 @@ public sealed class SessionActor : UntypedPersistentActor
     }
 
     /// <summary>An inbound QoS 2 message on its way to the sessions and stores that must write it before PUBREC.</summary>
-    private sealed record PendingRoute(ushort PacketId, IActorRef ReplyTo, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt)
+    private sealed record PendingRoute(ushort PacketId, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt)
     {
         public bool NoSubscribers { get; init; }
     }
