@@ -42,8 +42,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
     // The collections below are made when first needed: most connections never use most of them, and each empty one
     // is still an object of every idle connection.
-    // By subtree index (TopicTreeGuardian.SubtreeOf): all first levels of one subtree share its entry, so it holds at
-    // most TopicTreeGuardian.SubtreeCount.
+
+    // Subtrees by index (TopicTreeGuardian.SubtreeOf): the first levels that hash to one share its entry, so there are
+    // at most TopicTreeGuardian.SubtreeCount.
     private Dictionary<int, IActorRef>? subtrees;
 
     // Subtrees asked of the guardian, with what was published to them meanwhile: those wait for the answer, so that
