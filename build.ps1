@@ -73,7 +73,7 @@ $ServerProject = 'src/Actors.Mqtt.Server'
 $BenchToolProject = 'src/Actors.Mqtt.Bench'
 $BenchDoc = Join-Path $PSScriptRoot 'docs/benchmarks.md'
 # The scenarios of the bench tool, in the order it runs them (ScenarioCatalog.cs).
-$BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber')
+$BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber', 'topic-spread')
 # Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10.
 $BenchMaxQueued = 1000000
 
@@ -413,6 +413,11 @@ function Get-BenchRows($AllResults) {
             @('others delivered msg/s', $perSecond, 'N0', 'higher'),
             @('delivered % (others)', $delivered, 'N1', 'higher'),
             @('broker RSS growth MiB (peak - start)', { param($r) if ($null -ne $r.rssPeakBytes -and $null -ne $r.rssStartBytes) { ($r.rssPeakBytes - $r.rssStartBytes) / 1MB } }, 'N1', 'lower'),
+            @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'topic-spread' = @(
+            @('broker RSS B/distinct topic', { param($r) $r.rssPerTopicBytes }, 'N1', 'lower'),
+            @('delivered msg/s', $perSecond, 'N0', 'higher'),
+            @('delivered %', $delivered, 'N1', 'higher'),
             @('broker CPU us/msg', $cpu, 'N1', 'lower'))
     }
     $rows = @()

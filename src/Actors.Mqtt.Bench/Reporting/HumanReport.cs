@@ -35,6 +35,11 @@ public static class HumanReport
             line.Append(c, $", {perConnection / 1024.0:F1} KiB RSS per connection");
         }
 
+        if (result.RssPerTopicBytes is { } perTopic)
+        {
+            line.Append(c, $", {perTopic:F1} B RSS per distinct topic");
+        }
+
         if (result.BrokerCpuSeconds is { } brokerCpu)
         {
             line.Append(c, $"; broker CPU {brokerCpu:F2} s ({result.BrokerCpuMicrosPerMessage:F1} us/unit, {result.BrokerCores:F2} cores)");

@@ -59,6 +59,7 @@ public static class ResultBuilder
             RssPeakBytes = reading.RssPeakBytes,
             RssEndBytes = reading.RssEndBytes,
             RssPerConnectionBytes = outcome.RssPerConnectionBytes,
+            RssPerTopicBytes = outcome.RssPerTopicBytes,
         };
     }
 

@@ -68,4 +68,6 @@ public sealed record ScenarioResult
     public required long? RssEndBytes { get; init; }
 
     public required long? RssPerConnectionBytes { get; init; }
+
+    public required double? RssPerTopicBytes { get; init; }
 }

@@ -20,6 +20,7 @@ public static class ScenarioCatalog
         new PersistentSessionScenario(),
         new PersistentAckLatencyScenario(),
         new SlowSubscriberScenario(),
+        new TopicSpreadScenario(),
     ];
 
     public static IEnumerable<string> Names => Scenarios.Select(s => s.Name);

@@ -41,6 +41,9 @@ public sealed class ScenarioContext(BenchSettings settings, string runId, Scenar
     /// <summary>A client id no other run shares (short: MQTT 3.1.1 servers need only accept 23 characters).</summary>
     public string ClientId(string role) => $"b{runId}{role}";
 
+    /// <summary>A first topic level no other run shares: <paramref name="stem"/>, the run's id and <paramref name="number"/>.</summary>
+    public string FirstLevel(string stem, long number) => $"{stem}-{runId}-{number}";
+
     /// <summary>A topic prefix no other run shares, so leftovers of an earlier run never count.</summary>
     public string Topic(string scenario) => $"bench/{runId}/{scenario}";
 }

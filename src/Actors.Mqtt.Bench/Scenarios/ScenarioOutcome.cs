@@ -33,6 +33,9 @@ public sealed class ScenarioOutcome
     /// <summary>Growth of the broker's RSS per connection held (connection storm).</summary>
     public long? RssPerConnectionBytes { get; set; }
 
+    /// <summary>Growth of the broker's RSS per distinct topic published (topic spread); may be below 0.</summary>
+    public double? RssPerTopicBytes { get; set; }
+
     /// <summary>Scenario-specific facts for the human line and the JSON.</summary>
     public List<string> Notes { get; } = [];
 }

@@ -42,11 +42,14 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
     // The collections below are made when first needed: most connections never use most of them, and each empty one
     // is still an object of every idle connection.
-    private Dictionary<string, IActorRef>? subtrees;
 
-    // First levels asked of the guardian, with what was published to them meanwhile: those wait for the answer, so
-    // that none overtakes the one the guardian still forwards [MQTT-4.6.0-6].
-    private Dictionary<string, List<RoutePublish>>? resolving;
+    // Subtrees by index (TopicTreeGuardian.SubtreeOf): the first levels that hash to one share its entry, so there are
+    // at most TopicTreeGuardian.SubtreeCount.
+    private Dictionary<int, IActorRef>? subtrees;
+
+    // Subtrees asked of the guardian, with what was published to them meanwhile: those wait for the answer, so that
+    // none overtakes the one the guardian still forwards [MQTT-4.6.0-6].
+    private Dictionary<int, List<RoutePublish>>? resolving;
     private Dictionary<ushort, string>? inboundAliases;
     private Dictionary<string, ushort>? outboundAliases;
     private HashSet<ushort>? inboundQos2;
@@ -433,8 +436,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
             case SubtreeResolved resolved:
                 {
-                    (subtrees ??= new(StringComparer.Ordinal))[resolved.FirstLevel] = resolved.Subtree;
-                    if (resolving is not null && resolving.Remove(resolved.FirstLevel, out var waited))
+                    (subtrees ??= [])[resolved.Index] = resolved.Subtree;
+                    if (resolving is not null && resolving.Remove(resolved.Index, out var waited))
                     {
                         foreach (var publish in waited)
                         {
@@ -944,27 +947,24 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         }
 
         var message = new RoutePublish(publish, clientId, receivedAt) { Confirm = confirm, Pace = pace };
-        var level = TopicTreeGuardian.FirstLevel(publish.Topic);
-        if (subtrees is not null && subtrees.TryGetValue(level, out var subtree))
+        var index = TopicTreeGuardian.SubtreeOf(publish.Topic);
+        if (subtrees is not null && subtrees.TryGetValue(index, out var subtree))
         {
             subtree.Tell(message);
             return;
         }
 
-        if (resolving is not null && resolving.TryGetValue(level, out var waiting))
+        if (resolving is not null && resolving.TryGetValue(index, out var waiting))
         {
             waiting.Add(message);
             return;
         }
 
         // The first message of a subtree goes through the guardian, which forwards it before it answers where the
-        // subtree is. Past 64 subtrees every message goes through the guardian, in order too.
+        // subtree is.
         topicTree.Tell(message);
-        if ((subtrees?.Count ?? 0) < 64)
-        {
-            (resolving ??= new(StringComparer.Ordinal))[level] = [];
-            topicTree.Tell(new ResolveSubtree(level));
-        }
+        (resolving ??= [])[index] = [];
+        topicTree.Tell(new ResolveSubtree(index));
     }
 
     private void OnDisconnect(DisconnectPacket disconnect)

@@ -59,10 +59,13 @@ public sealed record RouteCounted(long Id, int Writes, bool Matched = true);
 /// store.</param>
 public sealed record WriteConfirmed(long Id, bool Stored, int RoutedWrites = 0);
 
-/// <summary>Asks the topic tree guardian for the actor of one first-level subtree, to send to it directly from then on.</summary>
-public sealed record ResolveSubtree(string FirstLevel);
+/// <summary>
+/// Asks the topic tree guardian for the actor of one subtree (<see cref="TopicTreeGuardian.SubtreeOf"/>), to send to it
+/// directly from then on.
+/// </summary>
+public sealed record ResolveSubtree(int Index);
 
-public sealed record SubtreeResolved(string FirstLevel, IActorRef Subtree);
+public sealed record SubtreeResolved(int Index, IActorRef Subtree);
 
 /// <summary>One matching message for a session, with what its subscriptions decided.</summary>
 /// <param name="MustConfirm">The tree counted this session among the writes the publisher waits for.</param>
@@ -88,3 +91,13 @@ public sealed record RetainedMatches(Subscription Subscription, IReadOnlyList<Ro
 
 /// <summary>The session shard region, given to the topic tree once it started, to reach sessions whose actor stopped.</summary>
 public sealed record UseSessionRegion(IActorRef Region);
+
+/// <summary>Asks a subtree how much it holds, so that tests can see its state follow subscriptions, not topics.</summary>
+internal sealed record CountSubtree
+{
+    public static readonly CountSubtree Instance = new();
+}
+
+/// <param name="Nodes">Nodes of its trie, the root included.</param>
+/// <param name="Sessions">Clients it keeps a session reference for.</param>
+internal sealed record SubtreeCounted(int Nodes, int Subscriptions, int Sessions);

@@ -34,6 +34,9 @@ public sealed class SubscriptionTrie
     /// <summary>How many subscriptions the trie holds, shared ones included.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Whether the client has any subscription here.</summary>
+    public bool Holds(string clientId) => byClient.ContainsKey(clientId);
+
     /// <summary>How many nodes the trie holds, the root included; lets tests check that removal prunes.</summary>
     internal int NodeCount { get; private set; } = 1;
 

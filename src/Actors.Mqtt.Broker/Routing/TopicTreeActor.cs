@@ -5,8 +5,8 @@ using Akka.Actor;
 namespace Actors.Mqtt.Broker.Routing;
 
 /// <summary>
-/// The subscriptions of one first-level topic subtree (plus the root wildcards), and the matching of every
-/// publication to that subtree: one <see cref="DeliverMessage"/> per matching session.
+/// The subscriptions of the first topic levels that hash to one subtree (plus the root wildcards), and the matching of
+/// every publication to those levels: one <see cref="DeliverMessage"/> per matching session.
 /// </summary>
 public sealed class TopicTreeActor : ReceiveActor
 {
@@ -36,13 +36,19 @@ public sealed class TopicTreeActor : ReceiveActor
             {
                 trie.Remove(remove.ClientId, text);
             }
+
+            if (!trie.Holds(remove.ClientId))
+            {
+                Forget(remove.ClientId);
+            }
         });
         Receive<RemoveClient>(remove =>
         {
             trie.RemoveClient(remove.ClientId);
-            sessions.Remove(remove.ClientId);
+            Forget(remove.ClientId);
         });
         Receive<RoutePublish>(Route);
+        Receive<CountSubtree>(_ => Sender.Tell(new SubtreeCounted(trie.NodeCount, trie.Count, sessions.Count)));
     }
 
     /// <summary>
@@ -54,6 +60,18 @@ public sealed class TopicTreeActor : ReceiveActor
         foreach (var (clientId, target) in sessions.Where(s => terminated.ActorRef.Equals(s.Value.Session)).ToList())
         {
             sessions[clientId] = (null, target.Durable);
+        }
+    }
+
+    /// <summary>
+    /// Drops the reference to a session with no subscription left here: every subtree hears of every removal, and the
+    /// ones it never had a subscription in have nothing to drop.
+    /// </summary>
+    private void Forget(string clientId)
+    {
+        if (sessions.Remove(clientId, out var target) && target.Session is { } session)
+        {
+            Context.Unwatch(session);
         }
     }
 

@@ -3,34 +3,36 @@ using Akka.Actor;
 namespace Actors.Mqtt.Broker.Routing;
 
 /// <summary>
-/// Parent of the topic subtrees: one <see cref="TopicTreeActor"/> per first topic level, so publications to
-/// different subtrees are matched in parallel. A filter whose first level is a wildcard can match in every
-/// subtree, so it is kept here and copied into each subtree, including ones created later; a publication is
-/// then matched by exactly one subtree.
+/// Parent of the topic subtrees: a fixed set of <see cref="TopicTreeActor"/>s, each owning the first topic levels
+/// that hash to it, so publications to different subtrees are matched in parallel while the number of actors stays
+/// the same however many first levels are published (docs/architecture.md, "Topic tree"). A filter whose first level
+/// is a wildcard can match in every subtree, so each subtree holds it once; a publication is then matched by exactly
+/// one subtree.
 /// </summary>
 public sealed class TopicTreeGuardian : ReceiveActor
 {
-    private readonly Func<ISharedSubscriptionPicker> pickerFactory;
-    private readonly Dictionary<string, IActorRef> subtrees = new(StringComparer.Ordinal);
-    private UseSessionRegion? sessionRegion;
-    private readonly Dictionary<(string ClientId, string FilterText), (Subscription Subscription, IActorRef Session, bool Durable)> rootWildcards = [];
+    /// <summary>
+    /// How many subtree actors there are: twice the cores, so that two busy first levels seldom share one on a large
+    /// machine, and at least 16, so that a connection's cache of subtrees stays small and full on a small one.
+    /// </summary>
+    public static readonly int SubtreeCount = Math.Max(16, 2 * Environment.ProcessorCount);
+
+    private readonly IActorRef[] subtrees;
 
     public TopicTreeGuardian(Func<ISharedSubscriptionPicker> pickerFactory)
     {
-        this.pickerFactory = pickerFactory;
-        Receive<AddSubscriptions>(Add);
-        Receive<RemoveSubscriptions>(Remove);
-        Receive<RemoveClient>(RemoveClient);
-        Receive<RoutePublish>(p => Subtree(FirstLevel(p.Message.Topic)).Forward(p));
-        Receive<UseSessionRegion>(use =>
+        subtrees = new IActorRef[SubtreeCount];
+        for (var i = 0; i < subtrees.Length; i++)
         {
-            sessionRegion = use;
-            foreach (var subtree in subtrees.Values)
-            {
-                subtree.Tell(use);
-            }
-        });
-        Receive<ResolveSubtree>(r => Sender.Tell(new SubtreeResolved(r.FirstLevel, Subtree(r.FirstLevel))));
+            subtrees[i] = Context.ActorOf(TopicTreeActor.Props(pickerFactory()), "subtree-" + i);
+        }
+
+        Receive<AddSubscriptions>(Add);
+        Receive<RemoveSubscriptions>(ToEverySubtree);
+        Receive<RemoveClient>(ToEverySubtree);
+        Receive<RoutePublish>(p => subtrees[SubtreeOf(p.Message.Topic)].Forward(p));
+        Receive<UseSessionRegion>(ToEverySubtree);
+        Receive<ResolveSubtree>(r => Sender.Tell(new SubtreeResolved(r.Index, subtrees[r.Index])));
     }
 
     /// <summary>
@@ -43,83 +45,57 @@ public sealed class TopicTreeGuardian : ReceiveActor
     public static Props Props(Func<ISharedSubscriptionPicker> pickerFactory) =>
         Akka.Actor.Props.Create(() => new TopicTreeGuardian(pickerFactory));
 
-    public static string FirstLevel(string topic)
+    /// <summary>
+    /// The subtree that owns the first level of <paramref name="topic"/> (a topic name, or a filter whose first
+    /// level is no wildcard).
+    /// </summary>
+    /// <remarks>
+    /// The string hash of .NET, seeded at random once per process: stable for the life of the broker, which is all the
+    /// connections and the guardian need to agree, and not one a client can aim many first levels at one subtree with.
+    /// </remarks>
+    public static int SubtreeOf(string topic)
     {
+        ArgumentNullException.ThrowIfNull(topic);
         var slash = topic.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0 ? topic : topic[..slash];
+        var level = slash < 0 ? topic.AsSpan() : topic.AsSpan(0, slash);
+        return (int)((uint)string.GetHashCode(level) % (uint)SubtreeCount);
     }
 
     private void Add(AddSubscriptions add)
     {
-        foreach (var group in add.Subscriptions.GroupBy(s => FirstLevel(s.Filter.Filter)))
+        var bySubtree = new List<Subscription>?[subtrees.Length];
+        foreach (var subscription in add.Subscriptions)
         {
-            var subscriptions = group.ToList();
-            if (group.Key is "+" or "#")
+            // A wildcard fills its whole level, so a filter that starts with one has it as its first level.
+            if (subscription.Filter.Filter is ['+' or '#', ..])
             {
-                foreach (var s in subscriptions)
+                for (var i = 0; i < bySubtree.Length; i++)
                 {
-                    rootWildcards[(s.ClientId, s.FilterText)] = (s, add.Session, add.Durable);
-                }
-
-                var message = new AddSubscriptions(add.Session, subscriptions, add.Durable);
-                foreach (var subtree in subtrees.Values)
-                {
-                    subtree.Tell(message);
+                    (bySubtree[i] ??= []).Add(subscription);
                 }
             }
             else
             {
-                Subtree(group.Key).Tell(new AddSubscriptions(add.Session, subscriptions, add.Durable));
+                (bySubtree[SubtreeOf(subscription.Filter.Filter)] ??= []).Add(subscription);
+            }
+        }
+
+        for (var i = 0; i < bySubtree.Length; i++)
+        {
+            if (bySubtree[i] is { } subscriptions)
+            {
+                subtrees[i].Tell(new AddSubscriptions(add.Session, subscriptions, add.Durable));
             }
         }
     }
 
-    // Removals are rare next to publications, so they go to every subtree rather than parsing filters here.
-    private void Remove(RemoveSubscriptions remove)
+    // Removals are rare next to publications, and there are few subtrees: every one is told, rather than each filter
+    // text parsed here to find its own.
+    private void ToEverySubtree(object message)
     {
-        foreach (var text in remove.FilterTexts)
+        foreach (var subtree in subtrees)
         {
-            rootWildcards.Remove((remove.ClientId, text));
+            subtree.Tell(message);
         }
-
-        foreach (var subtree in subtrees.Values)
-        {
-            subtree.Tell(remove);
-        }
-    }
-
-    private void RemoveClient(RemoveClient remove)
-    {
-        foreach (var key in rootWildcards.Keys.Where(k => k.ClientId == remove.ClientId).ToList())
-        {
-            rootWildcards.Remove(key);
-        }
-
-        foreach (var subtree in subtrees.Values)
-        {
-            subtree.Tell(remove);
-        }
-    }
-
-    private IActorRef Subtree(string firstLevel)
-    {
-        if (subtrees.TryGetValue(firstLevel, out var subtree))
-        {
-            return subtree;
-        }
-
-        subtree = Context.ActorOf(TopicTreeActor.Props(pickerFactory()), "level-" + Uri.EscapeDataString(firstLevel));
-        if (sessionRegion is not null)
-        {
-            subtree.Tell(sessionRegion);
-        }
-
-        foreach (var bySession in rootWildcards.Values.GroupBy(v => (v.Session, v.Durable)))
-        {
-            subtree.Tell(new AddSubscriptions(bySession.Key.Session, bySession.Select(v => v.Subscription).ToList(), bySession.Key.Durable));
-        }
-
-        subtrees[firstLevel] = subtree;
-        return subtree;
     }
 }

@@ -95,5 +95,5 @@ public sealed class ConnectionPacingTests : ConnectionActorTestKit
     }
 
     /// <summary>The connection sends what it publishes under <paramref name="firstLevel"/> to the topics probe directly.</summary>
-    private void KnowSubtree(string firstLevel) => Connection.Tell(new SubtreeResolved(firstLevel, Topics.Ref));
+    private void KnowSubtree(string firstLevel) => Connection.Tell(new SubtreeResolved(TopicTreeGuardian.SubtreeOf(firstLevel), Topics.Ref));
 }

@@ -20,18 +20,41 @@ public sealed class ConnectionRoutingTests : ConnectionActorTestKit
         Read([.. Enumerable.Range(1, 4).Select(i => (MqttPacket)new PublishPacket { Topic = "sensors/1", Payload = new[] { (byte)i } })]);
 
         Assert.Equal(1, Topics.ExpectMsg<RoutePublish>(Generous).Message.Payload.Span[0]);
-        Assert.Equal("sensors", Topics.ExpectMsg<ResolveSubtree>(Generous).FirstLevel);
+        Assert.Equal(TopicTreeGuardian.SubtreeOf("sensors"), Topics.ExpectMsg<ResolveSubtree>(Generous).Index);
 
         // Sent to the guardian after its answer was asked for, they could reach the subtree after later ones sent to
         // the subtree directly.
         Topics.ExpectNoMsg(Quiet);
 
         var subtree = CreateTestProbe();
-        Connection.Tell(new SubtreeResolved("sensors", subtree.Ref));
+        Connection.Tell(new SubtreeResolved(TopicTreeGuardian.SubtreeOf("sensors"), subtree.Ref));
         Assert.Equal([2, 3, 4], Enumerable.Range(0, 3).Select(_ => (int)subtree.ExpectMsg<RoutePublish>(Generous).Message.Payload.Span[0]));
 
         Read(new PublishPacket { Topic = "sensors/2", Payload = new byte[] { 5 }, QoS = QualityOfService.AtMostOnce });
         Assert.Equal(5, subtree.ExpectMsg<RoutePublish>(Generous).Message.Payload.Span[0]);
+        Topics.ExpectNoMsg(Quiet);
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-4.6.0-6")]
+    public void First_levels_of_one_subtree_share_its_lookup_and_go_to_it_in_order()
+    {
+        var index = TopicTreeGuardian.SubtreeOf("dev-0");
+        var sibling = Enumerable.Range(1, 10_000).Select(i => $"dev-{i}").First(level => TopicTreeGuardian.SubtreeOf(level) == index);
+        Connect();
+        Read(
+            new PublishPacket { Topic = "dev-0/telemetry", Payload = new byte[] { 1 } },
+            new PublishPacket { Topic = sibling + "/telemetry", Payload = new byte[] { 2 } });
+
+        Assert.Equal(1, Topics.ExpectMsg<RoutePublish>(Generous).Message.Payload.Span[0]);
+        Assert.Equal(index, Topics.ExpectMsg<ResolveSubtree>(Generous).Index);
+        Topics.ExpectNoMsg(Quiet);
+
+        var subtree = CreateTestProbe();
+        Connection.Tell(new SubtreeResolved(index, subtree.Ref));
+        Read(new PublishPacket { Topic = sibling + "/status", Payload = new byte[] { 3 } });
+
+        Assert.Equal([2, 3], Enumerable.Range(0, 2).Select(_ => (int)subtree.ExpectMsg<RoutePublish>(Generous).Message.Payload.Span[0]));
         Topics.ExpectNoMsg(Quiet);
     }
 

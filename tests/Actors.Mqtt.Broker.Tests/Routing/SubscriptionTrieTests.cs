@@ -396,6 +396,23 @@ public class SubscriptionTrieTests
         Assert.Empty(Match("x/1/2"));
     }
 
+    [Fact]
+    public void Matching_topics_nobody_subscribed_to_adds_no_nodes()
+    {
+        trie.Add(Subscriptions.Of("all", "#"));
+        trie.Add(Subscriptions.Of("telemetry", "+/telemetry"));
+        trie.Add(Subscriptions.Of("one", "dev-1/telemetry"));
+        var nodes = trie.NodeCount;
+
+        for (var i = 0; i < 10_000; i++)
+        {
+            Match($"dev-{i}/telemetry/{i}");
+            Match($"dev-{i}/telemetry");
+        }
+
+        Assert.Equal(nodes, trie.NodeCount);
+    }
+
     // Distinct filters that share prefixes and use every kind of node.
     private static string FilterNumber(int i) => (i % 4) switch
     {
