@@ -74,7 +74,8 @@ $BenchToolProject = 'src/Actors.Mqtt.Bench'
 $BenchDoc = Join-Path $PSScriptRoot 'docs/benchmarks.md'
 # The scenarios of the bench tool, in the order it runs them (ScenarioCatalog.cs).
 $BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber', 'topic-spread')
-# Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10.
+# Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10,
+# with no byte limit (Mosquitto has none by default).
 $BenchMaxQueued = 1000000
 
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
@@ -328,7 +329,8 @@ function Start-OurBroker([string]$WorkDir, [int]$Run) {
     $dll = Join-Path $PSScriptRoot "$ServerProject/bin/Release/net10.0/actors-mqtt.dll"
     $log = Join-Path $WorkDir "actors-mqtt-$Run.log"
     $command = "dotnet '$dll' --set actors-mqtt.listeners.tcp.port=$port --set actors-mqtt.listeners.tcp.host=127.0.0.1 " +
-        "--set actors-mqtt.limits.max-queued-messages=$BenchMaxQueued --set actors-mqtt.log.level=warning " +
+        "--set actors-mqtt.limits.max-queued-messages=$BenchMaxQueued --set actors-mqtt.limits.max-queued-bytes=0 " +
+        "--set actors-mqtt.log.level=warning " +
         "--set actors-mqtt.persistence.sqlite.path=$(Join-Path $WorkDir "actors-mqtt-$Run.db")"
     $process = Start-LoggedProcess $command $log
     Wait-PortOpen $port $process 'actors-mqtt' $log

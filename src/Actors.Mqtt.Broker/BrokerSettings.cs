@@ -38,6 +38,12 @@ public sealed record BrokerSettings
 
     public ushort MaxKeepAlive { get; init; }
 
+    /// <summary>Seconds a session may outlive its connection at most; 0 means no maximum.</summary>
+    public uint MaxSessionExpiry { get; init; }
+
+    /// <summary>The session expiry a client gets when it asks for <paramref name="requested"/> seconds.</summary>
+    public uint SessionExpiryFor(uint requested) => MaxSessionExpiry > 0 && requested > MaxSessionExpiry ? MaxSessionExpiry : requested;
+
     /// <summary>Levels a topic name or filter may have; 0 means no limit.</summary>
     public int MaxTopicLevels { get; init; }
 
@@ -85,6 +91,7 @@ public sealed record BrokerSettings
             MaxQueuedBytes = limits.GetByteSize("max-queued-bytes") is { } bytes and >= 0 ? bytes : throw Invalid("limits.max-queued-bytes", "must be 0 (no limit) or more"),
             TopicAliasMaximum = (ushort)Limit("topic-alias-maximum", 0, ushort.MaxValue),
             MaxKeepAlive = (ushort)Limit("max-keep-alive", 0, ushort.MaxValue),
+            MaxSessionExpiry = (uint)Limit("max-session-expiry", 0, int.MaxValue),
             MaxConnections = Limit("max-connections", 0, int.MaxValue),
             MaxTopicLevels = Limit("max-topic-levels", 0, ushort.MaxValue),
             MaxSubscriptions = Limit("max-subscriptions", 0, int.MaxValue),

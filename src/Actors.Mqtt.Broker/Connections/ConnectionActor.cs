@@ -89,6 +89,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private ushort keepAlive;
     private bool assignedClientId;
     private bool keepAliveImposed;
+    private bool sessionExpiryImposed;
+
+    // From asking the auth actor until it answered: a connection that closes meanwhile withdraws its question.
+    private bool authPending;
 
     // The client's ACL rules, null without an ACL file; replaced when a reload is published.
     private ClientAcl? acl;
@@ -233,6 +237,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         {
             case ConnectAccepted accepted:
                 {
+                    authPending = false;
                     aclUserName = accepted.UserName;
                     UseAcl(accepted.Acl, accepted.AclGeneration);
 
@@ -266,6 +271,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
             case ConnectRefused refused:
                 {
+                    authPending = false;
                     // The one line about a refused client; the password is never in it [MQTT-3.1.4-2].
                     log.Warning("Client {ClientId} from {RemoteEndPoint} refused on listener {Listener}: {Reason} (username {UserName})", clientId, info.RemoteEndPoint, info.ListenerName, refused.Reason, userName ?? "(none)");
                     Refuse(refused.ReasonCode, refused.Reason, logged: true);
@@ -619,9 +625,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             assigned = true;
         }
 
-        sessionExpiry = version == MqttProtocolVersion.V500
+        var requestedExpiry = version == MqttProtocolVersion.V500
             ? connect.Properties?.SessionExpiryInterval ?? 0
             : connect.CleanSession ? 0 : uint.MaxValue;
+        sessionExpiry = settings.SessionExpiryFor(requestedExpiry);
+        sessionExpiryImposed = version == MqttProtocolVersion.V500 && sessionExpiry != requestedExpiry;
         clientMaximumPacketSize = connect.Properties?.MaximumPacketSize;
         clientTopicAliasMaximum = connect.Properties?.TopicAliasMaximum ?? 0;
         keepAlive = connect.KeepAliveSeconds;
@@ -633,6 +641,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
         assignedClientId = assigned;
         userName = connect.UserName;
+        authPending = true;
         Become(m => AwaitingAuth(m, connect, pendingError));
         auth.Tell(new Authenticate(info, clientId, userName, connect.Password?.ToArray(), Self));
     }
@@ -663,6 +672,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 TopicAliasMaximum = settings.TopicAliasMaximum > 0 ? settings.TopicAliasMaximum : null,
                 MaximumPacketSize = (uint)settings.MaxPacketSize,
                 ServerKeepAlive = keepAliveImposed ? keepAlive : null,
+
+                // The server's own expiry, when it is not the one asked for.
+                SessionExpiryInterval = sessionExpiryImposed ? sessionExpiry : null,
             },
         };
     }
@@ -876,6 +888,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 ? new PubAckPacket { PacketId = ready.PacketId, ReasonCode = code }
                 : new PubRecPacket { PacketId = ready.PacketId, ReasonCode = code });
         }
+
+        if (inboundWaiting && !closing && acks.Count < settings.ReceiveMaximum && outboundQueued <= settings.OutboundQueue / 2)
+        {
+            inboundWaiting = false;
+            AckInbound();
+        }
     }
 
     /// <summary>
@@ -978,7 +996,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 return;
             }
 
-            expiry = requested;
+            expiry = settings.SessionExpiryFor(requested);
         }
 
         // Only a normal disconnection discards the will [MQTT-3.14.4-3].
@@ -1072,7 +1090,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
     private void AckInbound()
     {
-        if (outboundQueued >= settings.OutboundQueue)
+        // Acknowledgements waiting for writes are bounded like the client's packets in flight: while receive-maximum of
+        // them wait, nothing more is read (a 3.1.1 client, which has no Receive Maximum, is slowed down the same way).
+        if (outboundQueued >= settings.OutboundQueue || acks.Count >= settings.ReceiveMaximum)
         {
             inboundWaiting = true;
             return;
@@ -1166,6 +1186,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
         TellAcknowledged();
         AnswerHeld();
+        if (authPending)
+        {
+            auth.Tell(new AuthenticationAbandoned(Self));
+        }
+
         ReleaseSession(publishWill, expiry);
         if (!logged)
         {

@@ -16,23 +16,29 @@ namespace Actors.Mqtt.Broker.Security;
 /// </remarks>
 public sealed class AuthActor : WatchedFileActor<PasswordFile>
 {
+    /// <summary>Password checks that may wait for a free core; a CONNECT beyond them is refused as Server busy.</summary>
+    public const int MaxWaitingChecks = 1000;
+
     private readonly AuthSettings settings;
     private readonly IActorRef acl;
     private readonly Queue<(Authenticate Request, PasswordHash Hash)> waiting = new();
     private readonly int maxRunning = Environment.ProcessorCount;
+    private readonly int maxWaiting;
     private int running;
 
-    public AuthActor(AuthSettings settings, PasswordFile? initial, IActorRef acl)
+    public AuthActor(AuthSettings settings, PasswordFile? initial, IActorRef acl, int maxWaiting = MaxWaitingChecks)
         : base(settings.PasswordFile, initial, "Password file")
     {
         this.settings = settings;
         this.acl = acl;
+        this.maxWaiting = maxWaiting;
         Receive<Authenticate>(OnAuthenticate);
         Receive<Verified>(OnVerified);
+        Receive<AuthenticationAbandoned>(OnAbandoned);
     }
 
-    public static Props Props(AuthSettings settings, PasswordFile? initial, IActorRef acl) =>
-        Akka.Actor.Props.Create(() => new AuthActor(settings, initial, acl));
+    public static Props Props(AuthSettings settings, PasswordFile? initial, IActorRef acl, int maxWaiting = MaxWaitingChecks) =>
+        Akka.Actor.Props.Create(() => new AuthActor(settings, initial, acl, maxWaiting));
 
     protected override PasswordFile Load(string file) => PasswordFile.Load(file);
 
@@ -81,9 +87,13 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
         {
             Verify(request, hash!);
         }
-        else
+        else if (waiting.Count < maxWaiting)
         {
             waiting.Enqueue((request, hash!));
+        }
+        else
+        {
+            Refuse(request, ReasonCode.ServerBusy, $"{maxWaiting} password checks are waiting already");
         }
     }
 
@@ -111,6 +121,20 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
         if (waiting.TryDequeue(out var next))
         {
             Verify(next.Request, next.Hash);
+        }
+    }
+
+    /// <summary>A connection that closed while its check waited: the check is not worth a core any more.</summary>
+    private void OnAbandoned(AuthenticationAbandoned abandoned)
+    {
+        if (waiting.Any(w => w.Request.ReplyTo.Equals(abandoned.Connection)))
+        {
+            var kept = waiting.Where(w => !w.Request.ReplyTo.Equals(abandoned.Connection)).ToList();
+            waiting.Clear();
+            foreach (var entry in kept)
+            {
+                waiting.Enqueue(entry);
+            }
         }
     }
 

@@ -16,6 +16,9 @@ public sealed record ConnectAccepted(ClientAcl? Acl, long AclGeneration, string?
 
 public sealed record ConnectRefused(ReasonCode ReasonCode, string Reason);
 
+/// <summary>The connection closed before its <see cref="Authenticate"/> was answered: its check, if still waiting, is dropped.</summary>
+public sealed record AuthenticationAbandoned(IActorRef Connection);
+
 /// <summary>Asks the <see cref="AclActor"/> for one client's rules, answered to <paramref name="ReplyTo"/> with <see cref="ConnectAccepted"/>.</summary>
 public sealed record AclFor(string ClientId, string? UserName, IActorRef ReplyTo);
 

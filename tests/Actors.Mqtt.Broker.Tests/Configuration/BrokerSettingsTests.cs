@@ -14,8 +14,12 @@ public class BrokerSettingsTests
         Assert.Equal((ushort)100, settings.ReceiveMaximum);
         Assert.Equal(1000, settings.OutboundQueue);
         Assert.Equal(1000, settings.MaxQueuedMessages);
+
+        // Bounded by bytes by default, unlike Mosquitto: a thousand large messages are more than a session should hold.
+        Assert.Equal(16L * 1024 * 1024, settings.MaxQueuedBytes);
         Assert.Equal((ushort)10, settings.TopicAliasMaximum);
         Assert.Equal((ushort)0, settings.MaxKeepAlive);
+        Assert.Equal(0u, settings.MaxSessionExpiry);
         Assert.Equal((0, 0, 0, 0.0), (settings.MaxTopicLevels, settings.MaxSubscriptions, settings.MaxConnections, settings.ConnectRate));
         Assert.Equal(SharedSubscriptionStrategy.RoundRobin, settings.SharedSubscriptionStrategy);
     }

@@ -49,11 +49,16 @@ public abstract class ConnectionActorTestKit : TestKit
 
     /// <summary>A connection through CONNECT and CONNACK, with an outbound queue of two packets; without
     /// <paramref name="attach"/>, left waiting for its session's answer.</summary>
-    protected void Connect(TimeSpan? paceTimeout = null, bool attach = true)
+    protected void Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100)
     {
         var sessions = Sessions;
         var auth = CreateTestProbe();
-        var settings = BrokerSettings.From(BrokerSettings.Reference) with { OutboundQueue = 2, PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5) };
+        var settings = BrokerSettings.From(BrokerSettings.Reference) with
+        {
+            OutboundQueue = 2,
+            PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5),
+            ReceiveMaximum = receiveMaximum,
+        };
         Connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, Topics.Ref, CreateTestProbe().Ref, auth.Ref));
 
         Connection.Tell(new StreamReady(message => (message is InboundAck ? Inbound : Outbound).Ref.Tell(message)));
