@@ -383,7 +383,10 @@ public sealed class SessionActor : UntypedPersistentActor
         DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
         if (!settings.Persistence.RetainEvents)
         {
-            DeleteMessages(saved.Metadata.SequenceNr);
+            // The event the snapshot was taken at stays: the start-up wake-up finds sessions by their journal's live
+            // events, and a session whose every event was deleted would not be woken, so nothing published before its
+            // client returned would be stored for it. Recovery replays only what follows the snapshot.
+            DeleteMessages(saved.Metadata.SequenceNr - 1);
         }
     }
 

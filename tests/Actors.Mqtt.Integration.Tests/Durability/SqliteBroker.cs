@@ -71,6 +71,31 @@ public sealed class SqliteBroker : IAsyncDisposable
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Whether one journal has a snapshot at its last event and every event before that one deleted behind it: what
+    /// deleting events behind each snapshot leaves once it is done.
+    /// </summary>
+    public async Task<bool> IsSnapshottedToTheLastEventAsync(string persistenceId)
+    {
+        await using var journal = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await journal.OpenAsync();
+        await using var events = journal.CreateCommand();
+        events.CommandText = "SELECT MAX(sequence_nr), SUM(is_deleted = 0 AND sequence_nr < (SELECT MAX(sequence_nr) FROM event_journal WHERE persistence_id = $id)) FROM event_journal WHERE persistence_id = $id";
+        events.Parameters.AddWithValue("$id", persistenceId);
+        await using var reader = await events.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var last = reader.GetInt64(0);
+        var liveBeforeLast = reader.GetInt64(1);
+
+        await using var snapshots = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = SnapshotDatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await snapshots.OpenAsync();
+        await using var snapshot = snapshots.CreateCommand();
+        snapshot.CommandText = "SELECT COUNT(*) FROM snapshot WHERE persistence_id = $id AND sequence_nr = $last";
+        snapshot.Parameters.AddWithValue("$id", persistenceId);
+        snapshot.Parameters.AddWithValue("$last", last);
+        return liveBeforeLast == 0 && (long)(await snapshot.ExecuteScalarAsync())! == 1;
+    }
+
     public BrokerFixture Current => running ?? throw new InvalidOperationException("the broker is not running");
 
     public async Task<BrokerFixture> StartAsync()
