@@ -97,8 +97,8 @@ public sealed class SoakReport
                 $"subscriber {row.Subscriber.Index} ({row.Subscriber.ClientId}, {row.Subscriber.Version}): received {row.Subscriber.Received} ") +
                 Invariant($"({row.Arrived.Count} distinct), connections {row.Subscriber.Connections}, offline {row.Subscriber.OfflinePeriods} times, ") +
                 Invariant($"QoS 1 duplicates {row.Qos1Duplicates}"));
-            text.AppendLine(Invariant($"  missing {row.Missing.Count}{List(row.Missing.Select(Describe))}"));
-            text.AppendLine(Invariant($"  QoS 2 duplicated {row.Twice.Count}{List(row.Twice.Select(p => $"{Describe(p.Key)}; arrived {string.Join(", then ", p.Value.Prepend(row.Arrived[p.Key]))}"))}"));
+            text.AppendLine(Invariant($"  missing {row.Missing.Count}{Ranges(row.Missing)}{List(row.Missing.Select(Describe))}"));
+            text.AppendLine(Invariant($"  QoS 2 duplicated {row.Twice.Count}{Ranges([.. row.Twice.Select(p => p.Key).Order()])}{List(row.Twice.Select(p => $"{Describe(p.Key)}; arrived {string.Join(", then ", p.Value.Prepend(row.Arrived[p.Key]))}"))}"));
         }
 
         text.AppendLine(Invariant($"anomalies {Anomalies.Count}{List(Anomalies)}"));
@@ -114,6 +114,35 @@ public sealed class SoakReport
         var all = items.ToList();
         return all.Count == 0 ? string.Empty
             : ":\n    " + string.Join("\n    ", all.Take(Listed)) + (all.Count > Listed ? Invariant($"\n    ... and {all.Count - Listed} more") : string.Empty);
+    }
+
+    /// <summary>Every message of the list at a glance, as sequence ranges per publisher: "p2 147-177, 190".</summary>
+    private static string Ranges(List<SoakMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var publishers = messages.GroupBy(m => m.Publisher).OrderBy(g => g.Key).Select(g =>
+        {
+            var runs = new List<string>();
+            var sequences = g.Select(m => m.Sequence).Order().ToList();
+            for (var i = 0; i < sequences.Count;)
+            {
+                var j = i;
+                while (j + 1 < sequences.Count && sequences[j + 1] == sequences[j] + 1)
+                {
+                    j++;
+                }
+
+                runs.Add(i == j ? Invariant($"{sequences[i]}") : Invariant($"{sequences[i]}-{sequences[j]}"));
+                i = j + 1;
+            }
+
+            return Invariant($"p{g.Key} {string.Join(", ", runs)}");
+        });
+        return " (" + string.Join("; ", publishers) + ")";
     }
 
     private QualityOfService QoSOf(SoakMessage message) =>
