@@ -7,7 +7,7 @@
     Run it through the local tool manifest so only the .NET SDK is needed:
 
         dotnet tool restore
-        dotnet pwsh build.ps1 [build|test|format|bench|bench-codec] [options] [extra BenchmarkDotNet args]
+        dotnet pwsh build.ps1 [build|test|format|bench|bench-codec|soak] [options] [extra BenchmarkDotNet args]
 
     build   dotnet build Actors.sln -c Release
     test    installs the Debian and npm packages the tests need, checks formatting
@@ -27,11 +27,19 @@
     bench-codec
             runs the protocol codec benchmarks (BenchmarkDotNet); extra
             arguments are passed through, e.g. `dotnet pwsh build.ps1 bench-codec --job short`.
+    soak    the repeated kill -9 test (RepeatedKillTests, docs/robustness.md) with
+            longer settings: -Minutes of publishing, -Rate messages/s per
+            publisher, -KillsPerMinute, -Seed (random if not given). Builds the
+            integration tests in Release, runs the test -Runs times with seeds
+            Seed, Seed+1, ... (settings passed as ACTORS_MQTT_SOAK_* environment
+            variables), prints one summary line per run (seed, sent,
+            acknowledged, received per subscriber, missing, duplicated) and
+            stops at the first failing run. Logs in artifacts/soak/<date>/.
 #>
 param(
     # The only positional parameter: the others are named, so a stray word never lands in -Repeats.
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'format', 'bench', 'bench-codec')]
+    [ValidateSet('build', 'test', 'format', 'bench', 'bench-codec', 'soak')]
     [string]$Target = 'build',
 
     # bench: how many times every scenario runs against each broker (the median is reported).
@@ -48,6 +56,26 @@ param(
     # bench: a sentence written under the run's header in docs/benchmarks.md (what else ran on the machine, ...).
     [string]$Note = '',
 
+    # soak: minutes of publishing per run (kills land in them).
+    [ValidateRange(0.1, 1440.0)]
+    [double]$Minutes = 5.0,
+
+    # soak: the seed of the first run (kill times, absences); run k uses Seed + k - 1. Random if not given.
+    [ValidateRange(0, 2147483647)]
+    [int]$Seed,
+
+    # soak: how many runs, stopping at the first failure.
+    [ValidateRange(1, 1000)]
+    [int]$Runs = 1,
+
+    # soak: messages per second of each of the six publishers (the issue's load: 100).
+    [ValidateRange(1, 1000)]
+    [int]$Rate = 100,
+
+    # soak: kills of the broker per minute of publishing (the issue's: 5).
+    [ValidateRange(0.1, 12.0)]
+    [double]$KillsPerMinute = 5.0,
+
     # Everything after the target goes to BenchmarkDotNet (bench-codec only).
     [Parameter(ValueFromRemainingArguments = $true)]
     [string[]]$BenchArgs = @()
@@ -55,6 +83,9 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+
+# Read here: inside a function $PSBoundParameters is that function's.
+$SeedGiven = $PSBoundParameters.ContainsKey('Seed')
 
 # Debian packages the test run needs: mosquitto_pub/mosquitto_sub and mosquitto_passwd (and the
 # mosquitto broker, to check our password files) for the integration tests;
@@ -72,6 +103,8 @@ $BenchProject = 'tests/Actors.Mqtt.Protocol.Benchmarks'
 $ServerProject = 'src/Actors.Mqtt.Server'
 $BenchToolProject = 'src/Actors.Mqtt.Bench'
 $BenchDoc = Join-Path $PSScriptRoot 'docs/benchmarks.md'
+$IntegrationTestProject = 'tests/Actors.Mqtt.Integration.Tests'
+$SoakTestFilter = 'FullyQualifiedName~Actors.Mqtt.Integration.Tests.Durability.Soak.RepeatedKillTests'
 # The scenarios of the bench tool, in the order it runs them (ScenarioCatalog.cs).
 $BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber', 'topic-spread')
 # Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10,
@@ -584,6 +617,51 @@ function Invoke-BrokerBench {
     }
 }
 
+function Invoke-Soak {
+    Write-Step "dotnet build $IntegrationTestProject -c Release"
+    Invoke-Native dotnet @('build', $IntegrationTestProject, '-c', 'Release') "build of $IntegrationTestProject failed"
+
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
+    $stamp = (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss')
+    $workDir = Join-Path $PSScriptRoot "artifacts/soak/$stamp"
+    New-Item -ItemType Directory -Path $workDir -Force | Out-Null
+    $summaryFile = Join-Path $workDir 'summary.txt'
+    $firstSeed = if ($SeedGiven) { $Seed } else { Get-Random -Minimum 1 -Maximum 1000000 }
+    $settings = @{
+        ACTORS_MQTT_SOAK_MINUTES = $Minutes.ToString($inv)
+        ACTORS_MQTT_SOAK_RATE = "$Rate"
+        ACTORS_MQTT_SOAK_KILLS_PER_MINUTE = $KillsPerMinute.ToString($inv)
+        ACTORS_MQTT_SOAK_SUMMARY = $summaryFile
+    }
+    Write-Step "Soak: $Runs run(s) of $($Minutes.ToString($inv)) min at $Rate msg/s per publisher, $($KillsPerMinute.ToString($inv)) kills/min, first seed $firstSeed; logs in $workDir"
+
+    $passed = 0
+    try {
+        foreach ($name in $settings.Keys) { Set-Item -Path "env:$name" -Value $settings[$name] }
+        for ($run = 1; $run -le $Runs; $run++) {
+            $runSeed = $firstSeed + $run - 1
+            $env:ACTORS_MQTT_SOAK_SEED = "$runSeed"
+            $log = Join-Path $workDir "run-$run-seed-$runSeed.log"
+            $before = @(Get-Content -LiteralPath $summaryFile -ErrorAction SilentlyContinue).Count
+            # The test's own output (and on failure its evidence) goes to the log; the console gets its summary line.
+            $process = Start-LoggedProcess ("dotnet test '$IntegrationTestProject' -c Release --no-build --filter '$SoakTestFilter' " +
+                "--logger 'console;verbosity=detailed'") $log
+            $process.WaitForExit()
+            $lines = @(Get-Content -LiteralPath $summaryFile -ErrorAction SilentlyContinue)
+            $summary = if ($lines.Count -gt $before) { $lines[-1] } else { "soak seed=$runSeed result=FAIL (no summary: the run broke off)" }
+            Write-Host "run $run/$Runs`: $summary"
+            if ($process.ExitCode -ne 0) {
+                Fail "soak run $run (seed $runSeed) failed; the evidence is in $log (replay: dotnet pwsh build.ps1 soak -Minutes $($Minutes.ToString($inv)) -Rate $Rate -KillsPerMinute $($KillsPerMinute.ToString($inv)) -Seed $runSeed)"
+            }
+            $passed++
+        }
+    }
+    finally {
+        foreach ($name in @($settings.Keys) + 'ACTORS_MQTT_SOAK_SEED') { Remove-Item -Path "env:$name" -ErrorAction SilentlyContinue }
+    }
+    Write-Host "soak: $passed of $Runs run(s) passed (summaries in $summaryFile)"
+}
+
 Push-Location $PSScriptRoot
 try {
     if ($Target -ne 'bench-codec' -and $BenchArgs.Count -gt 0) {
@@ -595,6 +673,7 @@ try {
         'format' { Invoke-Format }
         'bench' { Invoke-BrokerBench }
         'bench-codec' { Invoke-BenchCodec }
+        'soak' { Invoke-Soak }
     }
 }
 finally {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -65,6 +66,9 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
 
         process = Process.Start(start)!;
+
+        // Marks where each process's lines begin, for a test that restarts the broker and reports its output.
+        Append(string.Create(CultureInfo.InvariantCulture, $"--- broker started: pid {process.Id}, port {EndPoint.Port} ---"));
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
@@ -123,12 +127,13 @@ public sealed class BrokerProcess : IAsyncDisposable
             throw new InvalidOperationException("the broker is not running");
         }
 
-        using (var kill = Process.Start("kill", ["-9", running.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-9", running.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
         }
 
         await running.WaitForExitAsync();
+        Append(string.Create(CultureInfo.InvariantCulture, $"--- broker killed with SIGKILL: pid {running.Id} ---"));
         running.Dispose();
         process = null;
     }
