@@ -3,7 +3,6 @@ using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 
 namespace Actors.Mqtt.Broker.Tests.Sessions;
 
@@ -11,14 +10,8 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 /// An inbound QoS 2 message is answered (PUBREC) once its route is done; a client that sends it again meanwhile from a
 /// new connection (the old one dropped) must get that answer on the new connection.
 /// </summary>
-public sealed class InboundQos2RetryTests() : TestKit("""
-    akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-    """)
+public sealed class InboundQos2RetryTests() : SessionActorTestKit()
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
-    private static readonly BrokerSettings Settings = BrokerSettings.From(BrokerSettings.Reference);
-
     [Fact]
     [Trait("spec", "MQTT-4.3.3-10")]
     public void A_retry_from_a_new_connection_while_the_route_is_still_running_gets_the_answer()

@@ -3,7 +3,6 @@ using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 
 namespace Actors.Mqtt.Broker.Tests.Sessions;
 
@@ -12,16 +11,8 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 /// were taken over, while that write was on its way must not be answered as if they still held the session.
 /// </summary>
 [Collection(nameof(GatedJournal))]
-public sealed class SessionAttachRaceTests() : TestKit("""
-    akka.persistence.journal.plugin = "akka.persistence.journal.gated"
-    akka.persistence.journal.gated.class = "Actors.Mqtt.Broker.Tests.Sessions.GatedJournal, Actors.Mqtt.Broker.Tests"
-    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-    """)
+public sealed class SessionAttachRaceTests() : SessionActorTestKit(gated: true)
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static readonly BrokerSettings Settings = BrokerSettings.From(BrokerSettings.Reference);
-
     [Fact]
     public void A_connection_that_leaves_before_its_attach_is_written_is_not_answered_and_the_session_goes_on()
     {

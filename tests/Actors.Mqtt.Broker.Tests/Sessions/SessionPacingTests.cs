@@ -3,19 +3,12 @@ using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 
 namespace Actors.Mqtt.Broker.Tests.Sessions;
 
 /// <summary>The session's part in pacing a QoS 0 publisher: the mark goes on with the copy, or is answered here.</summary>
-public sealed class SessionPacingTests() : TestKit("""
-    akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-    """)
+public sealed class SessionPacingTests() : SessionActorTestKit()
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
-    private static readonly BrokerSettings Settings = BrokerSettings.From(BrokerSettings.Reference);
-
     [Fact]
     public void A_marked_copy_goes_to_the_connection_with_its_mark()
     {

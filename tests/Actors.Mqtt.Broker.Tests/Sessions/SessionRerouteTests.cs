@@ -3,7 +3,6 @@ using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 
 namespace Actors.Mqtt.Broker.Tests.Sessions;
 
@@ -12,15 +11,9 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 /// it was routed (a failed or timed-out route, or a kill -9 in between). A subscriber that already has it, or already
 /// finished it with its client, must not get it twice.
 /// </summary>
-public sealed class SessionRerouteTests() : TestKit("""
-    akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-    """)
+public sealed class SessionRerouteTests() : SessionActorTestKit()
 {
     private const long Key = 4242;
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static readonly BrokerSettings Settings = BrokerSettings.From(BrokerSettings.Reference);
 
     [Theory]
     [InlineData(0u)]

@@ -3,7 +3,6 @@ using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 
 namespace Actors.Mqtt.Broker.Tests.Sessions;
 
@@ -13,16 +12,8 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 /// and never one before an earlier one.
 /// </summary>
 [Collection(nameof(GatedJournal))]
-public sealed class SessionSendOrderTests() : TestKit("""
-    akka.persistence.journal.plugin = "akka.persistence.journal.gated"
-    akka.persistence.journal.gated.class = "Actors.Mqtt.Broker.Tests.Sessions.GatedJournal, Actors.Mqtt.Broker.Tests"
-    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-    """)
+public sealed class SessionSendOrderTests() : SessionActorTestKit(gated: true)
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
-    private static readonly BrokerSettings Settings = BrokerSettings.From(BrokerSettings.Reference);
-
     [Fact]
     public void A_QoS_1_message_goes_to_the_client_while_its_write_is_still_on_its_way()
     {
@@ -50,6 +41,24 @@ public sealed class SessionSendOrderTests() : TestKit("""
         closed.Dispose();
         Assert.Equal("q2", Topic(connection.ExpectMsg<SendToClient>(Generous)));
         Assert.Equal("q1-after", Topic(connection.ExpectMsg<SendToClient>(Generous)));
+    }
+
+    [Fact]
+    public void The_last_messages_held_behind_a_write_go_out_once_it_lands_with_nothing_after_them()
+    {
+        var connection = CreateTestProbe();
+        var session = DurableAndSubscribed("order-3", connection);
+
+        // The end of a stream: the first message's write is on its way, the others are held behind it, and no
+        // message follows to push them on.
+        var closed = GatedJournal.Closed();
+        session.Tell(Copy("order-3", "last-1", QualityOfService.ExactlyOnce));
+        session.Tell(Copy("order-3", "last-2", QualityOfService.ExactlyOnce));
+        session.Tell(Copy("order-3", "last-3", QualityOfService.ExactlyOnce));
+        connection.ExpectNoMsg(Quiet);
+
+        closed.Dispose();
+        Assert.Equal(["last-1", "last-2", "last-3"], Enumerable.Range(0, 3).Select(_ => Topic(connection.ExpectMsg<SendToClient>(Generous))));
     }
 
     private IActorRef DurableAndSubscribed(string clientId, Akka.TestKit.TestProbe connection)
