@@ -1,0 +1,148 @@
+using Actors.Mqtt.Broker.Security;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Codec;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
+using Akka.Actor;
+
+namespace Actors.Mqtt.Broker.Connections;
+
+// The CONNECT handshake of ConnectionActor: authentication, the CONNACK, refusals.
+public sealed partial class ConnectionActor
+{
+    private void OnConnect(MqttFrame frame, MqttError? pendingError)
+    {
+        if (!MqttPacketDecoder.TryDecode(frame, version, out var decoded, out var error))
+        {
+            RefuseConnect(frame, error);
+            return;
+        }
+
+        var connect = (ConnectPacket)decoded!;
+        if (info.CertificateIdentity is { } identity)
+        {
+            connect = connect with { UserName = identity };
+        }
+
+        version = connect.ProtocolVersion;
+        stream!(new OutboundVersion(version));
+
+        clientId = connect.ClientId;
+
+        // Enhanced authentication (AUTH exchanges) is not offered, so no method a client names is supported [MQTT-4.12.0-1].
+        if (connect.Properties?.AuthenticationMethod is { } method)
+        {
+            Refuse(ReasonCode.BadAuthenticationMethod, $"authentication method {method} is not supported");
+            return;
+        }
+
+        var assigned = false;
+        if (clientId.Length == 0)
+        {
+            // 3.1 requires a client id, and 3.1.1 assigns one only to a clean session [MQTT-3.1.3-8 (3.1.1)].
+            if (version == MqttProtocolVersion.V310 || (version == MqttProtocolVersion.V311 && !connect.CleanSession))
+            {
+                Refuse(ReasonCode.ClientIdentifierNotValid, "empty client id without a clean session");
+                return;
+            }
+
+            clientId = "auto-" + Guid.NewGuid().ToString("N");
+            assigned = true;
+        }
+
+        var requestedExpiry = version == MqttProtocolVersion.V500
+            ? connect.Properties?.SessionExpiryInterval ?? 0
+            : connect.CleanSession ? 0 : uint.MaxValue;
+        sessionExpiry = settings.SessionExpiryFor(requestedExpiry);
+        sessionExpiryImposed = version == MqttProtocolVersion.V500 && sessionExpiry != requestedExpiry;
+        clientMaximumPacketSize = connect.Properties?.MaximumPacketSize;
+        clientTopicAliasMaximum = connect.Properties?.TopicAliasMaximum ?? 0;
+        keepAlive = connect.KeepAliveSeconds;
+        if (settings.MaxKeepAlive > 0 && version == MqttProtocolVersion.V500 && (keepAlive == 0 || keepAlive > settings.MaxKeepAlive))
+        {
+            keepAlive = settings.MaxKeepAlive;
+            keepAliveImposed = true;
+        }
+
+        assignedClientId = assigned;
+        userName = connect.UserName;
+        authPending = true;
+        Become(m => AwaitingAuth(m, connect, pendingError));
+        auth.Tell(new Authenticate(info, clientId, userName, connect.Password?.ToArray(), Self));
+    }
+
+    private void UseAcl(ClientAcl? rules, long generation)
+    {
+        if (generation >= aclGeneration)
+        {
+            acl = rules;
+            aclGeneration = generation;
+        }
+    }
+
+    private ConnAckPacket BuildConnAck(bool sessionPresent)
+    {
+        if (version != MqttProtocolVersion.V500)
+        {
+            return new ConnAckPacket { SessionPresent = sessionPresent };
+        }
+
+        return new ConnAckPacket
+        {
+            SessionPresent = sessionPresent,
+            Properties = new MqttProperties
+            {
+                AssignedClientIdentifier = assignedClientId ? clientId : null,
+                ReceiveMaximum = settings.ReceiveMaximum,
+                TopicAliasMaximum = settings.TopicAliasMaximum > 0 ? settings.TopicAliasMaximum : null,
+                MaximumPacketSize = (uint)settings.MaxPacketSize,
+                ServerKeepAlive = keepAliveImposed ? keepAlive : null,
+
+                // The server's own expiry, when it is not the one asked for.
+                SessionExpiryInterval = sessionExpiryImposed ? sessionExpiry : null,
+            },
+        };
+    }
+
+    /// <summary>A CONNECT that did not decode: tell the client why in its own version where it can be told.</summary>
+    private void RefuseConnect(MqttFrame frame, MqttError error)
+    {
+        var level = ConnectProbe.ProtocolLevel(frame.Body.IsSingleSegment ? frame.Body.FirstSpan : System.Buffers.BuffersExtensions.ToArray(frame.Body));
+        version = level == (byte)MqttProtocolVersion.V500 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311;
+        if (error.ReasonCode == ReasonCode.ProtocolError && error.SpecId == "MQTT-3.1.2-1")
+        {
+            // Not MQTT at all: no CONNACK, just close [MQTT-3.1.2-1].
+            Close("refused CONNECT: " + error, publishWill: false, isError: true);
+            return;
+        }
+
+        // Before 5.0 a CONNACK can only say "unacceptable protocol version"; a malformed CONNECT is just closed.
+        if (version != MqttProtocolVersion.V500 && error.ReasonCode != ReasonCode.UnsupportedProtocolVersion)
+        {
+            Close("refused CONNECT: " + error, publishWill: false, isError: true);
+            return;
+        }
+
+        stream!(new OutboundVersion(version));
+        Refuse(error.ReasonCode, error.ToString());
+    }
+
+    private void Refuse(ReasonCode code, string why, bool logged = false)
+    {
+        Send(new ConnAckPacket
+        {
+            ReasonCode = ReasonCodes.IsValidFor(PacketType.ConnAck, code) ? code : ReasonCode.UnspecifiedError,
+            Properties = version == MqttProtocolVersion.V500 ? new MqttProperties { ReasonString = why } : null,
+        });
+
+        // A CONNACK that refuses is followed by closing the connection [MQTT-3.2.2-7].
+        Close("refused CONNECT: " + why, publishWill: false, logged: logged);
+    }
+
+    private static string VersionText(MqttProtocolVersion v) => v switch
+    {
+        MqttProtocolVersion.V310 => "3.1",
+        MqttProtocolVersion.V311 => "3.1.1",
+        _ => "5.0",
+    };
+}

@@ -1,0 +1,134 @@
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Actors.Mqtt.Broker.Sessions;
+
+// Inbound QoS 2 through the publisher's SessionActor: the packet id and message key journaled, the route, its answer.
+public sealed partial class SessionActor
+{
+    /// <summary>
+    /// An inbound QoS 2 PUBLISH. Its packet id is journaled with a key for the message first, then the message is
+    /// routed, and PUBREC goes once every durable session that matched has written it: a restart at any point either
+    /// forgets the message (no PUBREC was sent, the client sends it again) or routes it again under the same key,
+    /// which sessions that have it already skip [MQTT-4.3.3-10].
+    /// </summary>
+    private void OnInboundQos2(InboundQos2 inbound)
+    {
+        var id = inbound.Packet.PacketId;
+        var replyTo = Sender;
+        if (state.InboundQos2(id) is { } held)
+        {
+            if (held.Routed)
+            {
+                // A retry before PUBREL: acknowledge again, deliver nothing twice.
+                replyTo.Tell(new InboundQos2Done(id, ReasonCode.Success));
+            }
+            else if (routing is null || !routing.ContainsKey(id))
+            {
+                Route(inbound, held.MessageKey, rerouted: true, replyTo);
+            }
+            else
+            {
+                routing[id] = replyTo;
+            }
+
+            return;
+        }
+
+        var key = Random.Shared.NextInt64(1, long.MaxValue);
+        (routing ??= [])[id] = replyTo;
+        Record(new Qos2Received(id, key), () => Route(inbound, key, rerouted: false, routing?.GetValueOrDefault(id) ?? replyTo));
+    }
+
+    private void Route(InboundQos2 inbound, long key, bool rerouted, IActorRef replyTo)
+    {
+        var packet = inbound.Packet;
+        var routeId = ++lastRouteId;
+        var confirm = new Confirmation(Self, routeId);
+        (routing ??= [])[packet.PacketId] = replyTo;
+        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
+        if (packet.Retain)
+        {
+            retainedStore.Tell(new StoreRetained(packet, inbound.ReceivedAt) { Confirm = confirm });
+        }
+
+        topicTree.Tell(new RoutePublish(packet, clientId, inbound.ReceivedAt) { Confirm = confirm, MessageKey = key, Rerouted = rerouted });
+        routeSweep ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
+            settings.Persistence.ConfirmTimeout, settings.Persistence.ConfirmTimeout, Self, SweepRoutes.Instance, Self);
+    }
+
+    private void UpdateRoute(long routeId, Func<PendingRoute, PendingRoute> update)
+    {
+        if (routes is null || !routes.TryGetValue(routeId, out var route))
+        {
+            return;
+        }
+
+        route = update(route);
+        if (!route.Counted || route.Confirmed < route.Writes)
+        {
+            routes[routeId] = route;
+            return;
+        }
+
+        FinishRoute(routeId, route);
+    }
+
+    private void FinishRoute(long routeId, PendingRoute route)
+    {
+        routes!.Remove(routeId);
+        var replyTo = routing is not null && routing.Remove(route.PacketId, out var latest) ? latest : ActorRefs.Nobody;
+        if (routes.Count == 0)
+        {
+            routeSweep?.Cancel();
+            routeSweep = null;
+        }
+
+        if (!route.Failed)
+        {
+            var code = route.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+            Record(new Qos2Routed(route.PacketId), () => replyTo.Tell(new InboundQos2Done(route.PacketId, code)));
+            return;
+        }
+
+        // The connection closes without a PUBREC; the client sends the PUBLISH again after reconnecting and finds the id
+        // held with its key, so the message is routed again and reaches only the subscribers that lack it.
+        log.Warning("Session {ClientId}: inbound QoS 2 message {PacketId} not stored by every subscriber in time", clientId, route.PacketId);
+        replyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.UnspecifiedError));
+    }
+
+    private void SweepExpiredRoutes()
+    {
+        var limit = (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds;
+        foreach (var (routeId, route) in (routes ?? []).Where(r => Environment.TickCount64 - r.Value.StartedAt > limit).ToList())
+        {
+            FinishRoute(routeId, route with { Failed = true });
+        }
+    }
+
+    private void OnInboundRelease(InboundRelease release)
+    {
+        var replyTo = Sender;
+        if (!state.HoldsInboundQos2(release.PacketId))
+        {
+            replyTo.Tell(new SendToClient(new PubCompPacket { PacketId = release.PacketId, ReasonCode = ReasonCode.PacketIdentifierNotFound }));
+            return;
+        }
+
+        Record(new Qos2Released(release.PacketId), () => replyTo.Tell(new SendToClient(new PubCompPacket { PacketId = release.PacketId })));
+    }
+
+    /// <summary>An inbound QoS 2 message on its way to the sessions and stores that must write it before PUBREC.</summary>
+    private sealed record PendingRoute(ushort PacketId, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt)
+    {
+        public bool NoSubscribers { get; init; }
+    }
+
+    private sealed record SweepRoutes
+    {
+        public static readonly SweepRoutes Instance = new();
+    }
+}

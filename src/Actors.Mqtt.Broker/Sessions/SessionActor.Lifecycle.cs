@@ -1,0 +1,291 @@
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+
+namespace Actors.Mqtt.Broker.Sessions;
+
+// The life of a SessionActor: attach, takeover, detach, will and expiry timers, the end.
+public sealed partial class SessionActor
+{
+    private void OnRecovered()
+    {
+        journaling = state.Exists && state.ExpiryInterval > 0;
+        if (!state.Exists)
+        {
+            return;
+        }
+
+        if (state.Subscriptions.Count > 0)
+        {
+            topicTree.Tell(new AddSubscriptions(Self, state.Subscriptions.Values.ToList(), journaling));
+        }
+
+        if (!journaling)
+        {
+            // Its expiry became 0 and the broker stopped before the journal was deleted.
+            End();
+            return;
+        }
+
+        // Recovered without a connection: the broker restarted. A session that was attached then lost its
+        // connection now; its expiry and the delay of its will count from here.
+        var since = state.DetachedAt ?? DateTimeOffset.UtcNow;
+        if (state.DetachedAt is null)
+        {
+            Record(new SessionDetached(since));
+        }
+
+        CountDownOffline(since);
+    }
+
+    /// <summary>Starts the timers of an offline session from the moment it lost its connection.</summary>
+    private void CountDownOffline(DateTimeOffset since)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var expiry = state.ExpiryInterval;
+        if (state.Will is { } will)
+        {
+            var delay = Math.Min(will.Properties?.WillDelayInterval ?? 0, expiry);
+            var due = since + TimeSpan.FromSeconds(delay) - now;
+            if (due <= TimeSpan.Zero)
+            {
+                PublishWill();
+            }
+            else
+            {
+                willTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(due, Self, WillDelayElapsed.Instance, Self);
+            }
+        }
+
+        if (expiry == uint.MaxValue)
+        {
+            return;
+        }
+
+        var left = since + TimeSpan.FromSeconds(expiry) - now;
+        if (left <= TimeSpan.Zero)
+        {
+            End();
+        }
+        else
+        {
+            expiryTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(left, Self, SessionExpired.Instance, Self);
+        }
+    }
+
+    private void Attach(AttachSession attach)
+    {
+        if (connection is not null && !connection.Equals(attach.Connection))
+        {
+            Context.Unwatch(connection);
+            connection.Tell(SessionTakenOver.Instance);
+
+            // The connection taken over loses its will as if it had dropped; a will with a delay is not due, since a
+            // new connection arrived within it [MQTT-3.1.3-9].
+            if (state.Will is { } oldWill && (oldWill.Properties?.WillDelayInterval ?? 0) == 0)
+            {
+                PublishWill();
+            }
+        }
+
+        expiryTimer?.Cancel();
+        expiryTimer = null;
+
+        // A reconnect before the will delay elapsed means the will is not sent [MQTT-3.1.3-9].
+        willTimer?.Cancel();
+        willTimer = null;
+
+        connection = attach.Connection;
+        version = attach.Version;
+        window = Math.Max((ushort)1, Math.Min(attach.ClientReceiveMaximum, settings.MaxInflightMessages));
+        // A connection on this node tells the session when it ends, from its PostStop at the latest; one on another node
+        // may go down with its node, and only death watch tells of that.
+        if (!connection.Path.Address.HasLocalScope)
+        {
+            Context.Watch(connection);
+        }
+
+        // A session without expiry ends with the connection just taken over: a persistent CONNECT starts a new one, which
+        // is journaled from its start and so recovers as it is.
+        var present = state.Exists && !attach.CleanStart && state.ExpiryInterval > 0;
+        if (!present)
+        {
+            if (state.Subscriptions.Count > 0)
+            {
+                topicTree.Tell(new RemoveClient(clientId));
+            }
+
+            ForgetJournal();
+            Record(new SessionStarted(attach.SessionExpiryInterval));
+        }
+        else
+        {
+            var wasJournaling = journaling;
+            if (state.ExpiryInterval != attach.SessionExpiryInterval)
+            {
+                Record(new ExpiryChanged(attach.SessionExpiryInterval));
+            }
+
+            if (journaling != wasJournaling && state.Subscriptions.Count > 0)
+            {
+                topicTree.Tell(new AddSubscriptions(Self, state.Subscriptions.Values.ToList(), journaling));
+            }
+
+            if (state.DetachedAt is not null)
+            {
+                Record(SessionResumed.Instance);
+            }
+        }
+
+        Record(new WillChanged(attach.Will), () =>
+        {
+            // Taken over, or gone, before the write landed: that connection was told (or needs nothing), and the
+            // connection now attached gets its own answer.
+            if (!attach.Connection.Equals(connection))
+            {
+                return;
+            }
+
+            attach.Connection.Tell(new SessionAttached(Self, present));
+            if (present)
+            {
+                Redeliver();
+            }
+
+            SendQueued();
+        });
+    }
+
+    /// <summary>On reconnect, unacknowledged PUBLISH and PUBREL go again with their original ids [MQTT-4.4.0-1].</summary>
+    private void Redeliver()
+    {
+        foreach (var inflight in state.InflightInOrder())
+        {
+            connection!.Tell(new SendToClient(inflight.Released
+                ? new PubRelPacket { PacketId = inflight.PacketId }
+                : BuildPublish(inflight.Message, inflight.PacketId, dup: true)));
+        }
+    }
+
+    private void Detach(DetachSession detach)
+    {
+        if (connection is null || !connection.Equals(detach.Connection))
+        {
+            return;
+        }
+
+        Context.Unwatch(connection);
+        connection = null;
+
+        // Decided on the new expiry itself: a journaled change reaches the state only when its write is confirmed.
+        var expiry = detach.SessionExpiryInterval ?? state.ExpiryInterval;
+        if (expiry != state.ExpiryInterval)
+        {
+            Record(new ExpiryChanged(expiry));
+        }
+
+        if (journaling && expiry > 0)
+        {
+            Record(new SessionDetached(DateTimeOffset.UtcNow));
+        }
+
+        var will = state.Will;
+        if (!detach.PublishWill && will is not null)
+        {
+            Record(new WillChanged(null));
+        }
+
+        if (detach.PublishWill && will is not null)
+        {
+            var delay = will.Properties?.WillDelayInterval ?? 0;
+            if (delay == 0 || expiry == 0)
+            {
+                PublishWill();
+            }
+            else
+            {
+                // The will goes when its delay elapses or the session ends, whichever comes first [MQTT-3.1.2-8].
+                willTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
+                    TimeSpan.FromSeconds(Math.Min(delay, expiry)), Self, WillDelayElapsed.Instance, Self);
+            }
+        }
+
+        if (expiry == 0)
+        {
+            End();
+        }
+        else if (expiry != uint.MaxValue)
+        {
+            expiryTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
+                TimeSpan.FromSeconds(expiry), Self, SessionExpired.Instance, Self);
+        }
+    }
+
+    private void PublishWill()
+    {
+        willTimer = null;
+        if (state.Will is not { } will)
+        {
+            return;
+        }
+
+        var message = new PublishPacket
+        {
+            Topic = will.Topic,
+            Payload = will.Payload,
+            QoS = will.QoS,
+            Retain = will.Retain,
+            Properties = WillMessageProperties(will.Properties),
+        };
+        var now = Environment.TickCount64;
+        if (will.Retain)
+        {
+            retainedStore.Tell(new StoreRetained(message, now));
+        }
+
+        topicTree.Tell(new RoutePublish(message, clientId, now));
+        Record(new WillChanged(null));
+    }
+
+    /// <summary>The will's properties minus the will delay, which is not a property of the message it becomes.</summary>
+    private static MqttProperties? WillMessageProperties(MqttProperties? p) => p is null
+        ? null
+        : new MqttProperties
+        {
+            PayloadFormatIndicator = p.PayloadFormatIndicator,
+            MessageExpiryInterval = p.MessageExpiryInterval,
+            ContentType = p.ContentType,
+            ResponseTopic = p.ResponseTopic,
+            CorrelationData = p.CorrelationData,
+            UserProperties = p.UserProperties,
+        };
+
+    private void End()
+    {
+        expiryTimer?.Cancel();
+        if (willTimer is not null)
+        {
+            willTimer.Cancel();
+            PublishWill();
+        }
+
+        if (state.Subscriptions.Count > 0)
+        {
+            topicTree.Tell(new RemoveClient(clientId));
+        }
+
+        ForgetJournal();
+        Context.Parent.Tell(new Passivate(StopSession.Instance));
+    }
+
+    /// <summary>A session woken by a message without ever having begun (or after it ended) has nothing to keep.</summary>
+    private void StopIfEmpty()
+    {
+        if (!state.Exists && connection is null)
+        {
+            Context.Parent.Tell(new Passivate(StopSession.Instance));
+        }
+    }
+}
