@@ -13,4 +13,9 @@ public readonly record struct Delivery(
     string ClientId,
     QualityOfService MaximumQoS,
     bool RetainAsPublished,
-    IReadOnlyList<int> SubscriptionIdentifiers);
+    IReadOnlyList<int> SubscriptionIdentifiers)
+{
+    /// <summary>The shared group this copy was picked for; null for a client's own subscriptions. Not journaled: it
+    /// matters only while the copy finds a member that takes it.</summary>
+    public SharedGroup? Group { get; init; }
+}

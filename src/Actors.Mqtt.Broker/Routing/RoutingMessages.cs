@@ -6,7 +6,11 @@ namespace Actors.Mqtt.Broker.Routing;
 
 /// <summary>A session's subscriptions to add to the topic tree (a replacement when the filter text is the same).</summary>
 /// <param name="Durable">The session journals what it queues, so a publisher's acknowledgement waits for its write.</param>
-public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions, bool Durable = false);
+/// <param name="Connected">The session has a connection now (see <see cref="SessionPresence"/>).</param>
+public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions, bool Durable = false, bool Connected = true);
+
+/// <summary>A session with shared subscriptions gained or lost its connection: its groups pick connected members first.</summary>
+public sealed record SessionPresence(string ClientId, bool Connected);
 
 /// <summary>Subscriptions a session gave up, by their filter text.</summary>
 public sealed record RemoveSubscriptions(string ClientId, IReadOnlyList<string> FilterTexts);
@@ -74,7 +78,18 @@ public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, boo
 {
     /// <summary>The publication's mark with the count of copies, to pass on to the connection or answer here.</summary>
     public PaceMark? Pace { get; init; }
+
+    /// <summary>For a QoS 1 or 2 copy picked for a shared group: the subtree to hand it back to when this member cannot
+    /// take it, so that another member can.</summary>
+    public IActorRef? SharedBy { get; init; }
+
+    /// <summary>The members of the group that could not take this copy before.</summary>
+    public IReadOnlyList<string> RefusedBy { get; init; } = [];
 }
+
+/// <summary>A member of a shared group could not take a copy (its queue is full, or it has no connection and keeps no
+/// queue): the subtree picks another member, and acknowledges the copy as dropped only when none is left.</summary>
+public sealed record SharedDeliveryRefused(DeliverMessage Message);
 
 /// <summary>A PUBLISH with RETAIN: store it, or clear the topic when the payload is empty.</summary>
 public sealed record StoreRetained(PublishPacket Message, long ReceivedAt)

@@ -21,6 +21,10 @@ public sealed class SubscriptionTrie
     // Client id, then filter text: what UNSUBSCRIBE, a replacing SUBSCRIBE and the end of a session look up.
     private readonly Dictionary<string, Dictionary<string, Entry>> byClient = new(StringComparer.Ordinal);
 
+    // Clients holding subscriptions here whose session has no connection: a shared group passes them over while a
+    // connected member can take the message. Empty in the common case, which then picks as if it did not exist.
+    private readonly HashSet<string> disconnected = new(StringComparer.Ordinal);
+
     // Working state of Match, kept between calls so that a warm Match allocates nothing but the deliveries.
     private readonly Dictionary<string, int> deliveryIndexByClient = new(StringComparer.Ordinal);
     private readonly Stack<(Node Node, int Start)> pending = new();
@@ -36,6 +40,22 @@ public sealed class SubscriptionTrie
 
     /// <summary>Whether the client has any subscription here.</summary>
     public bool Holds(string clientId) => byClient.ContainsKey(clientId);
+
+    /// <summary>
+    /// Whether the client's session has a connection, for the shared groups it belongs to; a client with no
+    /// subscription here is not remembered.
+    /// </summary>
+    public void SetConnected(string clientId, bool connected)
+    {
+        if (connected)
+        {
+            disconnected.Remove(clientId);
+        }
+        else if (byClient.ContainsKey(clientId))
+        {
+            disconnected.Add(clientId);
+        }
+    }
 
     /// <summary>How many nodes the trie holds, the root included; lets tests check that removal prunes.</summary>
     internal int NodeCount { get; private set; } = 1;
@@ -100,6 +120,7 @@ public sealed class SubscriptionTrie
         if (entries.Count == 0)
         {
             byClient.Remove(clientId);
+            disconnected.Remove(clientId);
         }
 
         Detach(entry);
@@ -115,6 +136,8 @@ public sealed class SubscriptionTrie
         {
             return 0;
         }
+
+        disconnected.Remove(clientId);
 
         foreach (var entry in entries.Values)
         {
@@ -201,24 +224,105 @@ public sealed class SubscriptionTrie
 
         if (node.Groups is { } groups)
         {
-            foreach (var (group, members) in groups)
+            foreach (var group in groups.Values)
             {
-                var filter = members.GetAt(0).Value.Filter.Filter;
-                var index = picker.Pick(group, filter, members.Count);
-                if ((uint)index >= (uint)members.Count)
-                {
-                    throw new InvalidOperationException(
-                        $"the shared subscription picker chose member {index} of {members.Count}");
-                }
-
-                var member = members.GetAt(index).Value;
-                deliveries.Add(new Delivery(
-                    member.ClientId,
-                    member.MaximumQoS,
-                    member.RetainAsPublished,
-                    member.SubscriptionIdentifier is { } id ? [id] : NoIdentifiers));
+                deliveries.Add(Pick(group, except: null));
             }
         }
+    }
+
+    /// <summary>
+    /// Another member of a shared group for a message the member first chosen could not take (its queue is full, or it
+    /// has no connection and keeps no queue); false when every member is in <paramref name="refused"/> or the group is
+    /// gone.
+    /// </summary>
+    public bool TryPickAnother(SharedGroup group, IReadOnlyCollection<string> refused, out Delivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(refused);
+        if (FindNode(group.Filter)?.Groups?.GetValueOrDefault(group.ShareName) is { } members
+            && members.Members.Keys.Any(clientId => !refused.Contains(clientId)))
+        {
+            delivery = Pick(members, refused);
+            return true;
+        }
+
+        delivery = default;
+        return false;
+    }
+
+    /// <summary>
+    /// The member of a group a message goes to: the picker chooses among the connected members, and among all of them
+    /// only when none is connected, so that a message waits in an offline queue only when nobody can take it now.
+    /// </summary>
+    private Delivery Pick(Group group, IReadOnlyCollection<string>? except)
+    {
+        var members = group.Members;
+        var member = members.GetAt(0).Value;
+        if (disconnected.Count == 0 && except is null)
+        {
+            member = members.GetAt(Checked(picker.Pick(group.Key.ShareName, group.Key.Filter, members.Count), members.Count)).Value;
+        }
+        else
+        {
+            var candidates = 0;
+            var connected = 0;
+            foreach (var clientId in members.Keys)
+            {
+                if (except is null || !except.Contains(clientId))
+                {
+                    candidates++;
+                    connected += disconnected.Contains(clientId) ? 0 : 1;
+                }
+            }
+
+            // The picker's turn counts only the members it chooses among, so a rotation stays even over them.
+            var onlyConnected = connected > 0;
+            var count = onlyConnected ? connected : candidates;
+            var index = Checked(picker.Pick(group.Key.ShareName, group.Key.Filter, count), count);
+            foreach (var (clientId, subscription) in members)
+            {
+                if ((except is null || !except.Contains(clientId)) && (!onlyConnected || !disconnected.Contains(clientId)) && index-- == 0)
+                {
+                    member = subscription;
+                    break;
+                }
+            }
+        }
+
+        return new Delivery(
+            member.ClientId,
+            member.MaximumQoS,
+            member.RetainAsPublished,
+            member.SubscriptionIdentifier is { } id ? [id] : NoIdentifiers)
+        {
+            Group = group.Key,
+        };
+    }
+
+    private static int Checked(int index, int count) => (uint)index < (uint)count
+        ? index
+        : throw new InvalidOperationException($"the shared subscription picker chose member {index} of {count}");
+
+    private Node? FindNode(string filter)
+    {
+        var node = root;
+        foreach (var range in filter.AsSpan().Split('/'))
+        {
+            var level = filter.AsSpan()[range];
+            node = level switch
+            {
+                "+" => node.SingleLevel,
+                "#" => node.MultiLevel,
+                _ => node.Children is { } children && children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(level, out var child) ? child : null,
+            };
+            if (node is null)
+            {
+                return null;
+            }
+        }
+
+        return node;
     }
 
     // One delivery per client however many of its subscriptions match (MQTT-3.3.4-2, MQTT-3.3.4-3).
@@ -299,14 +403,14 @@ public sealed class SubscriptionTrie
     {
         if (subscription.Filter.ShareName is { } group)
         {
-            node.Groups ??= new Dictionary<string, OrderedDictionary<string, Subscription>>(StringComparer.Ordinal);
+            node.Groups ??= new Dictionary<string, Group>(StringComparer.Ordinal);
             if (!node.Groups.TryGetValue(group, out var members))
             {
-                members = new OrderedDictionary<string, Subscription>(StringComparer.Ordinal);
+                members = new Group(new SharedGroup(group, subscription.Filter.Filter));
                 node.Groups.Add(group, members);
             }
 
-            members[subscription.ClientId] = subscription;
+            members.Members[subscription.ClientId] = subscription;
         }
         else
         {
@@ -320,7 +424,7 @@ public sealed class SubscriptionTrie
         var (subscription, node) = entry;
         if (subscription.Filter.ShareName is { } group)
         {
-            var members = node.Groups![group];
+            var members = node.Groups![group].Members;
             members.Remove(subscription.ClientId);
             if (members.Count == 0)
             {
@@ -373,6 +477,15 @@ public sealed class SubscriptionTrie
 
     private readonly record struct Entry(Subscription Subscription, Node Node);
 
+    /// <summary>A shared group's name, made once with the group so that its deliveries share it, and its members by
+    /// client id in the order they joined.</summary>
+    private sealed class Group(SharedGroup key)
+    {
+        public SharedGroup Key { get; } = key;
+
+        public OrderedDictionary<string, Subscription> Members { get; } = new(StringComparer.Ordinal);
+    }
+
     private sealed class Node(Node? parent, string level)
     {
         public Node? Parent { get; } = parent;
@@ -389,8 +502,8 @@ public sealed class SubscriptionTrie
         /// <summary>Ordinary subscriptions ending here, by client id.</summary>
         public Dictionary<string, Subscription>? Subscribers { get; set; }
 
-        /// <summary>Shared subscriptions ending here, by share name, then client id in the order they joined.</summary>
-        public Dictionary<string, OrderedDictionary<string, Subscription>>? Groups { get; set; }
+        /// <summary>Shared subscriptions ending here, by share name.</summary>
+        public Dictionary<string, Group>? Groups { get; set; }
 
         public bool IsEmpty =>
             Children is null && SingleLevel is null && MultiLevel is null && Subscribers is null && Groups is null;

@@ -1,6 +1,7 @@
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Mqtt.Broker.Routing;
 
@@ -14,6 +15,9 @@ public sealed class TopicTreeActor : ReceiveActor
     private readonly Dictionary<string, (IActorRef? Session, bool Durable)> sessions = new(StringComparer.Ordinal);
     private IActorRef? sessionRegion;
     private readonly List<Delivery> deliveries = [];
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private long? lastDropLog;
+    private long droppedSinceLastLog;
 
     public TopicTreeActor(ISharedSubscriptionPicker picker)
     {
@@ -24,10 +28,13 @@ public sealed class TopicTreeActor : ReceiveActor
             {
                 trie.Add(s);
                 sessions[s.ClientId] = (add.Session, add.Durable);
+                trie.SetConnected(s.ClientId, add.Connected);
             }
 
             Context.Watch(add.Session);
         });
+        Receive<SessionPresence>(presence => trie.SetConnected(presence.ClientId, presence.Connected));
+        Receive<SharedDeliveryRefused>(refused => PickAnother(refused.Message));
         Receive<UseSessionRegion>(use => sessionRegion = use.Region);
         Receive<Terminated>(OnSessionStopped);
         Receive<RemoveSubscriptions>(remove =>
@@ -60,6 +67,9 @@ public sealed class TopicTreeActor : ReceiveActor
         foreach (var (clientId, target) in sessions.Where(s => terminated.ActorRef.Equals(s.Value.Session)).ToList())
         {
             sessions[clientId] = (null, target.Durable);
+
+            // Started again, it recovers without a connection and says so when it adds its subscriptions back.
+            trie.SetConnected(clientId, false);
         }
     }
 
@@ -105,15 +115,12 @@ public sealed class TopicTreeActor : ReceiveActor
             if (sessions.TryGetValue(delivery.ClientId, out var target))
             {
                 var mustConfirm = writes > 0 && MustConfirm(delivery);
-                var message = new DeliverMessage(publish, delivery, mustConfirm, mustConfirm ? writes : 0) { Pace = pace };
-                if (target.Session is { } session)
+                var message = new DeliverMessage(publish, delivery, mustConfirm, mustConfirm ? writes : 0)
                 {
-                    session.Tell(message);
-                }
-                else
-                {
-                    sessionRegion?.Tell(new SessionEnvelope(delivery.ClientId, message));
-                }
+                    Pace = pace,
+                    SharedBy = delivery.Group is not null && publish.Message.QoS != QualityOfService.AtMostOnce ? Self : null,
+                };
+                Send(target.Session, message);
             }
         }
 
@@ -125,6 +132,55 @@ public sealed class TopicTreeActor : ReceiveActor
         if (pace is { Copies: 0 })
         {
             pace.Answer();
+        }
+    }
+
+    private void Send(IActorRef? session, DeliverMessage message)
+    {
+        if (session is not null)
+        {
+            session.Tell(message);
+        }
+        else
+        {
+            sessionRegion?.Tell(new SessionEnvelope(message.Delivery.ClientId, message));
+        }
+    }
+
+    /// <summary>
+    /// A shared group's member could not take a QoS 1 or 2 copy: it goes to another member, connected ones first, with
+    /// the same place in the publisher's count of writes. When every member refused it, it is dropped as a full queue
+    /// drops a message, and its write is reported done so the publisher's acknowledgement does not wait for it.
+    /// </summary>
+    private void PickAnother(DeliverMessage refused)
+    {
+        var refusedBy = refused.RefusedBy.Append(refused.Delivery.ClientId).ToList();
+        if (refused.Delivery.Group is { } group
+            && trie.TryPickAnother(group, refusedBy, out var next)
+            && sessions.TryGetValue(next.ClientId, out var target))
+        {
+            Send(target.Session, refused with { Delivery = next, RefusedBy = refusedBy });
+            return;
+        }
+
+        BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", "shared-group"));
+        droppedSinceLastLog++;
+        if (lastDropLog is not { } last || Environment.TickCount64 - last >= 60_000)
+        {
+            // Logged as a session's full queue is: the first at once, the ones after it at most once a minute.
+            log.Warning(
+                "Shared group {Group}: no member could take a message to {Topic} ({Refused} members refused it); dropped {Dropped} messages since the last report",
+                refused.Delivery.Group?.ShareName,
+                refused.Publish.Message.Topic,
+                refusedBy.Count,
+                droppedSinceLastLog);
+            lastDropLog = Environment.TickCount64;
+            droppedSinceLastLog = 0;
+        }
+
+        if (refused.MustConfirm && refused.Publish.Confirm is { } confirm)
+        {
+            confirm.To.Tell(new WriteConfirmed(confirm.Id, Stored: true, refused.RoutedWrites));
         }
     }
 
@@ -143,6 +199,12 @@ public sealed class TopicTreeActor : ReceiveActor
         return count;
     }
 
+    /// <summary>
+    /// Whether the publisher's acknowledgement waits for this copy: a durable session's write, and any shared group's
+    /// copy, which may be handed on from member to member before one takes it.
+    /// </summary>
     private bool MustConfirm(Delivery delivery) =>
-        delivery.MaximumQoS != QualityOfService.AtMostOnce && sessions.TryGetValue(delivery.ClientId, out var target) && target.Durable;
+        delivery.MaximumQoS != QualityOfService.AtMostOnce
+        && sessions.TryGetValue(delivery.ClientId, out var target)
+        && (target.Durable || delivery.Group is not null);
 }

@@ -30,6 +30,7 @@ public sealed class TopicTreeGuardian : ReceiveActor
         Receive<AddSubscriptions>(Add);
         Receive<RemoveSubscriptions>(ToEverySubtree);
         Receive<RemoveClient>(ToEverySubtree);
+        Receive<SessionPresence>(ToEverySubtree);
         Receive<RoutePublish>(p => subtrees[SubtreeOf(p.Message.Topic)].Forward(p));
         Receive<UseSessionRegion>(ToEverySubtree);
         Receive<ResolveSubtree>(r => Sender.Tell(new SubtreeResolved(r.Index, subtrees[r.Index])));

@@ -14,12 +14,18 @@ public sealed partial class SessionActor
     {
         var confirm = message.MustConfirm ? message.Publish.Confirm : null;
         Action? confirmed = confirm is null ? null : () => confirm.To.Tell(new WriteConfirmed(confirm.Id, Stored: true, message.RoutedWrites));
+        var qos = (QualityOfService)Math.Min((int)message.Publish.Message.QoS, (int)message.Delivery.MaximumQoS);
+
+        // A copy picked for a shared group that this session cannot take goes back to be handed to another member.
+        Action? refused = message.SharedBy is { } subtree && qos != QualityOfService.AtMostOnce
+            ? () => subtree.Tell(new SharedDeliveryRefused(message))
+            : null;
 
         // The topic tree learns of an unsubscribe or a clean start through its guardian, and a publication sent to a
         // subtree directly can overtake that; the session's own subscriptions are the word [MQTT-3.10.4-2].
         if (!state.AnySubscriptionMatches(message.Publish.Message.Topic))
         {
-            confirmed?.Invoke();
+            (refused ?? confirmed)?.Invoke();
             message.Pace?.Answer();
             StopIfEmpty();
             return;
@@ -34,11 +40,9 @@ public sealed partial class SessionActor
             return;
         }
 
-        var qos = (QualityOfService)Math.Min((int)message.Publish.Message.QoS, (int)message.Delivery.MaximumQoS);
-
         // Retain As Published is an MQTT 5 option; earlier versions clear RETAIN on forwarded messages.
         var retain = message.Delivery.RetainAsPublished && version == MqttProtocolVersion.V500 && message.Publish.Message.Retain;
-        Enqueue(new QueuedMessage(message.Publish, message.Delivery with { MaximumQoS = qos }, retain), confirmed, message.Pace);
+        Enqueue(new QueuedMessage(message.Publish, message.Delivery with { MaximumQoS = qos }, retain), confirmed, message.Pace, refused);
     }
 
     private void OnRetained(RetainedMatches matches)
@@ -56,8 +60,9 @@ public sealed partial class SessionActor
 
     /// <summary>Queues a QoS 1 or 2 message (QoS 0 goes now or never); <paramref name="done"/> runs once the session
     /// has the message for good, or has decided not to keep it. A <paramref name="pace"/> mark only comes with QoS 0,
-    /// and goes on with the copy to the connection, which answers it.</summary>
-    private void Enqueue(QueuedMessage message, Action? done, PaceMark? pace = null)
+    /// and goes on with the copy to the connection, which answers it. A copy for a shared group that the session
+    /// cannot keep is handed back with <paramref name="refuse"/> instead of dropped.</summary>
+    private void Enqueue(QueuedMessage message, Action? done, PaceMark? pace = null, Action? refuse = null)
     {
         if (message.Delivery.MaximumQoS == QualityOfService.AtMostOnce)
         {
@@ -78,13 +83,19 @@ public sealed partial class SessionActor
 
         if (connection is null && !journaling)
         {
-            done?.Invoke();
+            (refuse ?? done)?.Invoke();
             return;
         }
 
         var overMessages = state.QueuedCount >= settings.MaxQueuedMessages;
         if (overMessages || (settings.MaxQueuedBytes > 0 && state.QueuedBytes + message.Publish.Message.Payload.Length > settings.MaxQueuedBytes))
         {
+            if (refuse is not null)
+            {
+                refuse();
+                return;
+            }
+
             // The newest message is the one refused (Mosquitto's policy); QoS 0 never reaches a queue.
             droppedTotal++;
             BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", overMessages ? "max-queued-messages" : "max-queued-bytes"));

@@ -19,7 +19,7 @@ public sealed partial class SessionActor
 
         if (state.Subscriptions.Count > 0)
         {
-            topicTree.Tell(new AddSubscriptions(Self, state.Subscriptions.Values.ToList(), journaling));
+            topicTree.Tell(new AddSubscriptions(Self, state.Subscriptions.Values.ToList(), journaling, Connected: false));
         }
 
         if (!journaling)
@@ -137,6 +137,8 @@ public sealed partial class SessionActor
             {
                 Record(SessionResumed.Instance);
             }
+
+            TellPresence();
         }
 
         Record(new WillChanged(attach.Will), () =>
@@ -178,6 +180,7 @@ public sealed partial class SessionActor
 
         Context.Unwatch(connection);
         connection = null;
+        TellPresence();
 
         // Decided on the new expiry itself: a journaled change reaches the state only when its write is confirmed.
         var expiry = detach.SessionExpiryInterval ?? state.ExpiryInterval;
@@ -220,6 +223,15 @@ public sealed partial class SessionActor
         {
             expiryTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
                 TimeSpan.FromSeconds(expiry), Self, SessionExpired.Instance, Self);
+        }
+    }
+
+    /// <summary>Tells the topic tree whether this session has a connection, for the shared groups it is a member of.</summary>
+    private void TellPresence()
+    {
+        if (state.Subscriptions.Values.Any(s => s.Filter.IsShared))
+        {
+            topicTree.Tell(new SessionPresence(clientId, connection is not null));
         }
     }
 

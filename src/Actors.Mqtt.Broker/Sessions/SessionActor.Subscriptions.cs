@@ -76,7 +76,7 @@ public sealed partial class SessionActor
         var replyTo = Sender;
         Record(new Subscribed(accepted), () =>
         {
-            topicTree.Tell(new AddSubscriptions(Self, accepted, journaling));
+            topicTree.Tell(new AddSubscriptions(Self, accepted, journaling, Connected: connection is not null));
             replyTo.Tell(new SendToClient(new SubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
             if (fresh.Count > 0)
             {

@@ -251,6 +251,65 @@ public class SubscriptionTrieTests
     }
 
     [Fact]
+    public void A_group_hands_its_messages_to_connected_members_while_one_is_connected()
+    {
+        foreach (var member in new[] { "m1", "m2", "m3" })
+        {
+            trie.Add(Subscriptions.Of(member, "$share/g/a"));
+        }
+
+        trie.SetConnected("m2", false);
+
+        var receivers = Enumerable.Range(0, 6).Select(_ => Assert.Single(Match("a")).ClientId).ToList();
+        Assert.Equal(["m1", "m1", "m1", "m3", "m3", "m3"], receivers.Order());
+
+        trie.SetConnected("m1", false);
+        trie.SetConnected("m3", false);
+        receivers = Enumerable.Range(0, 6).Select(_ => Assert.Single(Match("a")).ClientId).ToList();
+        Assert.Equal(["m1", "m1", "m2", "m2", "m3", "m3"], receivers.Order());
+
+        trie.SetConnected("m2", true);
+        Assert.All(Enumerable.Range(0, 3), _ => Assert.Equal("m2", Assert.Single(Match("a")).ClientId));
+    }
+
+    [Fact]
+    public void A_copy_a_member_refused_goes_to_another_member_connected_ones_first()
+    {
+        foreach (var member in new[] { "m1", "m2", "m3" })
+        {
+            trie.Add(Subscriptions.Of(member, "$share/g/a/+", Qos1));
+        }
+
+        trie.SetConnected("m1", false);
+        var first = Assert.Single(Match("a/b"));
+        var group = Assert.IsType<SharedGroup>(first.Group);
+        Assert.Equal(new SharedGroup("g", "a/+"), group);
+
+        Assert.True(trie.TryPickAnother(group, ["m2"], out var next));
+        Assert.Equal("m3", next.ClientId);
+        Assert.Equal(group, next.Group);
+
+        Assert.True(trie.TryPickAnother(group, ["m2", "m3"], out next));
+        Assert.Equal("m1", next.ClientId);
+
+        Assert.False(trie.TryPickAnother(group, ["m1", "m2", "m3"], out _));
+        Assert.False(trie.TryPickAnother(new SharedGroup("other", "a/+"), [], out _));
+    }
+
+    [Fact]
+    public void A_client_that_left_every_subscription_is_not_remembered_as_disconnected()
+    {
+        trie.Add(Subscriptions.Of("m1", "$share/g/a"));
+        trie.SetConnected("m1", false);
+        trie.RemoveClient("m1");
+        trie.Add(Subscriptions.Of("m1", "$share/g/a"));
+        trie.Add(Subscriptions.Of("m2", "$share/g/a"));
+        trie.SetConnected("m2", false);
+
+        Assert.All(Enumerable.Range(0, 3), _ => Assert.Equal("m1", Assert.Single(Match("a")).ClientId));
+    }
+
+    [Fact]
     public void A_picker_answer_outside_the_group_is_refused()
     {
         var broken = new SubscriptionTrie(new FixedPicker(3));
