@@ -1,12 +1,20 @@
 using System.Diagnostics.Metrics;
+using System.Text;
+using Actors.Mqtt.Protocol;
 
 namespace Actors.Mqtt.Broker;
 
 /// <summary>
-/// What the broker counts, as .NET metrics (<see cref="System.Diagnostics.Metrics"/>): readable now with
-/// <c>dotnet-counters monitor -p PID --counters Actors.Mqtt</c>, and by any exporter the host adds. Instruments are
-/// thread-safe and hold no broker state, so actors share them as they share a logger.
+/// What the broker counts, as .NET metrics (<see cref="System.Diagnostics.Metrics"/>): readable with
+/// <c>dotnet-counters monitor -p PID --counters Actors.Mqtt</c>, and served on <c>/metrics</c> by the host when its HTTP
+/// listener is on. Instruments are thread-safe and hold no broker state, so actors share them as they share a logger.
+/// Names follow Prometheus's conventions once the exporter has turned dots into underscores and added the unit and
+/// <c>_total</c> (docs/operations.md lists them as scraped).
 /// </summary>
+/// <remarks>
+/// Hot paths call <c>Add</c> with at most one tag, taken from the static tag values below: a boxed tag made per call
+/// would allocate per message. With no listener (HTTP off, no dotnet-counters), <c>Add</c> returns at once.
+/// </remarks>
 public static class BrokerMetrics
 {
     /// <summary>The meter every instrument of the broker belongs to.</summary>
@@ -17,6 +25,11 @@ public static class BrokerMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
+    private static readonly KeyValuePair<string, object?>[] QosTags = [new("qos", "0"), new("qos", "1"), new("qos", "2")];
+
+    private static readonly KeyValuePair<string, object?> SessionWriter = new("writer", "session");
+    private static readonly KeyValuePair<string, object?> RetainedWriter = new("writer", "retained");
+
     /// <summary>QoS 1 and 2 messages a session refused because its queue was full; tagged with the <c>limit</c> that was
     /// reached (<c>max-queued-messages</c> or <c>max-queued-bytes</c>).</summary>
     public static readonly Counter<long> QueuedMessagesDropped = Meter.CreateCounter<long>(
@@ -25,4 +38,75 @@ public static class BrokerMetrics
     /// <summary>QoS 0 messages not sent to a client because its outbound queue was full (it reads too slowly).</summary>
     public static readonly Counter<long> Qos0Dropped = Meter.CreateCounter<long>(
         "actors_mqtt.connection.qos0.dropped", "{message}", "QoS 0 messages dropped for a client that reads too slowly");
+
+    /// <summary>CONNECTs answered with a successful CONNACK.</summary>
+    public static readonly Counter<long> ConnectionsAccepted = Meter.CreateCounter<long>(
+        "actors_mqtt.connections.accepted", "{connection}", "CONNECTs answered with a successful CONNACK");
+
+    /// <summary>Connections refused, tagged with the <c>reason</c>: a limit that closed the socket before any MQTT was
+    /// read, or the reason code of a CONNACK that refused.</summary>
+    public static readonly Counter<long> ConnectionsRefused = Meter.CreateCounter<long>(
+        "actors_mqtt.connections.refused", "{connection}", "Connections refused before or at CONNECT");
+
+    /// <summary>Clients connected now: from a successful CONNACK to the end of their connection.</summary>
+    public static readonly UpDownCounter<long> SessionsOnline = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.sessions.online", "{session}", "Clients connected now (CONNACK sent, connection not yet ended)");
+
+    /// <summary>PUBLISH packets received from clients, tagged with their <c>qos</c>.</summary>
+    public static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>(
+        "actors_mqtt.messages.received", "{message}", "PUBLISH packets received from clients");
+
+    /// <summary>PUBLISH packets handed to clients' sockets, tagged with their <c>qos</c>.</summary>
+    public static readonly Counter<long> MessagesSent = Meter.CreateCounter<long>(
+        "actors_mqtt.messages.sent", "{message}", "PUBLISH packets sent to clients");
+
+    /// <summary>MQTT bytes read from clients (inside TLS and WebSocket framing).</summary>
+    public static readonly Counter<long> BytesReceived = Meter.CreateCounter<long>(
+        "actors_mqtt.received", "By", "MQTT bytes received from clients");
+
+    /// <summary>MQTT bytes written to clients (inside TLS and WebSocket framing).</summary>
+    public static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
+        "actors_mqtt.sent", "By", "MQTT bytes sent to clients");
+
+    /// <summary>Retained messages held now.</summary>
+    public static readonly UpDownCounter<long> RetainedMessages = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.retained.messages", "{message}", "Retained messages held");
+
+    /// <summary>Journal writes that failed, tagged with the <c>writer</c>: <c>session</c> or <c>retained</c>.</summary>
+    public static readonly Counter<long> JournalWriteFailures = Meter.CreateCounter<long>(
+        "actors_mqtt.journal.write.failures", "{failure}", "Journal writes that failed");
+
+    /// <summary>CONNECTs refused for their credentials: a bad user name or password, or an anonymous client where
+    /// none may connect.</summary>
+    public static readonly Counter<long> AuthenticationFailures = Meter.CreateCounter<long>(
+        "actors_mqtt.authentication.failures", "{failure}", "CONNECTs refused for their credentials");
+
+    public static void PublishReceived(QualityOfService qos) => MessagesReceived.Add(1, QosTags[(int)qos]);
+
+    public static void PublishSent(QualityOfService qos) => MessagesSent.Add(1, QosTags[(int)qos]);
+
+    public static void SessionWriteFailed() => JournalWriteFailures.Add(1, SessionWriter);
+
+    public static void RetainedWriteFailed() => JournalWriteFailures.Add(1, RetainedWriter);
+
+    public static void ConnectionRefused(string reason) => ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A CONNACK's refusal as a label value, <c>bad-user-name-or-password</c> for
+    /// <see cref="ReasonCode.BadUserNameOrPassword"/>: the name operators read in the specification.</summary>
+    public static string ReasonLabel(ReasonCode code)
+    {
+        var name = code.ToString();
+        var label = new StringBuilder(name.Length + 8);
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && label.Length > 0)
+            {
+                label.Append('-');
+            }
+
+            label.Append(char.ToLowerInvariant(c));
+        }
+
+        return label.ToString();
+    }
 }

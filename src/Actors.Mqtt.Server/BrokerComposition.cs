@@ -3,6 +3,7 @@ using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Listeners;
+using Actors.Mqtt.Server.Operations;
 using Akka.Actor;
 using Akka.Configuration;
 
@@ -34,6 +35,7 @@ public static class BrokerComposition
         var prepared = MqttBroker.PrepareSetup(config);
         services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, prepared));
         services.AddHostedService<ActorSystemLifetime>();
+        services.AddSingleton(sp => new JournalProbe(sp.GetRequiredService<ActorSystem>()));
         services.AddSingleton(new BrokerService.Settings(settings, security));
         services.AddSingleton<BrokerService>();
         services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());

@@ -1,5 +1,6 @@
 using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Listeners;
+using Actors.Mqtt.Server.Operations;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
@@ -9,7 +10,8 @@ using Serilog.Formatting.Json;
 
 namespace Actors.Mqtt.Server;
 
-/// <summary>Builds the host process around a configuration: logging, Kestrel's MQTT listeners, and the broker.</summary>
+/// <summary>Builds the host process around a configuration: logging, Kestrel's MQTT listeners, the monitoring HTTP
+/// listener when configured, and the broker.</summary>
 public static partial class ServerHost
 {
     /// <summary>
@@ -45,6 +47,10 @@ public static partial class ServerHost
         builder.WebHost.ConfigureKestrel(listeners.Configure);
         builder.Services.AddSingleton<MqttConnectionHandler>();
         builder.Services.AddSingleton<MqttWebSocketHandler>();
+        if (settings.Http is { } http)
+        {
+            MonitoringHttp.Register(builder, http);
+        }
 
         builder.Services.AddSingleton(services => new ConnectionStreams(
             services.GetRequiredService<ActorSystem>().Materializer(namePrefix: "connection"),
@@ -59,6 +65,7 @@ public static partial class ServerHost
         var app = builder.Build();
         var listeners = app.Services.GetRequiredService<MqttListeners>();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost));
+        MonitoringHttp.Map(app);
         if (listeners.HasWebSocketListeners)
         {
             // MQTT has its own keep-alive; WebSocket pings on top would only add traffic.

@@ -129,9 +129,11 @@ public sealed partial class ConnectionActor
 
     private void Refuse(ReasonCode code, string why, bool logged = false)
     {
+        code = ReasonCodes.IsValidFor(PacketType.ConnAck, code) ? code : ReasonCode.UnspecifiedError;
+        BrokerMetrics.ConnectionRefused(BrokerMetrics.ReasonLabel(code));
         Send(new ConnAckPacket
         {
-            ReasonCode = ReasonCodes.IsValidFor(PacketType.ConnAck, code) ? code : ReasonCode.UnspecifiedError,
+            ReasonCode = code,
             Properties = version == MqttProtocolVersion.V500 ? new MqttProperties { ReasonString = why } : null,
         });
 

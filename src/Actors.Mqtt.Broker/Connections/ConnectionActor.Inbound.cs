@@ -87,6 +87,7 @@ public sealed partial class ConnectionActor
 
     private void OnPublish(PublishPacket publish)
     {
+        BrokerMetrics.PublishReceived(publish.QoS);
         if (publish.Properties is { } properties)
         {
             if (properties.SubscriptionIdentifiers.Count > 0)

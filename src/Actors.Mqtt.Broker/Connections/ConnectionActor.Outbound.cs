@@ -35,6 +35,7 @@ public sealed partial class ConnectionActor
                 return;
             }
 
+            BrokerMetrics.PublishSent(publish.QoS);
             packet = WithOutboundAlias(publish);
         }
 

@@ -59,6 +59,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // at most TopicTreeGuardian.SubtreeCount.
     private Dictionary<int, IActorRef>? subtrees;
 
+    // Counted in BrokerMetrics.SessionsOnline from the successful CONNACK until PostStop, which every connection reaches.
+    private bool online;
+
     // Subtrees asked of the guardian, with what was published to them meanwhile: those wait for the answer, so that
     // none overtakes the one the guardian still forwards [MQTT-4.6.0-6].
     private Dictionary<int, List<RoutePublish>>? resolving;
@@ -154,6 +157,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         // if the client had dropped.
         ReleaseSession(publishWill: true, expiry: null);
         stream?.Invoke(ConnectionEnded.Instance);
+        if (online)
+        {
+            BrokerMetrics.SessionsOnline.Add(-1);
+        }
+
         if (resolving is not null)
         {
             foreach (var waiting in resolving.Values)
@@ -305,6 +313,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     session = attached.Session;
                     Send(BuildConnAck(attached.SessionPresent));
                     connAckSent = true;
+                    online = true;
+                    BrokerMetrics.ConnectionsAccepted.Add(1);
+                    BrokerMetrics.SessionsOnline.Add(1);
 
                     // The connect timeout also covers a session that does not answer; it ends with CONNACK.
                     Timers.Cancel(ConnectTimer);

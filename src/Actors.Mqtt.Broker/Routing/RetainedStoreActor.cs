@@ -20,6 +20,9 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
     private int pendingWrites;
     private int eventsSinceSnapshot;
 
+    // What this incarnation added to BrokerMetrics.RetainedMessages; the supervisor's next one recovers and adds its own.
+    private int counted;
+
     public RetainedStoreActor(StoreSettings settings)
     {
         this.settings = settings;
@@ -29,6 +32,8 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
             {
                 index.Set(message.Message.Topic, message);
             }
+
+            CountRetained();
         });
         Recover<IRetainedEvent>(Apply);
         Command<StoreRetained>(Store);
@@ -101,6 +106,7 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         log.Error(cause, "Retained store: journal write failed; it starts again from its journal after a backoff");
+        BrokerMetrics.RetainedWriteFailed();
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
@@ -115,6 +121,23 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
                 index.Clear(cleared.Topic);
                 break;
         }
+
+        CountRetained();
+    }
+
+    private void CountRetained()
+    {
+        if (index.Count != counted)
+        {
+            BrokerMetrics.RetainedMessages.Add(index.Count - counted);
+            counted = index.Count;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        BrokerMetrics.RetainedMessages.Add(-counted);
+        base.PostStop();
     }
 
     private static bool Expired(RoutePublish message) =>

@@ -140,8 +140,15 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
 
     private void Accept(Authenticate request) => acl.Tell(new AclFor(request.ClientId, request.UserName, request.ReplyTo));
 
-    private static void Refuse(Authenticate request, ReasonCode code, string reason) =>
+    private static void Refuse(Authenticate request, ReasonCode code, string reason)
+    {
+        if (code is ReasonCode.BadUserNameOrPassword or ReasonCode.NotAuthorized)
+        {
+            BrokerMetrics.AuthenticationFailures.Add(1);
+        }
+
         request.ReplyTo.Tell(new ConnectRefused(code, reason));
+    }
 
     private sealed record Verified(Authenticate Request, bool Ok);
 }

@@ -130,6 +130,7 @@ public sealed partial class SessionActor
         // The actor stops (Akka's rule after a failed write) and recovers from the journal on its next message;
         // publishers waiting for this write get no acknowledgement.
         log.Error(cause, "Session {ClientId}: journal write failed ({Event}); the session restarts from its journal", clientId, @event.GetType().Name);
+        BrokerMetrics.SessionWriteFailed();
         connection?.Tell(SessionWriteFailed.Instance);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }

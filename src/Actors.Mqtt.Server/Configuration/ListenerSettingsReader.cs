@@ -11,6 +11,7 @@ namespace Actors.Mqtt.Server.Configuration;
 internal static class ListenerSettingsReader
 {
     public const string ListenersKey = "actors-mqtt.listeners";
+    public const string HttpKey = "actors-mqtt.http";
     public const string DefaultHost = "0.0.0.0";
     public const string DefaultPath = "/mqtt";
 
@@ -49,6 +50,51 @@ internal static class ListenerSettingsReader
     private static ListenerSettings? ReadListener(Config config, string name, string key)
     {
         var kind = ReadKind(config, name, key);
+        if (ReadEndPoint(config, key) is not { } endPoint)
+        {
+            return null;
+        }
+
+        string? path = null;
+        if (kind is ListenerKind.Ws or ListenerKind.Wss)
+        {
+            var pathKey = $"{key}.path";
+            path = OptionalString(config, pathKey) ?? DefaultPath;
+            if (!path.StartsWith('/'))
+            {
+                throw Invalid(config, pathKey, $"'{path}' is not a path: expected it to start with '/'");
+            }
+        }
+
+        var tls = kind is ListenerKind.Tls or ListenerKind.Wss ? ReadTls(config, key) : null;
+        return new ListenerSettings(name, kind, endPoint, path, tls)
+        {
+            MaxConnections = ReadMaxConnections(config, $"{key}.max-connections"),
+        };
+    }
+
+    /// <summary>
+    /// The end point of <c>actors-mqtt.http</c>, or null when it has no port (off). It may not share an end point with
+    /// an MQTT listener.
+    /// </summary>
+    public static IPEndPoint? ReadHttp(Config config, IReadOnlyList<ListenerSettings> listeners)
+    {
+        if (ReadEndPoint(config, HttpKey) is not { } endPoint)
+        {
+            return null;
+        }
+
+        if (endPoint.Port != 0 && listeners.FirstOrDefault(l => l.EndPoint.Equals(endPoint)) is { } clash)
+        {
+            throw Invalid(config, $"{HttpKey}.port", $"{endPoint} is already the end point of listener {clash.Name}");
+        }
+
+        return endPoint;
+    }
+
+    /// <summary>The <c>host</c> and <c>port</c> under <paramref name="key"/>; null when the port is not set.</summary>
+    private static IPEndPoint? ReadEndPoint(Config config, string key)
+    {
         var portKey = $"{key}.port";
         var portText = OptionalString(config, portKey);
         if (string.IsNullOrEmpty(portText))
@@ -64,27 +110,9 @@ internal static class ListenerSettingsReader
 
         var hostKey = $"{key}.host";
         var host = OptionalString(config, hostKey) ?? DefaultHost;
-        if (!IPAddress.TryParse(host, out var address))
-        {
-            throw Invalid(config, hostKey, $"'{host}' is not an IP address");
-        }
-
-        string? path = null;
-        if (kind is ListenerKind.Ws or ListenerKind.Wss)
-        {
-            var pathKey = $"{key}.path";
-            path = OptionalString(config, pathKey) ?? DefaultPath;
-            if (!path.StartsWith('/'))
-            {
-                throw Invalid(config, pathKey, $"'{path}' is not a path: expected it to start with '/'");
-            }
-        }
-
-        var tls = kind is ListenerKind.Tls or ListenerKind.Wss ? ReadTls(config, key) : null;
-        return new ListenerSettings(name, kind, new IPEndPoint(address, port), path, tls)
-        {
-            MaxConnections = ReadMaxConnections(config, $"{key}.max-connections"),
-        };
+        return IPAddress.TryParse(host, out var address)
+            ? new IPEndPoint(address, port)
+            : throw Invalid(config, hostKey, $"'{host}' is not an IP address");
     }
 
     private static int ReadMaxConnections(Config config, string key)

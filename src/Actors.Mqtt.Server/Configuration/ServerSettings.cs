@@ -1,3 +1,4 @@
+using System.Net;
 using Akka.Configuration;
 using Serilog.Events;
 
@@ -6,6 +7,9 @@ namespace Actors.Mqtt.Server.Configuration;
 /// <summary>What the host itself reads from the configuration; the broker reads its own keys.</summary>
 public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<ListenerSettings> Listeners)
 {
+    /// <summary>Where <c>/metrics</c>, <c>/health</c> and <c>/ready</c> are served; null when the HTTP listener is off.</summary>
+    public IPEndPoint? Http { get; init; }
+
     private const string LogLevelKey = "actors-mqtt.log.level";
 
     /// <summary>Reads and checks the host's keys; a wrong value is a <see cref="ConfigException"/> naming its key.</summary>
@@ -19,7 +23,8 @@ public sealed record ServerSettings(LogEventLevel LogLevel, IReadOnlyList<Listen
             throw source.Error(LogLevelKey, $"'{level}' is not a level: expected one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
         }
 
-        return new ServerSettings(logLevel, ListenerSettingsReader.Read(config));
+        var listeners = ListenerSettingsReader.Read(config);
+        return new ServerSettings(logLevel, listeners) { Http = ListenerSettingsReader.ReadHttp(config, listeners) };
     }
 
     private static T Read<T>(Config config, string key, Func<Config, T> read)

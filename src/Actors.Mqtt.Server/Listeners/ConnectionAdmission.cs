@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Actors.Mqtt.Broker;
 using Actors.Mqtt.Server.Configuration;
 
 namespace Actors.Mqtt.Server.Listeners;
@@ -49,6 +50,10 @@ public sealed class ConnectionAdmission
         }
     }
 
+    /// <summary>Connections open now on each listener that has had one.</summary>
+    internal IEnumerable<(string Listener, int Open)> OpenConnections =>
+        _listeners.Select(l => (l.Key, l.Value.Count));
+
     /// <summary>Admits the connection, or logs why not and returns null.</summary>
     internal Admitted? TryAdmit(ListenerSettings? listener, IPAddress? address, string remote)
     {
@@ -56,6 +61,7 @@ public sealed class ConnectionAdmission
         if (!_rate.TryAcquire(address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address))
         {
             _overRate.Refused(name, remote);
+            BrokerMetrics.ConnectionRefused("connect-rate");
             return null;
         }
 
@@ -63,6 +69,7 @@ public sealed class ConnectionAdmission
         if (!counter.TryAcquire())
         {
             _overListener.Refused(name, remote);
+            BrokerMetrics.ConnectionRefused("listener-max-connections");
             return null;
         }
 
@@ -70,6 +77,7 @@ public sealed class ConnectionAdmission
         {
             counter.Release();
             _overGlobal.Refused(name, remote);
+            BrokerMetrics.ConnectionRefused("max-connections");
             return null;
         }
 

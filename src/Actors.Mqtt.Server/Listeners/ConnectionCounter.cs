@@ -6,6 +6,8 @@ internal sealed class ConnectionCounter(int maximum)
 {
     private int _count;
 
+    public int Count => Volatile.Read(ref _count);
+
     /// <summary>Counts one more connection unless that would go over the maximum.</summary>
     public bool TryAcquire()
     {

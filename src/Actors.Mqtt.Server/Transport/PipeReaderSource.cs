@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Actors.Mqtt.Broker;
 using Akka.Streams;
 using Akka.Streams.Stage;
 
@@ -172,6 +173,7 @@ public sealed class PipeReaderSource : GraphStage<SourceShape<ReadOnlyMemory<byt
 
             var chunk = buffer.Length > _stage.MaxChunkSize ? buffer.Slice(0, _stage.MaxChunkSize) : buffer;
             var bytes = chunk.ToArray();
+            BrokerMetrics.BytesReceived.Add(bytes.Length);
             // Examined stops where consumed does: marking the rest as examined would make the next read wait for
             // new bytes while the rest of a capped chunk is still in the pipe.
             _reader.AdvanceTo(chunk.End);

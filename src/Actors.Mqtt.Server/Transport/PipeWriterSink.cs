@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Actors.Mqtt.Broker;
 using Akka.Streams;
 using Akka.Streams.Stage;
 
@@ -63,6 +64,7 @@ public sealed class PipeWriterSink : GraphStageWithMaterializedValue<SinkShape<R
             try
             {
                 _writer.Write(element.Span);
+                BrokerMetrics.BytesSent.Add(element.Length);
                 flush = _writer.FlushAsync();
             }
             catch (Exception e)

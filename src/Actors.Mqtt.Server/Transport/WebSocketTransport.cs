@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using Actors.Mqtt.Broker;
 using Akka;
 using Akka.Streams.Dsl;
 using Akka.Util;
@@ -38,7 +39,11 @@ public sealed class WebSocketTransport(WebSocket socket)
     public Sink<ReadOnlyMemory<byte>, Task<Done>> Sink() =>
         Akka.Streams.Dsl.Sink.ForEachAsync<ReadOnlyMemory<byte>>(
             1,
-            element => socket.SendAsync(element, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).AsTask());
+            element =>
+            {
+                BrokerMetrics.BytesSent.Add(element.Length);
+                return socket.SendAsync(element, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).AsTask();
+            });
 
     /// <summary>
     /// Sends the close frame (or answers the client's) and reads until the client's close frame, so the TCP connection
@@ -117,6 +122,8 @@ public sealed class WebSocketTransport(WebSocket socket)
 
                 if (received.Count > 0)
                 {
+                    BrokerMetrics.BytesReceived.Add(received.Count);
+
                     // The broker keeps slices of what it receives, so it gets its own copy, not the pooled buffer.
                     return (this, buffer.AsSpan(0, received.Count).ToArray());
                 }

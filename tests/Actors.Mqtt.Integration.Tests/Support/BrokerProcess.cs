@@ -157,7 +157,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     /// could reach a later test's broker with a client an earlier test left behind (mosquitto_sub reconnects on its own),
     /// and count against that broker's limits.
     /// </summary>
-    private static int FreePort()
+    public static int FreePort()
     {
         while (true)
         {

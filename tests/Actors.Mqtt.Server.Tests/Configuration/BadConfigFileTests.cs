@@ -61,6 +61,11 @@ public sealed class BadConfigFileTests : IDisposable
             "{file}:2:3: actors-mqtt.listeners.tcp.port: 70000 is not a port: expected 0 to 65535"
         },
         {
+            "http-port-out-of-range",
+            "actors-mqtt.http {\n  host = \"127.0.0.1\"\n  port = 70000\n}\n",
+            "{file}:3:3: actors-mqtt.http.port: 70000 is not a port: expected 0 to 65535"
+        },
+        {
             "duration-without-unit",
             "actors-mqtt.limits.connect-timeout = 10\n",
             "{file}:1:1: actors-mqtt.limits.connect-timeout: expected a duration with a unit (ms, s, m, h or d), such as 10s, found '10'"
@@ -124,6 +129,15 @@ public sealed class BadConfigFileTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Equal($"actors-mqtt: {expected.Replace("{file}", path, StringComparison.Ordinal)}\n", stderr);
         Assert.Empty(stdout);
+    }
+
+    [Fact]
+    public async Task A_bad_HTTP_port_from_set_names_the_option_and_key()
+    {
+        var (exitCode, _, stderr) = await ServerProcess.RunAsync(_directory, "--set", "actors-mqtt.http.port=metrics");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("actors-mqtt: --set actors-mqtt.http.port=metrics: actors-mqtt.http.port: metrics is not a port: expected 0 to 65535\n", stderr);
     }
 
     [Fact]

@@ -156,6 +156,29 @@ public sealed class ListenerSettingsTests : IDisposable
         Assert.Equal(key, error.Key ?? error.Origin);
     }
 
+    [Fact]
+    public void The_HTTP_listener_is_off_by_default_and_on_once_it_has_a_port()
+    {
+        Assert.Null(Settings().Http);
+        Assert.Equal(
+            new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9090),
+            Settings("actors-mqtt.http.host=127.0.0.1", "actors-mqtt.http.port=9090").Http);
+    }
+
+    [Theory]
+    [InlineData("actors-mqtt.http.port=70000", "actors-mqtt.http.port")]
+    [InlineData("actors-mqtt.http.port=ninety", "actors-mqtt.http.port")]
+    [InlineData("actors-mqtt.http.port=-1", "actors-mqtt.http.port")]
+    [InlineData("actors-mqtt.http.port=1883", "actors-mqtt.http.port")]
+    [InlineData("actors-mqtt.http.host=metrics.local", "actors-mqtt.http.host")]
+    public void A_wrong_HTTP_setting_names_its_key(string set, string key)
+    {
+        // Port 1883 on 0.0.0.0 is the TCP listener's end point.
+        var error = Assert.Throws<ConfigException>(() => Settings("actors-mqtt.http.port=9090", set));
+
+        Assert.Equal(key, error.Key ?? error.Origin);
+    }
+
     private static ServerSettings Settings(params string[] sets) =>
         ServerSettings.FromConfig(ConfigLoader.Load(null, sets, AppContext.BaseDirectory, AppContext.BaseDirectory));
 }

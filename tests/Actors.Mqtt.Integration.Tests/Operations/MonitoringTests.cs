@@ -1,0 +1,224 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Actors.Mqtt.Integration.Tests.Support;
+using Actors.Mqtt.Server.Commands;
+using Actors.Mqtt.Server.Operations;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Actors.Mqtt.Integration.Tests.Operations;
+
+/// <summary>
+/// <c>/metrics</c>, <c>/health</c> and <c>/ready</c> on the HTTP listener. The counts are read from a broker process
+/// of the test's own: the broker's counters belong to the process, and other tests' brokers run in this one.
+/// </summary>
+public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) : IClassFixture<MonitoringTests.MonitoredBroker>
+{
+    private const int MaxQueued = 2;
+
+    /// <summary>One broker process for the class, with a password file, a small queue limit and the HTTP listener on.</summary>
+    public sealed class MonitoredBroker : IAsyncLifetime
+    {
+        public string Folder { get; } = Directory.CreateTempSubdirectory("actors-mqtt-monitoring-").FullName;
+
+        public HttpClient Http { get; } = new();
+
+        public BrokerProcess Broker { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            var passwords = Path.Combine(Folder, "passwd");
+            Assert.Equal(0, await new RootCommand { PasswdCommand.Create() }.Parse(["passwd", passwords, "alice", "--password", "alice-pw"]).InvokeAsync());
+            var httpPort = BrokerProcess.FreePort();
+            Broker = new BrokerProcess(
+                Folder,
+                "actors-mqtt.http.host=127.0.0.1",
+                $"actors-mqtt.http.port={httpPort}",
+                "actors-mqtt.auth.allow-anonymous=false",
+                $"actors-mqtt.auth.password-file={passwords}",
+                $"actors-mqtt.limits.max-queued-messages={MaxQueued}");
+            await Broker.StartAsync();
+            Http.BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        }
+
+        public async Task DisposeAsync()
+        {
+            Http.Dispose();
+            await Broker.DisposeAsync();
+            Directory.Delete(Folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Health_and_ready_answer_200_once_the_broker_listens_and_its_journal_takes_a_write()
+    {
+        using var health = await monitored.Http.GetAsync("/health");
+        using var ready = await monitored.Http.GetAsync("/ready");
+
+        Assert.Equal((HttpStatusCode.OK, "alive\n"), (health.StatusCode, await health.Content.ReadAsStringAsync()));
+        Assert.Equal((HttpStatusCode.OK, "ready\n"), (ready.StatusCode, await ready.Content.ReadAsStringAsync()));
+        Assert.True(File.Exists(Path.Combine(monitored.Folder, "data", "actors-mqtt.db")), "the probe wrote to the broker's SQLite journal");
+    }
+
+    [Fact]
+    public async Task Metrics_count_exactly_the_workload_a_test_ran()
+    {
+        var before = await ScrapeAsync();
+
+        // A durable session that goes offline, to fill its queue; a live subscriber; a publisher.
+        var sleeper = await ConnectAsync("sleeper", "alice", "alice-pw", durable: true);
+        await sleeper.SubscribeAsync("ops/queue", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var watcher = await ConnectAsync("watcher", "alice", "alice-pw");
+        await watcher.SubscribeAsync("ops/live/#", MqttQualityOfServiceLevel.ExactlyOnce);
+        await using var publisher = await ConnectAsync("publisher", "alice", "alice-pw");
+
+        var connected = await ScrapeAsync();
+        Assert.Equal(3, connected.Of("actors_mqtt_sessions_online"));
+        Assert.Equal(3, connected.Of("actors_mqtt_connections{listener=\"tcp\"}"));
+
+        await sleeper.DisposeAsync();
+        var payload = new string('p', 100);
+        for (var i = 0; i < 3; i++)
+        {
+            await publisher.PublishAsync("ops/live/a", payload);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await publisher.PublishAsync("ops/live/a", payload, MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await publisher.PublishAsync("ops/live/a", payload, MqttQualityOfServiceLevel.ExactlyOnce);
+        for (var i = 0; i < 6; i++)
+        {
+            await watcher.NextAsync();
+        }
+
+        await publisher.PublishAsync("ops/retained", payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+
+        // QoS 1 is acknowledged once the offline session has queued or refused it, so these are counted on return.
+        for (var i = 0; i < MaxQueued + 2; i++)
+        {
+            await publisher.PublishAsync("ops/queue", payload, MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        // Refused last: the gauge of open connections above counts only the three clients.
+        await using var intruder = await ConnectAsync("intruder", "alice", "wrong");
+        await using var anonymous = await ConnectAsync("anonymous", user: null, password: null);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, intruder.ConnectResult.ResultCode);
+        Assert.Equal(MqttClientConnectResultCode.NotAuthorized, anonymous.ConnectResult.ResultCode);
+
+        var after = await ScrapeAsync();
+        Assert.Equal(3, after.Of("actors_mqtt_messages_received_total{qos=\"0\"}") - before.Of("actors_mqtt_messages_received_total{qos=\"0\"}"));
+        Assert.Equal(2 + 1 + MaxQueued + 2, after.Of("actors_mqtt_messages_received_total{qos=\"1\"}") - before.Of("actors_mqtt_messages_received_total{qos=\"1\"}"));
+        Assert.Equal(1, after.Of("actors_mqtt_messages_received_total{qos=\"2\"}") - before.Of("actors_mqtt_messages_received_total{qos=\"2\"}"));
+        Assert.Equal(3, after.Of("actors_mqtt_messages_sent_total{qos=\"0\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"0\"}"));
+        Assert.Equal(2, after.Of("actors_mqtt_messages_sent_total{qos=\"1\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"1\"}"));
+        Assert.Equal(1, after.Of("actors_mqtt_messages_sent_total{qos=\"2\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"2\"}"));
+        Assert.Equal(2, after.Of("actors_mqtt_session_queue_dropped_total{limit=\"max-queued-messages\"}") - before.Of("actors_mqtt_session_queue_dropped_total{limit=\"max-queued-messages\"}"));
+        Assert.Equal(3, after.Of("actors_mqtt_connections_accepted_total") - before.Of("actors_mqtt_connections_accepted_total"));
+        Assert.Equal(1, after.Of("actors_mqtt_connections_refused_total{reason=\"bad-user-name-or-password\"}") - before.Of("actors_mqtt_connections_refused_total{reason=\"bad-user-name-or-password\"}"));
+        Assert.Equal(1, after.Of("actors_mqtt_connections_refused_total{reason=\"not-authorized\"}") - before.Of("actors_mqtt_connections_refused_total{reason=\"not-authorized\"}"));
+        Assert.Equal(2, after.Of("actors_mqtt_authentication_failures_total") - before.Of("actors_mqtt_authentication_failures_total"));
+        Assert.Equal(1, after.Of("actors_mqtt_retained_messages"));
+        Assert.Equal(0, after.Of("actors_mqtt_journal_write_failures_total{writer=\"session\"}") + after.Of("actors_mqtt_journal_write_failures_total{writer=\"retained\"}"));
+
+        // Every PUBLISH carries its 100-byte payload in and out, beside the other packets.
+        Assert.True(after.Of("actors_mqtt_received_bytes_total") - before.Of("actors_mqtt_received_bytes_total") >= 11 * payload.Length);
+        Assert.True(after.Of("actors_mqtt_sent_bytes_total") - before.Of("actors_mqtt_sent_bytes_total") >= 6 * payload.Length);
+
+        // The runtime's own, from the System.Runtime meter.
+        Assert.True(after.Of("dotnet_gc_collections_total{gc_heap_generation=\"gen0\"}") >= 0);
+        Assert.True(after.Of("dotnet_thread_pool_thread_count") > 0);
+    }
+
+    [Fact]
+    public async Task Metrics_are_in_the_Prometheus_text_format()
+    {
+        using var response = await monitored.Http.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("# TYPE actors_mqtt_retained_messages gauge\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Other_paths_are_not_found()
+    {
+        using var response = await monitored.Http.GetAsync("/mqtt");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private async Task<TestClient> ConnectAsync(string clientId, string? user, string? password, bool durable = false) =>
+        await TestClient.ConnectAsync(
+            MqttProtocolVersion.V500,
+            options =>
+            {
+                options.WithTcpServer("127.0.0.1", monitored.Broker.EndPoint.Port);
+                if (user is not null)
+                {
+                    options.WithCredentials(user, password);
+                }
+
+                if (durable)
+                {
+                    options.WithCleanStart(false).WithSessionExpiryInterval(300);
+                }
+            },
+            clientId);
+
+    private async Task<Scrape> ScrapeAsync() => Scrape.Parse(await monitored.Http.GetStringAsync("/metrics"));
+
+    /// <summary>One scrape: the value of each series, by its name and labels as written (<c>name{label="v"}</c>; a
+    /// series without labels by its name alone).</summary>
+    private sealed class Scrape(Dictionary<string, double> series)
+    {
+        public static Scrape Parse(string text)
+        {
+            var series = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (line.StartsWith('#'))
+                {
+                    continue;
+                }
+
+                var space = line.LastIndexOf(' ');
+                var name = line[..space];
+                series[name.EndsWith("{}", StringComparison.Ordinal) ? name[..^2] : name] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
+            }
+
+            return new Scrape(series);
+        }
+
+        /// <summary>A series not written yet has counted nothing.</summary>
+        public double Of(string name) => series.GetValueOrDefault(name);
+    }
+}
+
+/// <summary>The HTTP listener is off unless <c>actors-mqtt.http.port</c> is set.</summary>
+public sealed class MonitoringOffByDefaultTests : IAsyncLifetime
+{
+    private readonly BrokerFixture broker = new();
+
+    public Task InitializeAsync() => broker.InitializeAsync();
+
+    public Task DisposeAsync() => broker.DisposeAsync();
+
+    [Fact]
+    public void Without_a_port_only_the_MQTT_listener_is_bound()
+    {
+        var addresses = broker.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+
+        Assert.Null(broker.Services.GetService<MonitoringHttp>());
+        Assert.Equal([$"http://127.0.0.1:{broker.Port}"], addresses);
+    }
+}
