@@ -47,21 +47,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private readonly ConnectionInfo info;
     private readonly BrokerSettings settings;
     private readonly IActorRef sessionRegion;
-    private readonly IActorRef topicTree;
-    private readonly IActorRef retainedStore;
     private readonly IActorRef auth;
     private readonly ILoggingAdapter log = SharedLogs.For<ConnectionActor>(Context);
 
     // The collections below are made when first needed: most connections never use most of them, and each empty one
     // is still an object of every idle connection.
 
-    // Subtrees by index (TopicTreeGuardian.SubtreeOf): the first levels that hash to one share its entry, so there are
-    // at most TopicTreeGuardian.SubtreeCount.
-    private Dictionary<int, IActorRef>? subtrees;
-
-    // Subtrees asked of the guardian, with what was published to them meanwhile: those wait for the answer, so that
-    // none overtakes the one the guardian still forwards [MQTT-4.6.0-6].
-    private Dictionary<int, List<RoutePublish>>? resolving;
     private Dictionary<ushort, string>? inboundAliases;
     private Dictionary<string, ushort>? outboundAliases;
     private HashSet<ushort>? inboundQos2;
@@ -71,6 +62,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private List<ushort>? pubAcks;
     private List<ushort>? pubComps;
     private readonly PendingAcks acks = new();
+    private readonly BrokerPublisher publisher;
 
     // The connection's stage: frame batches come from it, and acknowledgements and packets go to it through this.
     private Action<object>? stream;
@@ -126,8 +118,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         this.info = info;
         this.settings = settings;
         this.sessionRegion = sessionRegion;
-        this.topicTree = topicTree;
-        this.retainedStore = retainedStore;
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
         pacer = new PublishPacer(PaceEvery, PaceWindow, (long)settings.PaceTimeout.TotalMilliseconds);
     }
 
@@ -154,17 +145,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         // if the client had dropped.
         ReleaseSession(publishWill: true, expiry: null);
         stream?.Invoke(ConnectionEnded.Instance);
-        if (resolving is not null)
-        {
-            foreach (var waiting in resolving.Values)
-            {
-                foreach (var publish in waiting)
-                {
-                    topicTree.Tell(publish);
-                }
-            }
-        }
-
+        publisher.SendWaiting();
         base.PostStop();
     }
 
@@ -453,18 +434,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 }
 
             case SubtreeResolved resolved:
-                {
-                    (subtrees ??= [])[resolved.Index] = resolved.Subtree;
-                    if (resolving is not null && resolving.Remove(resolved.Index, out var waited))
-                    {
-                        foreach (var publish in waited)
-                        {
-                            resolved.Subtree.Tell(publish);
-                        }
-                    }
-
-                    return;
-                }
+                publisher.Resolved(resolved);
+                return;
 
             case ProtocolViolation violation:
                 CloseOnError(violation.Error);

@@ -49,13 +49,8 @@ public sealed partial class SessionActor
         var routeId = ++lastRouteId;
         var confirm = new Confirmation(Self, routeId);
         (routing ??= [])[packet.PacketId] = replyTo;
-        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
-        if (packet.Retain)
-        {
-            retainedStore.Tell(new StoreRetained(packet, inbound.ReceivedAt) { Confirm = confirm });
-        }
-
-        topicTree.Tell(new RoutePublish(packet, clientId, inbound.ReceivedAt) { Confirm = confirm, MessageKey = key, Rerouted = rerouted });
+        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, Writes: BrokerPublisher.RetainedWrites(packet), Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
+        publisher.Publish(packet, clientId, inbound.ReceivedAt, confirm, key, rerouted);
         routeSweep ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
             settings.Persistence.ConfirmTimeout, settings.Persistence.ConfirmTimeout, Self, SweepRoutes.Instance, Self);
     }

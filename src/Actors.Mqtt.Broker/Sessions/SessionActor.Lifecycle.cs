@@ -239,13 +239,7 @@ public sealed partial class SessionActor
             Retain = will.Retain,
             Properties = WillMessageProperties(will.Properties),
         };
-        var now = Environment.TickCount64;
-        if (will.Retain)
-        {
-            retainedStore.Tell(new StoreRetained(message, now));
-        }
-
-        topicTree.Tell(new RoutePublish(message, clientId, now));
+        publisher.Publish(message, clientId, Environment.TickCount64);
         Record(new WillChanged(null));
     }
 

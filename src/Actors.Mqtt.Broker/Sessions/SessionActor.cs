@@ -29,6 +29,7 @@ public sealed partial class SessionActor : UntypedPersistentActor
     private readonly BrokerSettings settings;
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
+    private readonly BrokerPublisher publisher;
     private readonly SessionState state = new();
     private readonly ILoggingAdapter log = SharedLogs.For<SessionActor>(Context);
     private IActorRef? connection;
@@ -63,6 +64,7 @@ public sealed partial class SessionActor : UntypedPersistentActor
         this.settings = settings;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
     }
 
     /// <summary>A session's journal is named after its client id with this in front.</summary>
@@ -73,6 +75,13 @@ public sealed partial class SessionActor : UntypedPersistentActor
 
     public static Props Props(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore) =>
         Akka.Actor.Props.Create(() => new SessionActor(clientId, settings, topicTree, retainedStore));
+
+    /// <summary>Messages it published (a will, as the session ends) that still wait for their subtree's address go on.</summary>
+    protected override void PostStop()
+    {
+        publisher.SendWaiting();
+        base.PostStop();
+    }
 
     protected override void OnRecover(object message)
     {
@@ -167,6 +176,10 @@ public sealed partial class SessionActor : UntypedPersistentActor
                     Confirmed = r.Confirmed + 1,
                     Failed = r.Failed || !confirmed.Stored,
                 });
+                return;
+
+            case SubtreeResolved resolved:
+                publisher.Resolved(resolved);
                 return;
 
             case SweepRoutes:
