@@ -209,7 +209,7 @@ public sealed partial class ConnectionActor
 
         // In turn behind the acknowledgements still waiting for writes [MQTT-4.6.0-2].
         var code = version == MqttProtocolVersion.V500 ? reason : ReasonCode.Success;
-        acks.AddDecided(publish.PacketId, publish.QoS == QualityOfService.AtLeastOnce ? PacketType.PubAck : PacketType.PubRec, code, Environment.TickCount64);
+        acks.AddDecided(publish.PacketId, publish.QoS == QualityOfService.AtLeastOnce ? PacketType.PubAck : PacketType.PubRec, code);
         SendReadyAcks();
     }
 

@@ -49,27 +49,22 @@ public sealed partial class SessionActor
         var routeId = ++lastRouteId;
         var confirm = new Confirmation(Self, routeId);
         (routing ??= [])[packet.PacketId] = replyTo;
-        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, Writes: BrokerPublisher.RetainedWrites(packet), Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
+        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, new WriteTally(BrokerPublisher.RetainedWrites(packet), Environment.TickCount64));
         publisher.Publish(packet, clientId, inbound.ReceivedAt, confirm, key, rerouted);
         routeSweep ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
             settings.Persistence.ConfirmTimeout, settings.Persistence.ConfirmTimeout, Self, SweepRoutes.Instance, Self);
     }
 
-    private void UpdateRoute(long routeId, Func<PendingRoute, PendingRoute> update)
+    private void UpdateRoute(long routeId, Action<WriteTally> update)
     {
-        if (routes is null || !routes.TryGetValue(routeId, out var route))
+        if (routes is not null && routes.TryGetValue(routeId, out var route))
         {
-            return;
+            update(route.Tally);
+            if (route.Tally.Done)
+            {
+                FinishRoute(routeId, route);
+            }
         }
-
-        route = update(route);
-        if (!route.Counted || route.Confirmed < route.Writes)
-        {
-            routes[routeId] = route;
-            return;
-        }
-
-        FinishRoute(routeId, route);
     }
 
     private void FinishRoute(long routeId, PendingRoute route)
@@ -82,9 +77,9 @@ public sealed partial class SessionActor
             routeSweep = null;
         }
 
-        if (!route.Failed)
+        if (!route.Tally.Failed)
         {
-            var code = route.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+            var code = route.Tally.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
             Record(new Qos2Routed(route.PacketId), () => replyTo.Tell(new InboundQos2Done(route.PacketId, code)));
             return;
         }
@@ -97,10 +92,11 @@ public sealed partial class SessionActor
 
     private void SweepExpiredRoutes()
     {
+        var now = Environment.TickCount64;
         var limit = (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds;
-        foreach (var (routeId, route) in (routes ?? []).Where(r => Environment.TickCount64 - r.Value.StartedAt > limit).ToList())
+        foreach (var (routeId, route) in (routes ?? []).Where(r => r.Value.Tally.Expire(now, limit)).ToList())
         {
-            FinishRoute(routeId, route with { Failed = true });
+            FinishRoute(routeId, route);
         }
     }
 
@@ -117,10 +113,7 @@ public sealed partial class SessionActor
     }
 
     /// <summary>An inbound QoS 2 message on its way to the sessions and stores that must write it before PUBREC.</summary>
-    private sealed record PendingRoute(ushort PacketId, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt)
-    {
-        public bool NoSubscribers { get; init; }
-    }
+    private sealed record PendingRoute(ushort PacketId, WriteTally Tally);
 
     private sealed record SweepRoutes
     {

@@ -165,17 +165,11 @@ public sealed partial class SessionActor : UntypedPersistentActor
                 return;
 
             case RouteCounted counted:
-                UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true, NoSubscribers = !counted.Matched });
+                UpdateRoute(counted.Id, tally => tally.Count(counted.Writes, counted.Matched));
                 return;
 
             case WriteConfirmed confirmed:
-                UpdateRoute(confirmed.Id, r => r with
-                {
-                    Writes = r.Counted ? r.Writes : r.Writes + confirmed.RoutedWrites,
-                    Counted = r.Counted || confirmed.RoutedWrites > 0,
-                    Confirmed = r.Confirmed + 1,
-                    Failed = r.Failed || !confirmed.Stored,
-                });
+                UpdateRoute(confirmed.Id, tally => tally.Confirm(confirmed.Stored, confirmed.RoutedWrites));
                 return;
 
             case SubtreeResolved resolved:
