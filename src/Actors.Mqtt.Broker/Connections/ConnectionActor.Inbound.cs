@@ -115,7 +115,7 @@ public sealed partial class ConnectionActor
             return;
         }
 
-        var now = Environment.TickCount64;
+        var now = settings.Time.Milliseconds();
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:

@@ -89,7 +89,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private uint sessionExpiry;
     private uint? clientMaximumPacketSize;
     private ushort clientTopicAliasMaximum;
-    private long lastActivity = Environment.TickCount64;
+    private long lastActivity;
     private ushort keepAlive;
     private bool assignedClientId;
     private bool keepAliveImposed;
@@ -119,6 +119,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         this.settings = settings;
         this.sessionRegion = sessionRegion;
         publisher = new BrokerPublisher(topicTree, retainedStore, Self);
+        lastActivity = settings.Time.Milliseconds();
         pacer = new PublishPacer(PaceEvery, PaceWindow, (long)settings.PaceTimeout.TotalMilliseconds);
     }
 
@@ -357,7 +358,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             case FrameBatch batch:
                 {
-                    lastActivity = Environment.TickCount64;
+                    lastActivity = settings.Time.Milliseconds();
                     foreach (var frame in batch.Frames)
                     {
                         if (closing)
@@ -420,7 +421,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
             case AckTimeoutCheck:
                 {
-                    while (acks.ExpireOldest(Environment.TickCount64, (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
+                    while (acks.ExpireOldest(settings.Time.Milliseconds(), (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
                     {
                         SendReadyAcks();
                     }
@@ -461,7 +462,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case KeepAliveCheck:
                 {
                     // No packet within one and a half times the keep alive: the client is gone [MQTT-3.1.2-22].
-                    if (Environment.TickCount64 - lastActivity > keepAlive * 1500L)
+                    if (settings.Time.Milliseconds() - lastActivity > keepAlive * 1500L)
                     {
                         Close("keep-alive timeout", publishWill: true, ReasonCode.KeepAliveTimeout);
                     }
@@ -512,7 +513,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
             case PaceTimedOut:
                 {
-                    if (pacer.Expire(Environment.TickCount64) > 0)
+                    if (pacer.Expire(settings.Time.Milliseconds()) > 0)
                     {
                         log.Debug("Client {ClientId}: gave up waiting for the answers to a paced QoS 0 message", clientId);
                     }

@@ -49,10 +49,12 @@ public sealed partial class SessionActor
         var routeId = ++lastRouteId;
         var confirm = new Confirmation(Self, routeId);
         (routing ??= [])[packet.PacketId] = replyTo;
-        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, new WriteTally(BrokerPublisher.RetainedWrites(packet), Environment.TickCount64));
+        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, new WriteTally(BrokerPublisher.RetainedWrites(packet), settings.Time.Milliseconds()));
         publisher.Publish(packet, clientId, inbound.ReceivedAt, confirm, key, rerouted);
-        routeSweep ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
-            settings.Persistence.ConfirmTimeout, settings.Persistence.ConfirmTimeout, Self, SweepRoutes.Instance, Self);
+        if (!Timers.IsTimerActive(RouteSweepTimer))
+        {
+            Timers.StartPeriodicTimer(RouteSweepTimer, SweepRoutes.Instance, settings.Persistence.ConfirmTimeout);
+        }
     }
 
     private void UpdateRoute(long routeId, Action<WriteTally> update)
@@ -73,8 +75,7 @@ public sealed partial class SessionActor
         var replyTo = routing is not null && routing.Remove(route.PacketId, out var latest) ? latest : ActorRefs.Nobody;
         if (routes.Count == 0)
         {
-            routeSweep?.Cancel();
-            routeSweep = null;
+            Timers.Cancel(RouteSweepTimer);
         }
 
         if (!route.Tally.Failed)
@@ -92,7 +93,7 @@ public sealed partial class SessionActor
 
     private void SweepExpiredRoutes()
     {
-        var now = Environment.TickCount64;
+        var now = settings.Time.Milliseconds();
         var limit = (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds;
         foreach (var (routeId, route) in (routes ?? []).Where(r => r.Value.Tally.Expire(now, limit)).ToList())
         {

@@ -23,8 +23,12 @@ namespace Actors.Mqtt.Broker.Sessions;
 /// A session that outlives its connection journals every change (<see cref="ISessionEvent"/>); a clean session
 /// journals nothing. The connection actor owns the socket; this actor decides what goes to the client.
 /// </summary>
-public sealed partial class SessionActor : UntypedPersistentActor
+public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
 {
+    private const string WillTimer = "will-delay";
+    private const string ExpiryTimer = "expiry";
+    private const string RouteSweepTimer = "route-sweep";
+
     private readonly string clientId;
     private readonly BrokerSettings settings;
     private readonly IActorRef topicTree;
@@ -35,8 +39,6 @@ public sealed partial class SessionActor : UntypedPersistentActor
     private IActorRef? connection;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
     private ushort window = 1;
-    private ICancelable? expiryTimer;
-    private ICancelable? willTimer;
 
     // Inbound QoS 2 messages being routed, by route id and by packet id; made at the first one, as most sessions have none.
     private Dictionary<long, PendingRoute>? routes;
@@ -44,7 +46,6 @@ public sealed partial class SessionActor : UntypedPersistentActor
     // connection while the route still runs gets the PUBREC.
     private Dictionary<ushort, IActorRef>? routing;
     private long lastRouteId;
-    private ICancelable? routeSweep;
     private int droppedSinceLastLog;
     private long droppedTotal;
     private long? lastDropLog;
@@ -66,6 +67,8 @@ public sealed partial class SessionActor : UntypedPersistentActor
         this.retainedStore = retainedStore;
         publisher = new BrokerPublisher(topicTree, retainedStore, Self);
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>A session's journal is named after its client id with this in front.</summary>
     public const string PersistenceIdPrefix = "session-";
