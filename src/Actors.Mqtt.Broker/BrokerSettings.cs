@@ -59,6 +59,10 @@ public sealed record BrokerSettings
     public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; init; } = SharedSubscriptionStrategy.RoundRobin;
 
     public StoreSettings Persistence { get; init; } = new();
+
+    /// <summary>The clock every broker actor reads, monotonic (<see cref="BrokerTime"/>) and wall-clock alike; not
+    /// configuration: tests give a fake one to move time.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
     public AuthSettings Auth { get; init; } = AuthSettings.Open;
 
     /// <summary>The embedded defaults, to fall back on under an operator's configuration.</summary>

@@ -71,8 +71,8 @@ public sealed class MqttBroker : IConnectionFlowFactory
         Func<ISharedSubscriptionPicker> picker = settings.SharedSubscriptionStrategy == SharedSubscriptionStrategy.Random
             ? () => new RandomPicker()
             : () => new RoundRobinPicker();
-        var topicTree = system.ActorOf(TopicTreeGuardian.Props(picker), "topics");
-        var retained = system.ActorOf(RetainedStoreActor.SupervisedProps(settings.Persistence), "retained");
+        var topicTree = system.ActorOf(TopicTreeGuardian.Props(picker, settings.Time), "topics");
+        var retained = system.ActorOf(RetainedStoreActor.SupervisedProps(settings.Persistence, settings.Time), "retained");
         var acl = system.ActorOf(AclActor.Props(settings.Auth.AclFile, security.Acl), "acl");
         var auth = system.ActorOf(AuthActor.Props(settings.Auth, security.Passwords, acl), "auth");
         var sessions = await ClusterSharding.Get(system).StartAsync(
@@ -83,7 +83,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
         topicTree.Tell(new UseSessionRegion(sessions));
         if (settings.Persistence.IsDurable)
         {
-            await WakeJournaledSessionsAsync(system, sessions, cancellationToken).ConfigureAwait(false);
+            await WakeJournaledSessionsAsync(system, sessions, settings.Time, cancellationToken).ConfigureAwait(false);
         }
 
         return new MqttBroker(system, settings, sessions, topicTree, retained, auth);
@@ -116,10 +116,10 @@ public sealed class MqttBroker : IConnectionFlowFactory
     /// in the topic tree to receive what is published for it, and its expiry and will must run again. A session whose
     /// journal cannot be read is logged and left stopped; the others, and the listeners, start all the same.
     /// </summary>
-    private static async Task WakeJournaledSessionsAsync(ActorSystem system, IActorRef sessions, CancellationToken cancellationToken)
+    private static async Task WakeJournaledSessionsAsync(ActorSystem system, IActorRef sessions, TimeProvider time, CancellationToken cancellationToken)
     {
         var log = Logging.GetLogger(system, typeof(MqttBroker));
-        var started = Environment.TickCount64;
+        var started = time.GetTimestamp();
         var journal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentPersistenceIdsQuery>(StoreSettings.QueryPluginId);
         var (awake, unreadable) = await journal.CurrentPersistenceIds()
             .Where(id => id.StartsWith(SessionActor.PersistenceIdPrefix, StringComparison.Ordinal))
@@ -128,11 +128,11 @@ public sealed class MqttBroker : IConnectionFlowFactory
             .ConfigureAwait(false);
         if (unreadable == 0)
         {
-            log.Info("Started {Count} journaled sessions in {Milliseconds} ms", awake, Environment.TickCount64 - started);
+            log.Info("Started {Count} journaled sessions in {Milliseconds} ms", awake, (long)time.GetElapsedTime(started).TotalMilliseconds);
         }
         else
         {
-            log.Warning("Started {Count} journaled sessions in {Milliseconds} ms; {Unreadable} could not be read and stay stopped", awake, Environment.TickCount64 - started, unreadable);
+            log.Warning("Started {Count} journaled sessions in {Milliseconds} ms; {Unreadable} could not be read and stay stopped", awake, (long)time.GetElapsedTime(started).TotalMilliseconds, unreadable);
         }
     }
 

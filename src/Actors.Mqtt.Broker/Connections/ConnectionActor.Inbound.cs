@@ -116,17 +116,17 @@ public sealed partial class ConnectionActor
             return;
         }
 
-        var now = Environment.TickCount64;
+        var now = settings.Time.Milliseconds();
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
-                Route(publish, now, confirm: null, pacer.Next(now) is { } seq ? new PaceMark(Self, seq) : null);
+                publisher.Publish(publish, clientId, now, pace: pacer.Next(now) is { } seq ? new PaceMark(Self, seq) : null);
                 break;
             case QualityOfService.AtLeastOnce:
                 // PUBACK once every durable session that matched, and the retained store, wrote the message.
-                var id = acks.AddPubAck(publish.PacketId, writes: publish.Retain ? 1 : 0, now);
+                var id = acks.AddPubAck(publish.PacketId, BrokerPublisher.RetainedWrites(publish), now);
                 StartAckTimer();
-                Route(publish, now, new Confirmation(Self, id));
+                publisher.Publish(publish, clientId, now, new Confirmation(Self, id));
                 break;
             default:
                 inboundQos2 ??= [];
@@ -210,7 +210,7 @@ public sealed partial class ConnectionActor
 
         // In turn behind the acknowledgements still waiting for writes [MQTT-4.6.0-2].
         var code = version == MqttProtocolVersion.V500 ? reason : ReasonCode.Success;
-        acks.AddDecided(publish.PacketId, publish.QoS == QualityOfService.AtLeastOnce ? PacketType.PubAck : PacketType.PubRec, code, Environment.TickCount64);
+        acks.AddDecided(publish.PacketId, publish.QoS == QualityOfService.AtLeastOnce ? PacketType.PubAck : PacketType.PubRec, code);
         SendReadyAcks();
     }
 
@@ -255,34 +255,6 @@ public sealed partial class ConnectionActor
 
         publish = publish with { Topic = topic };
         return true;
-    }
-
-    private void Route(PublishPacket publish, long receivedAt, Confirmation? confirm, PaceMark? pace = null)
-    {
-        if (publish.Retain)
-        {
-            retainedStore.Tell(new StoreRetained(publish, receivedAt) { Confirm = confirm });
-        }
-
-        var message = new RoutePublish(publish, clientId, receivedAt) { Confirm = confirm, Pace = pace };
-        var index = TopicTreeGuardian.SubtreeOf(publish.Topic);
-        if (subtrees is not null && subtrees.TryGetValue(index, out var subtree))
-        {
-            subtree.Tell(message);
-            return;
-        }
-
-        if (resolving is not null && resolving.TryGetValue(index, out var waiting))
-        {
-            waiting.Add(message);
-            return;
-        }
-
-        // The first message of a subtree goes through the guardian, which forwards it before it answers where the
-        // subtree is.
-        topicTree.Tell(message);
-        (resolving ??= [])[index] = [];
-        topicTree.Tell(new ResolveSubtree(index));
     }
 
     private void OnDisconnect(DisconnectPacket disconnect)

@@ -47,24 +47,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private readonly ConnectionInfo info;
     private readonly BrokerSettings settings;
     private readonly IActorRef sessionRegion;
-    private readonly IActorRef topicTree;
-    private readonly IActorRef retainedStore;
     private readonly IActorRef auth;
     private readonly ILoggingAdapter log = SharedLogs.For<ConnectionActor>(Context);
 
     // The collections below are made when first needed: most connections never use most of them, and each empty one
     // is still an object of every idle connection.
 
-    // Subtrees by index (TopicTreeGuardian.SubtreeOf): the first levels that hash to one share its entry, so there are
-    // at most TopicTreeGuardian.SubtreeCount.
-    private Dictionary<int, IActorRef>? subtrees;
-
     // Counted in BrokerMetrics.SessionsOnline from the successful CONNACK until PostStop, which every connection reaches.
     private bool online;
 
-    // Subtrees asked of the guardian, with what was published to them meanwhile: those wait for the answer, so that
-    // none overtakes the one the guardian still forwards [MQTT-4.6.0-6].
-    private Dictionary<int, List<RoutePublish>>? resolving;
     private Dictionary<ushort, string>? inboundAliases;
     private Dictionary<string, ushort>? outboundAliases;
     private HashSet<ushort>? inboundQos2;
@@ -74,6 +65,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private List<ushort>? pubAcks;
     private List<ushort>? pubComps;
     private readonly PendingAcks acks = new();
+    private readonly BrokerPublisher publisher;
 
     // The connection's stage: frame batches come from it, and acknowledgements and packets go to it through this.
     private Action<object>? stream;
@@ -100,7 +92,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private uint sessionExpiry;
     private uint? clientMaximumPacketSize;
     private ushort clientTopicAliasMaximum;
-    private long lastActivity = Environment.TickCount64;
+    private long lastActivity;
     private ushort keepAlive;
     private bool assignedClientId;
     private bool keepAliveImposed;
@@ -129,8 +121,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         this.info = info;
         this.settings = settings;
         this.sessionRegion = sessionRegion;
-        this.topicTree = topicTree;
-        this.retainedStore = retainedStore;
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
+        lastActivity = settings.Time.Milliseconds();
         pacer = new PublishPacer(PaceEvery, PaceWindow, (long)settings.PaceTimeout.TotalMilliseconds);
     }
 
@@ -162,17 +154,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             BrokerMetrics.SessionsOnline.Add(-1);
         }
 
-        if (resolving is not null)
-        {
-            foreach (var waiting in resolving.Values)
-            {
-                foreach (var publish in waiting)
-                {
-                    topicTree.Tell(publish);
-                }
-            }
-        }
-
+        publisher.SendWaiting();
         base.PostStop();
     }
 
@@ -387,7 +369,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
         {
             case FrameBatch batch:
                 {
-                    lastActivity = Environment.TickCount64;
+                    lastActivity = settings.Time.Milliseconds();
                     foreach (var frame in batch.Frames)
                     {
                         if (closing)
@@ -450,7 +432,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
             case AckTimeoutCheck:
                 {
-                    while (acks.ExpireOldest(Environment.TickCount64, (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
+                    while (acks.ExpireOldest(settings.Time.Milliseconds(), (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
                     {
                         SendReadyAcks();
                     }
@@ -464,18 +446,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 }
 
             case SubtreeResolved resolved:
-                {
-                    (subtrees ??= [])[resolved.Index] = resolved.Subtree;
-                    if (resolving is not null && resolving.Remove(resolved.Index, out var waited))
-                    {
-                        foreach (var publish in waited)
-                        {
-                            resolved.Subtree.Tell(publish);
-                        }
-                    }
-
-                    return;
-                }
+                publisher.Resolved(resolved);
+                return;
 
             case ProtocolViolation violation:
                 CloseOnError(violation.Error);
@@ -501,7 +473,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case KeepAliveCheck:
                 {
                     // No packet within one and a half times the keep alive: the client is gone [MQTT-3.1.2-22].
-                    if (Environment.TickCount64 - lastActivity > keepAlive * 1500L)
+                    if (settings.Time.Milliseconds() - lastActivity > keepAlive * 1500L)
                     {
                         Close("keep-alive timeout", publishWill: true, ReasonCode.KeepAliveTimeout);
                     }
@@ -552,7 +524,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
             case PaceTimedOut:
                 {
-                    if (pacer.Expire(Environment.TickCount64) > 0)
+                    if (pacer.Expire(settings.Time.Milliseconds()) > 0)
                     {
                         log.Debug("Client {ClientId}: gave up waiting for the answers to a paced QoS 0 message", clientId);
                     }

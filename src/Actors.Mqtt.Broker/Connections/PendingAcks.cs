@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
 
 namespace Actors.Mqtt.Broker.Connections;
@@ -20,19 +21,19 @@ internal sealed class PendingAcks
     /// <summary>A QoS 1 message: <paramref name="writes"/> confirmations are known to be due before the tree's count.</summary>
     public long AddPubAck(ushort packetId, int writes, long now)
     {
-        var entry = new Entry(++lastId, packetId, PacketType.PubAck, now) { Writes = writes };
+        var entry = new Entry(++lastId, packetId, PacketType.PubAck, new WriteTally(writes, now));
         (order ??= new()).Enqueue(entry);
         (byId ??= [])[entry.Id] = entry;
         return entry.Id;
     }
 
-    /// <summary>A QoS 2 message: done when its session answers for the packet id.</summary>
+    /// <summary>A QoS 2 message: done when its session answers for the packet id, its one write.</summary>
     public void AddPubRec(ushort packetId, long now) =>
-        (order ??= new()).Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, now) { Counted = true, Writes = 1 });
+        (order ??= new()).Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, new WriteTally(knownWrites: 1, now)));
 
     /// <summary>An acknowledgement decided at once (a refusal) that still waits for its turn behind earlier ones.</summary>
-    public void AddDecided(ushort packetId, PacketType kind, ReasonCode code, long now) =>
-        (order ??= new()).Enqueue(new Entry(++lastId, packetId, kind, now) { Counted = true, Decided = code });
+    public void AddDecided(ushort packetId, PacketType kind, ReasonCode code) =>
+        (order ??= new()).Enqueue(new Entry(++lastId, packetId, kind, Tally: null) { Decided = code });
 
     /// <summary>Whether a PUBREC for this packet id is still owed (a retried PUBLISH then needs nothing new).</summary>
     public bool OwesPubRec(ushort packetId) => order is not null && order.Any(e => e.Kind == PacketType.PubRec && e.PacketId == packetId && !e.Done);
@@ -42,9 +43,7 @@ internal sealed class PendingAcks
     {
         if (byId is not null && byId.TryGetValue(id, out var entry))
         {
-            entry.Writes += writes;
-            entry.Counted = true;
-            entry.NoSubscribers = !matched;
+            entry.Tally!.Count(writes, matched);
         }
     }
 
@@ -53,14 +52,7 @@ internal sealed class PendingAcks
     {
         if (byId is not null && byId.TryGetValue(id, out var entry))
         {
-            if (routedWrites > 0 && !entry.Counted)
-            {
-                entry.Writes += routedWrites;
-                entry.Counted = true;
-            }
-
-            entry.Confirmed++;
-            entry.Failed |= !stored;
+            entry.Tally!.Confirm(stored, routedWrites);
         }
     }
 
@@ -70,27 +62,17 @@ internal sealed class PendingAcks
         {
             if (entry.Kind == PacketType.PubRec && entry.PacketId == packetId && !entry.Done)
             {
-                entry.Confirmed = 1;
-                entry.Failed = ReasonCodes.IsFailure(code);
-                entry.NoSubscribers = code == ReasonCode.NoMatchingSubscribers;
+                // The session counted and confirmed the writes itself; its answer is the one write this entry waits for.
+                entry.Tally!.Count(0, matched: code != ReasonCode.NoMatchingSubscribers);
+                entry.Tally.Confirm(stored: !ReasonCodes.IsFailure(code));
                 return;
             }
         }
     }
 
     /// <summary>Fails the oldest waiting entry when it waited longer than <paramref name="limit"/> milliseconds.</summary>
-    public bool ExpireOldest(long now, long limit)
-    {
-        if (order is not null && order.TryPeek(out var head) && !head.Done && now - head.StartedAt > limit)
-        {
-            head.Failed = true;
-            head.Counted = true;
-            head.Confirmed = head.Writes;
-            return true;
-        }
-
-        return false;
-    }
+    public bool ExpireOldest(long now, long limit) =>
+        order is not null && order.TryPeek(out var head) && head.Tally is { } tally && tally.Expire(now, limit);
 
     /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.</summary>
     public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed, ReasonCode? Decided, bool NoSubscribers) ready)
@@ -99,7 +81,7 @@ internal sealed class PendingAcks
         {
             order.Dequeue();
             byId?.Remove(head.Id);
-            ready = (head.Kind, head.PacketId, head.Failed, head.Decided, head.NoSubscribers);
+            ready = (head.Kind, head.PacketId, head.Tally?.Failed ?? false, head.Decided, head.Tally?.NoSubscribers ?? false);
             return true;
         }
 
@@ -107,28 +89,11 @@ internal sealed class PendingAcks
         return false;
     }
 
-    private sealed class Entry(long id, ushort packetId, PacketType kind, long startedAt)
+    /// <param name="Tally">The writes it waits for; null for an acknowledgement decided at once.</param>
+    private sealed record Entry(long Id, ushort PacketId, PacketType Kind, WriteTally? Tally)
     {
-        public long Id { get; } = id;
-
-        public ushort PacketId { get; } = packetId;
-
-        public PacketType Kind { get; } = kind;
-
-        public long StartedAt { get; } = startedAt;
-
-        public int Writes { get; set; }
-
-        public bool Counted { get; set; }
-
-        public int Confirmed { get; set; }
-
-        public bool Failed { get; set; }
-
-        public bool NoSubscribers { get; set; }
-
         public ReasonCode? Decided { get; init; }
 
-        public bool Done => Counted && Confirmed >= Writes;
+        public bool Done => Tally is null || Tally.Done;
     }
 }

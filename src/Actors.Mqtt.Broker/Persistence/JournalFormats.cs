@@ -215,10 +215,10 @@ internal static class JournalFormats
 
     /// <summary>Receipt times are kept in process ticks (cheap, monotonic); the journal needs wall-clock time.</summary>
     public static long ToUnixMilliseconds(long ticks) =>
-        DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (Environment.TickCount64 - ticks);
+        TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() - (TimeProvider.System.Milliseconds() - ticks);
 
     public static long FromUnixMilliseconds(long unixMilliseconds) =>
-        Environment.TickCount64 - (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - unixMilliseconds);
+        TimeProvider.System.Milliseconds() - (TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() - unixMilliseconds);
 
     private static byte[] EncodePacket(PublishPacket message)
     {

@@ -16,6 +16,7 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
     private readonly RetainedMessageIndex<RoutePublish> index = new();
     private readonly List<KeyValuePair<string, RoutePublish>> matches = [];
     private readonly StoreSettings settings;
+    private readonly TimeProvider time;
     private readonly ILoggingAdapter log = Context.GetLogger();
     private int pendingWrites;
     private int eventsSinceSnapshot;
@@ -23,9 +24,10 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
     // What this incarnation added to BrokerMetrics.RetainedMessages; the supervisor's next one recovers and adds its own.
     private int counted;
 
-    public RetainedStoreActor(StoreSettings settings)
+    public RetainedStoreActor(StoreSettings settings, TimeProvider time)
     {
         this.settings = settings;
+        this.time = time;
         Recover<SnapshotOffer>(offer =>
         {
             foreach (var message in ((RetainedSnapshot)offer.Snapshot).Messages)
@@ -64,7 +66,7 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
 
     public override string PersistenceId => "retained";
 
-    public static Props Props(StoreSettings settings) => Akka.Actor.Props.Create(() => new RetainedStoreActor(settings));
+    public static Props Props(StoreSettings settings, TimeProvider time) => Akka.Actor.Props.Create(() => new RetainedStoreActor(settings, time));
 
     /// <summary>
     /// The store behind a supervisor that starts it again after it stopped (a failed write stops a persistent actor, and
@@ -72,8 +74,8 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
     /// it is stopped, retained messages are neither stored (their publishers wait for confirm-timeout and are told the
     /// message failed) nor handed to new subscriptions.
     /// </summary>
-    public static Props SupervisedProps(StoreSettings settings) =>
-        BackoffSupervisor.Props(Backoff.OnStop(Props(settings), "store", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), randomFactor: 0.2, maxNrOfRetries: -1));
+    public static Props SupervisedProps(StoreSettings settings, TimeProvider time) =>
+        BackoffSupervisor.Props(Backoff.OnStop(Props(settings, time), "store", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), randomFactor: 0.2, maxNrOfRetries: -1));
 
     private void Store(StoreRetained store)
     {
@@ -140,7 +142,7 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
         base.PostStop();
     }
 
-    private static bool Expired(RoutePublish message) =>
+    private bool Expired(RoutePublish message) =>
         message.Message.Properties?.MessageExpiryInterval is { } interval
-        && (Environment.TickCount64 - message.ReceivedAt) / 1000 >= interval;
+        && (time.Milliseconds() - message.ReceivedAt) / 1000 >= interval;
 }

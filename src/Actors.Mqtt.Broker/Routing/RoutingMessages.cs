@@ -69,7 +69,9 @@ public sealed record WriteConfirmed(long Id, bool Stored, int RoutedWrites = 0);
 /// </summary>
 public sealed record ResolveSubtree(int Index);
 
-public sealed record SubtreeResolved(int Index, IActorRef Subtree);
+/// <summary>The guardian's answer to <see cref="ResolveSubtree"/>; the asker may have stopped meanwhile (a session that
+/// published its will as it ended), which is not worth a log line.</summary>
+public sealed record SubtreeResolved(int Index, IActorRef Subtree) : IDeadLetterSuppression;
 
 /// <summary>One matching message for a session, with what its subscriptions decided.</summary>
 /// <param name="MustConfirm">The tree counted this session among the writes the publisher waits for.</param>

@@ -16,11 +16,13 @@ public sealed class TopicTreeActor : ReceiveActor
     private IActorRef? sessionRegion;
     private readonly List<Delivery> deliveries = [];
     private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly TimeProvider time;
     private long? lastDropLog;
     private long droppedSinceLastLog;
 
-    public TopicTreeActor(ISharedSubscriptionPicker picker)
+    public TopicTreeActor(ISharedSubscriptionPicker picker, TimeProvider time)
     {
+        this.time = time;
         trie = new SubscriptionTrie(picker);
         Receive<AddSubscriptions>(add =>
         {
@@ -85,7 +87,7 @@ public sealed class TopicTreeActor : ReceiveActor
         }
     }
 
-    public static Props Props(ISharedSubscriptionPicker picker) => Akka.Actor.Props.Create(() => new TopicTreeActor(picker));
+    public static Props Props(ISharedSubscriptionPicker picker, TimeProvider time) => Akka.Actor.Props.Create(() => new TopicTreeActor(picker, time));
 
     /// <summary>
     /// Sends the message to every matching session. When its publisher waits for an acknowledgement, the sessions that
@@ -165,7 +167,7 @@ public sealed class TopicTreeActor : ReceiveActor
 
         BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", "shared-group"));
         droppedSinceLastLog++;
-        if (lastDropLog is not { } last || Environment.TickCount64 - last >= 60_000)
+        if (lastDropLog is not { } last || time.Milliseconds() - last >= 60_000)
         {
             // Logged as a session's full queue is: the first at once, the ones after it at most once a minute.
             log.Warning(
@@ -174,7 +176,7 @@ public sealed class TopicTreeActor : ReceiveActor
                 refused.Publish.Message.Topic,
                 refusedBy.Count,
                 droppedSinceLastLog);
-            lastDropLog = Environment.TickCount64;
+            lastDropLog = time.Milliseconds();
             droppedSinceLastLog = 0;
         }
 

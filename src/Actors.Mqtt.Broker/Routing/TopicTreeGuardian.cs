@@ -19,12 +19,12 @@ public sealed class TopicTreeGuardian : ReceiveActor
 
     private readonly IActorRef[] subtrees;
 
-    public TopicTreeGuardian(Func<ISharedSubscriptionPicker> pickerFactory)
+    public TopicTreeGuardian(Func<ISharedSubscriptionPicker> pickerFactory, TimeProvider time)
     {
         subtrees = new IActorRef[SubtreeCount];
         for (var i = 0; i < subtrees.Length; i++)
         {
-            subtrees[i] = Context.ActorOf(TopicTreeActor.Props(pickerFactory()), "subtree-" + i);
+            subtrees[i] = Context.ActorOf(TopicTreeActor.Props(pickerFactory(), time), "subtree-" + i);
         }
 
         Receive<AddSubscriptions>(Add);
@@ -43,8 +43,8 @@ public sealed class TopicTreeGuardian : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Resume);
 
-    public static Props Props(Func<ISharedSubscriptionPicker> pickerFactory) =>
-        Akka.Actor.Props.Create(() => new TopicTreeGuardian(pickerFactory));
+    public static Props Props(Func<ISharedSubscriptionPicker> pickerFactory, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new TopicTreeGuardian(pickerFactory, time));
 
     /// <summary>
     /// The subtree that owns the first level of <paramref name="topic"/> (a topic name, or a filter whose first

@@ -101,12 +101,13 @@ public sealed partial class SessionActor
             BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", overMessages ? "max-queued-messages" : "max-queued-bytes"));
             // The first refusal is logged at once, the ones after it at most once a minute, with what was refused between.
             droppedSinceLastLog++;
-            if (lastDropLog is not { } last || Environment.TickCount64 - last >= 60_000)
+            var now = settings.Time.Milliseconds();
+            if (lastDropLog is not { } last || now - last >= 60_000)
             {
                 log.Warning(
                     "Session {ClientId}: queue full ({Messages} messages, {Bytes} bytes; limits {MaxMessages} and {MaxBytes}), dropped {Dropped} new messages since the last report, {Total} in all",
                     [clientId, state.QueuedCount, state.QueuedBytes, settings.MaxQueuedMessages, settings.MaxQueuedBytes, droppedSinceLastLog, droppedTotal]);
-                lastDropLog = Environment.TickCount64;
+                lastDropLog = now;
                 droppedSinceLastLog = 0;
             }
 
@@ -188,17 +189,17 @@ public sealed partial class SessionActor
         };
     }
 
-    private static bool Expired(QueuedMessage message) => RemainingExpiry(message) is 0;
+    private bool Expired(QueuedMessage message) => RemainingExpiry(message) is 0;
 
     /// <summary>Seconds left of the message expiry interval, or null when the message does not expire.</summary>
-    private static uint? RemainingExpiry(QueuedMessage message)
+    private uint? RemainingExpiry(QueuedMessage message)
     {
         if (message.Publish.Message.Properties?.MessageExpiryInterval is not { } interval)
         {
             return null;
         }
 
-        var waited = (Environment.TickCount64 - message.Publish.ReceivedAt) / 1000;
+        var waited = (settings.Time.Milliseconds() - message.Publish.ReceivedAt) / 1000;
         return waited >= interval ? 0 : (uint)(interval - waited);
     }
 
@@ -219,7 +220,7 @@ public sealed partial class SessionActor
     }
 
     /// <summary>Properties passed on unchanged, except the topic alias (per connection) and the subscription ids (per receiver).</summary>
-    private static MqttProperties? ForwardedProperties(MqttProperties? p, QueuedMessage message)
+    private MqttProperties? ForwardedProperties(MqttProperties? p, QueuedMessage message)
     {
         var ids = message.Delivery.SubscriptionIdentifiers;
         if (p is null && ids.Count == 0)

@@ -49,32 +49,24 @@ public sealed partial class SessionActor
         var routeId = ++lastRouteId;
         var confirm = new Confirmation(Self, routeId);
         (routing ??= [])[packet.PacketId] = replyTo;
-        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, Writes: packet.Retain ? 1 : 0, Counted: false, Confirmed: 0, Failed: false, Environment.TickCount64);
-        if (packet.Retain)
+        (routes ??= [])[routeId] = new PendingRoute(packet.PacketId, new WriteTally(BrokerPublisher.RetainedWrites(packet), settings.Time.Milliseconds()));
+        publisher.Publish(packet, clientId, inbound.ReceivedAt, confirm, key, rerouted);
+        if (!Timers.IsTimerActive(RouteSweepTimer))
         {
-            retainedStore.Tell(new StoreRetained(packet, inbound.ReceivedAt) { Confirm = confirm });
+            Timers.StartPeriodicTimer(RouteSweepTimer, SweepRoutes.Instance, settings.Persistence.ConfirmTimeout);
         }
-
-        topicTree.Tell(new RoutePublish(packet, clientId, inbound.ReceivedAt) { Confirm = confirm, MessageKey = key, Rerouted = rerouted });
-        routeSweep ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
-            settings.Persistence.ConfirmTimeout, settings.Persistence.ConfirmTimeout, Self, SweepRoutes.Instance, Self);
     }
 
-    private void UpdateRoute(long routeId, Func<PendingRoute, PendingRoute> update)
+    private void UpdateRoute(long routeId, Action<WriteTally> update)
     {
-        if (routes is null || !routes.TryGetValue(routeId, out var route))
+        if (routes is not null && routes.TryGetValue(routeId, out var route))
         {
-            return;
+            update(route.Tally);
+            if (route.Tally.Done)
+            {
+                FinishRoute(routeId, route);
+            }
         }
-
-        route = update(route);
-        if (!route.Counted || route.Confirmed < route.Writes)
-        {
-            routes[routeId] = route;
-            return;
-        }
-
-        FinishRoute(routeId, route);
     }
 
     private void FinishRoute(long routeId, PendingRoute route)
@@ -83,13 +75,12 @@ public sealed partial class SessionActor
         var replyTo = routing is not null && routing.Remove(route.PacketId, out var latest) ? latest : ActorRefs.Nobody;
         if (routes.Count == 0)
         {
-            routeSweep?.Cancel();
-            routeSweep = null;
+            Timers.Cancel(RouteSweepTimer);
         }
 
-        if (!route.Failed)
+        if (!route.Tally.Failed)
         {
-            var code = route.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+            var code = route.Tally.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
             Record(new Qos2Routed(route.PacketId), () => replyTo.Tell(new InboundQos2Done(route.PacketId, code)));
             return;
         }
@@ -102,10 +93,11 @@ public sealed partial class SessionActor
 
     private void SweepExpiredRoutes()
     {
+        var now = settings.Time.Milliseconds();
         var limit = (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds;
-        foreach (var (routeId, route) in (routes ?? []).Where(r => Environment.TickCount64 - r.Value.StartedAt > limit).ToList())
+        foreach (var (routeId, route) in (routes ?? []).Where(r => r.Value.Tally.Expire(now, limit)).ToList())
         {
-            FinishRoute(routeId, route with { Failed = true });
+            FinishRoute(routeId, route);
         }
     }
 
@@ -122,10 +114,7 @@ public sealed partial class SessionActor
     }
 
     /// <summary>An inbound QoS 2 message on its way to the sessions and stores that must write it before PUBREC.</summary>
-    private sealed record PendingRoute(ushort PacketId, int Writes, bool Counted, int Confirmed, bool Failed, long StartedAt)
-    {
-        public bool NoSubscribers { get; init; }
-    }
+    private sealed record PendingRoute(ushort PacketId, WriteTally Tally);
 
     private sealed record SweepRoutes
     {

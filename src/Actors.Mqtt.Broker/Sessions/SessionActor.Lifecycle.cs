@@ -31,7 +31,7 @@ public sealed partial class SessionActor
 
         // Recovered without a connection: the broker restarted. A session that was attached then lost its
         // connection now; its expiry and the delay of its will count from here.
-        var since = state.DetachedAt ?? DateTimeOffset.UtcNow;
+        var since = state.DetachedAt ?? settings.Time.GetUtcNow();
         if (state.DetachedAt is null)
         {
             Record(new SessionDetached(since));
@@ -43,7 +43,7 @@ public sealed partial class SessionActor
     /// <summary>Starts the timers of an offline session from the moment it lost its connection.</summary>
     private void CountDownOffline(DateTimeOffset since)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = settings.Time.GetUtcNow();
         var expiry = state.ExpiryInterval;
         if (state.Will is { } will)
         {
@@ -55,7 +55,7 @@ public sealed partial class SessionActor
             }
             else
             {
-                willTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(due, Self, WillDelayElapsed.Instance, Self);
+                Timers.StartSingleTimer(WillTimer, WillDelayElapsed.Instance, due);
             }
         }
 
@@ -71,7 +71,7 @@ public sealed partial class SessionActor
         }
         else
         {
-            expiryTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(left, Self, SessionExpired.Instance, Self);
+            Timers.StartSingleTimer(ExpiryTimer, SessionExpired.Instance, left);
         }
     }
 
@@ -90,12 +90,10 @@ public sealed partial class SessionActor
             }
         }
 
-        expiryTimer?.Cancel();
-        expiryTimer = null;
+        Timers.Cancel(ExpiryTimer);
 
         // A reconnect before the will delay elapsed means the will is not sent [MQTT-3.1.3-9].
-        willTimer?.Cancel();
-        willTimer = null;
+        Timers.Cancel(WillTimer);
 
         connection = attach.Connection;
         version = attach.Version;
@@ -191,7 +189,7 @@ public sealed partial class SessionActor
 
         if (journaling && expiry > 0)
         {
-            Record(new SessionDetached(DateTimeOffset.UtcNow));
+            Record(new SessionDetached(settings.Time.GetUtcNow()));
         }
 
         var will = state.Will;
@@ -210,8 +208,7 @@ public sealed partial class SessionActor
             else
             {
                 // The will goes when its delay elapses or the session ends, whichever comes first [MQTT-3.1.2-8].
-                willTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
-                    TimeSpan.FromSeconds(Math.Min(delay, expiry)), Self, WillDelayElapsed.Instance, Self);
+                Timers.StartSingleTimer(WillTimer, WillDelayElapsed.Instance, TimeSpan.FromSeconds(Math.Min(delay, expiry)));
             }
         }
 
@@ -221,8 +218,7 @@ public sealed partial class SessionActor
         }
         else if (expiry != uint.MaxValue)
         {
-            expiryTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
-                TimeSpan.FromSeconds(expiry), Self, SessionExpired.Instance, Self);
+            Timers.StartSingleTimer(ExpiryTimer, SessionExpired.Instance, TimeSpan.FromSeconds(expiry));
         }
     }
 
@@ -237,7 +233,7 @@ public sealed partial class SessionActor
 
     private void PublishWill()
     {
-        willTimer = null;
+        Timers.Cancel(WillTimer);
         if (state.Will is not { } will)
         {
             return;
@@ -251,13 +247,7 @@ public sealed partial class SessionActor
             Retain = will.Retain,
             Properties = WillMessageProperties(will.Properties),
         };
-        var now = Environment.TickCount64;
-        if (will.Retain)
-        {
-            retainedStore.Tell(new StoreRetained(message, now));
-        }
-
-        topicTree.Tell(new RoutePublish(message, clientId, now));
+        publisher.Publish(message, clientId, settings.Time.Milliseconds());
         Record(new WillChanged(null));
     }
 
@@ -276,10 +266,11 @@ public sealed partial class SessionActor
 
     private void End()
     {
-        expiryTimer?.Cancel();
-        if (willTimer is not null)
+        Timers.Cancel(ExpiryTimer);
+
+        // A will still waiting for its delay goes now: the session ends first [MQTT-3.1.2-8].
+        if (Timers.IsTimerActive(WillTimer))
         {
-            willTimer.Cancel();
             PublishWill();
         }
 

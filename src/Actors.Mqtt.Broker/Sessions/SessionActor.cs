@@ -23,19 +23,22 @@ namespace Actors.Mqtt.Broker.Sessions;
 /// A session that outlives its connection journals every change (<see cref="ISessionEvent"/>); a clean session
 /// journals nothing. The connection actor owns the socket; this actor decides what goes to the client.
 /// </summary>
-public sealed partial class SessionActor : UntypedPersistentActor
+public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
 {
+    private const string WillTimer = "will-delay";
+    private const string ExpiryTimer = "expiry";
+    private const string RouteSweepTimer = "route-sweep";
+
     private readonly string clientId;
     private readonly BrokerSettings settings;
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
+    private readonly BrokerPublisher publisher;
     private readonly SessionState state = new();
     private readonly ILoggingAdapter log = SharedLogs.For<SessionActor>(Context);
     private IActorRef? connection;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
     private ushort window = 1;
-    private ICancelable? expiryTimer;
-    private ICancelable? willTimer;
 
     // Inbound QoS 2 messages being routed, by route id and by packet id; made at the first one, as most sessions have none.
     private Dictionary<long, PendingRoute>? routes;
@@ -43,7 +46,6 @@ public sealed partial class SessionActor : UntypedPersistentActor
     // connection while the route still runs gets the PUBREC.
     private Dictionary<ushort, IActorRef>? routing;
     private long lastRouteId;
-    private ICancelable? routeSweep;
     private int droppedSinceLastLog;
     private long droppedTotal;
     private long? lastDropLog;
@@ -63,7 +65,10 @@ public sealed partial class SessionActor : UntypedPersistentActor
         this.settings = settings;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>A session's journal is named after its client id with this in front.</summary>
     public const string PersistenceIdPrefix = "session-";
@@ -73,6 +78,13 @@ public sealed partial class SessionActor : UntypedPersistentActor
 
     public static Props Props(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore) =>
         Akka.Actor.Props.Create(() => new SessionActor(clientId, settings, topicTree, retainedStore));
+
+    /// <summary>Messages it published (a will, as the session ends) that still wait for their subtree's address go on.</summary>
+    protected override void PostStop()
+    {
+        publisher.SendWaiting();
+        base.PostStop();
+    }
 
     protected override void OnRecover(object message)
     {
@@ -156,17 +168,15 @@ public sealed partial class SessionActor : UntypedPersistentActor
                 return;
 
             case RouteCounted counted:
-                UpdateRoute(counted.Id, r => r with { Writes = r.Writes + counted.Writes, Counted = true, NoSubscribers = !counted.Matched });
+                UpdateRoute(counted.Id, tally => tally.Count(counted.Writes, counted.Matched));
                 return;
 
             case WriteConfirmed confirmed:
-                UpdateRoute(confirmed.Id, r => r with
-                {
-                    Writes = r.Counted ? r.Writes : r.Writes + confirmed.RoutedWrites,
-                    Counted = r.Counted || confirmed.RoutedWrites > 0,
-                    Confirmed = r.Confirmed + 1,
-                    Failed = r.Failed || !confirmed.Stored,
-                });
+                UpdateRoute(confirmed.Id, tally => tally.Confirm(confirmed.Stored, confirmed.RoutedWrites));
+                return;
+
+            case SubtreeResolved resolved:
+                publisher.Resolved(resolved);
                 return;
 
             case SweepRoutes:

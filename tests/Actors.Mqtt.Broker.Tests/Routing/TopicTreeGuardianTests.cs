@@ -19,7 +19,7 @@ public sealed class TopicTreeGuardianTests : TestKit
     public void Publishing_to_many_first_levels_leaves_no_actor_node_or_wildcard_copy_per_topic()
     {
         const int FirstLevels = 10_000;
-        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker()), "topics");
+        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker(), TimeProvider.System), "topics");
         var all = CreateTestProbe();
         var telemetry = CreateTestProbe();
         guardian.Tell(new AddSubscriptions(all.Ref, [Subscriptions.Of("all", "#")]));
@@ -43,7 +43,7 @@ public sealed class TopicTreeGuardianTests : TestKit
     [Fact]
     public void Unsubscribing_everything_leaves_every_subtree_empty()
     {
-        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker()), "topics");
+        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker(), TimeProvider.System), "topics");
         var a = CreateTestProbe();
         var b = CreateTestProbe();
         string[] filtersOfA = ["#", "+/telemetry", "dev-1/telemetry", "$share/g/+/x", "sensors/+/temperature"];
@@ -66,7 +66,7 @@ public sealed class TopicTreeGuardianTests : TestKit
     [Fact]
     public void A_client_that_ends_leaves_every_subtree_empty()
     {
-        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker()), "topics");
+        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker(), TimeProvider.System), "topics");
         guardian.Tell(new AddSubscriptions(CreateTestProbe().Ref, [Subscriptions.Of("a", "#"), Subscriptions.Of("a", "dev-7/+")]));
         guardian.Tell(Publication("dev-7/telemetry"));
 

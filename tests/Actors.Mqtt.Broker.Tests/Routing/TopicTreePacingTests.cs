@@ -14,7 +14,7 @@ public sealed class TopicTreePacingTests : TestKit
     [Fact]
     public void Every_copy_of_a_marked_message_carries_the_number_of_copies_made()
     {
-        var tree = Sys.ActorOf(TopicTreeActor.Props(new RoundRobinPicker()));
+        var tree = Sys.ActorOf(TopicTreeActor.Props(new RoundRobinPicker(), TimeProvider.System));
         var one = CreateTestProbe();
         var two = CreateTestProbe();
         tree.Tell(new AddSubscriptions(one.Ref, [Subscriptions.Of("one", "sensors/#")]));
@@ -33,7 +33,7 @@ public sealed class TopicTreePacingTests : TestKit
     [Fact]
     public void A_marked_message_that_matches_no_one_is_answered_by_the_tree()
     {
-        var tree = Sys.ActorOf(TopicTreeActor.Props(new RoundRobinPicker()));
+        var tree = Sys.ActorOf(TopicTreeActor.Props(new RoundRobinPicker(), TimeProvider.System));
         tree.Tell(new AddSubscriptions(CreateTestProbe().Ref, [Subscriptions.Of("one", "sensors/#")]));
         var publisher = CreateTestProbe();
 

@@ -4,9 +4,11 @@ namespace Actors.Mqtt.Broker.Tests.Sessions;
 
 /// <summary>
 /// A TestKit for driving real <see cref="Broker.Sessions.SessionActor"/>s with probes for their connections: on the
-/// in-memory journal, or on the <see cref="GatedJournal"/> whose writes a test can hold.
+/// in-memory journal, or on the <see cref="GatedJournal"/> whose writes a test can hold; with Akka's
+/// <see cref="Akka.TestKit.TestScheduler"/> when a test moves the timers itself.
 /// </summary>
-public abstract class SessionActorTestKit(bool gated = false) : TestKit(gated ? GatedConfig : InMemoryConfig)
+public abstract class SessionActorTestKit(bool gated = false, bool testScheduler = false)
+    : TestKit((gated ? GatedConfig : InMemoryConfig) + (testScheduler ? "\n" + TestSchedulerConfig : string.Empty))
 {
     protected static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
@@ -15,6 +17,10 @@ public abstract class SessionActorTestKit(bool gated = false) : TestKit(gated ? 
     private const string InMemoryConfig = """
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        """;
+
+    private const string TestSchedulerConfig = """
+        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
         """;
 
     private const string GatedConfig = """

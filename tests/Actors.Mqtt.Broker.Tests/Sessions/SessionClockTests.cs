@@ -1,0 +1,116 @@
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
+using Akka.Actor;
+using Akka.TestKit;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Actors.Mqtt.Broker.Tests.Sessions;
+
+/// <summary>
+/// Will delay, session expiry and message expiry follow the broker's clock and timers, which a test moves: nothing
+/// here waits real time. The fake clock starts at the real time, so a read of the real clock would see almost none of
+/// the time moved.
+/// </summary>
+public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: true)
+{
+    private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
+
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    private BrokerSettings TimedSettings => Settings with { Time = time };
+
+    [Fact]
+    public void The_will_goes_when_its_delay_has_passed_on_the_broker_clock_and_not_before()
+    {
+        var topics = CreateTestProbe();
+        var connection = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props("will", TimedSettings, topics.Ref, CreateTestProbe().Ref));
+        Attach(session, "will", connection, expiry: 3600, Will(delay: 30));
+        connection.ExpectMsg<SessionAttached>(Generous);
+        Detach(session, connection);
+
+        Scheduler.Advance(TimeSpan.FromSeconds(29));
+        topics.ExpectNoMsg(Quiet);
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        Scheduler.Advance(TimeSpan.FromSeconds(1));
+        var will = topics.ExpectMsg<RoutePublish>(Generous);
+        Assert.Equal(("will/topic", "will"), (will.Message.Topic, will.PublisherClientId));
+        Assert.Equal(time.Milliseconds(), will.ReceivedAt);
+    }
+
+    [Fact]
+    public void A_session_whose_expiry_passed_while_the_broker_was_down_ends_at_recovery_and_publishes_its_will()
+    {
+        var connection = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props("down", TimedSettings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        Attach(session, "down", connection, expiry: 60, Will(delay: 30));
+        connection.ExpectMsg<SessionAttached>(Generous);
+        Detach(session, connection);
+        Watch(session);
+        Sys.Stop(session);
+        ExpectTerminated(session, Generous);
+
+        // The broker is down for two minutes; the journal says when the connection was lost.
+        time.Advance(TimeSpan.FromMinutes(2));
+        var topics = CreateTestProbe();
+        var recovered = Sys.ActorOf(SessionActor.Props("down", TimedSettings, topics.Ref, CreateTestProbe().Ref));
+        recovered.Tell(WakeUp.Instance);
+
+        Assert.Equal("will/topic", topics.FishForMessage<RoutePublish>(_ => true, Generous).Message.Topic);
+    }
+
+    [Fact]
+    public void A_queued_message_whose_expiry_passed_while_its_client_was_away_is_not_sent()
+    {
+        var connection = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props("away", TimedSettings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        Attach(session, "away", connection, expiry: 3600);
+        connection.ExpectMsg<SessionAttached>(Generous);
+        session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("#") { MaximumQoS = QualityOfService.AtLeastOnce }] }), connection.Ref);
+        Assert.IsType<SubAckPacket>(connection.ExpectMsg<SendToClient>(Generous).Packet);
+        Detach(session, connection);
+
+        session.Tell(Queued("away", payload: 1, expiry: 10));
+        session.Tell(Queued("away", payload: 2, expiry: null));
+        time.Advance(TimeSpan.FromSeconds(11));
+        var again = CreateTestProbe();
+        Attach(session, "away", again, expiry: 3600, cleanStart: false);
+
+        Assert.True(again.ExpectMsg<SessionAttached>(Generous).SessionPresent);
+        Assert.Equal(2, Assert.IsType<PublishPacket>(again.ExpectMsg<SendToClient>(Generous).Packet).Payload.Span[0]);
+        again.ExpectNoMsg(Quiet);
+    }
+
+    private static MqttWill Will(uint delay) =>
+        new("will/topic", new byte[] { 1 }) { QoS = QualityOfService.AtLeastOnce, Properties = new MqttProperties { WillDelayInterval = delay } };
+
+    private static void Attach(IActorRef session, string clientId, TestProbe connection, uint expiry, MqttWill? will = null, bool cleanStart = true) =>
+        session.Tell(new AttachSession(clientId, connection.Ref, MqttProtocolVersion.V500, cleanStart, expiry, will, ClientReceiveMaximum: 10), connection.Ref);
+
+    /// <summary>Detaches, and waits until the session handled it, so that its timers run from here.</summary>
+    private void Detach(IActorRef session, TestProbe connection)
+    {
+        session.Tell(new DetachSession(connection.Ref, PublishWill: true, SessionExpiryInterval: null), connection.Ref);
+        session.Tell(WakeUp.Instance);
+        ExpectMsg<SessionAwake>(Generous);
+    }
+
+    private DeliverMessage Queued(string clientId, byte payload, uint? expiry) =>
+        new(
+            new RoutePublish(
+                new PublishPacket
+                {
+                    Topic = "t",
+                    QoS = QualityOfService.AtLeastOnce,
+                    PacketId = payload,
+                    Payload = new[] { payload },
+                    Properties = expiry is null ? null : new MqttProperties { MessageExpiryInterval = expiry },
+                },
+                "publisher",
+                time.Milliseconds()),
+            new Delivery(clientId, QualityOfService.AtLeastOnce, RetainAsPublished: false, []));
+}
