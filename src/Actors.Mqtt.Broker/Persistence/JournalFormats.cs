@@ -6,149 +6,100 @@ using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Properties;
 using Actors.Mqtt.Protocol.Topics;
+using Google.Protobuf;
 
 namespace Actors.Mqtt.Broker.Persistence;
 
 /// <summary>
-/// The journal form of the records events carry. An application message is kept as an MQTT 5 PUBLISH packet: the
-/// protocol codec already writes every property compactly, and the spec fixes that format for good.
+/// Converts the records events carry to the messages of journal.proto and back: the one place that knows both. An
+/// application message is kept as an MQTT 5 PUBLISH packet: the protocol codec already writes every property
+/// compactly, and the spec fixes that format for good.
 /// </summary>
 internal static class JournalFormats
 {
-    public static void WritePublish(WireWriter w, RoutePublish publish)
+    public static Proto.RoutePublish ToProto(RoutePublish publish)
     {
-        w.Bytes(1, EncodePacket(publish.Message));
-        w.String(2, publish.PublisherClientId);
-        w.Int(3, ToUnixMilliseconds(publish.ReceivedAt));
-        w.Int(4, publish.MessageKey);
-    }
-
-    public static RoutePublish ReadPublish(ReadOnlySpan<byte> data)
-    {
-        var r = new WireReader(data);
-        PublishPacket? packet = null;
-        string? publisher = null;
-        long receivedAt = 0;
-        long key = 0;
-        while (r.Next(out var field))
+        var stored = new Proto.RoutePublish
         {
-            switch (field)
-            {
-                case 1: packet = DecodePacket(r.Bytes()); break;
-                case 2: publisher = r.String(); break;
-                case 3: receivedAt = r.Int(); break;
-                case 4: key = r.Int(); break;
-                default: r.Skip(); break;
-            }
+            Packet = Wrap(EncodePacket(publish.Message)),
+            ReceivedAt = ToUnixMilliseconds(publish.ReceivedAt),
+            MessageKey = publish.MessageKey,
+        };
+        if (publish.PublisherClientId is { } publisher)
+        {
+            stored.PublisherClientId = publisher;
         }
 
-        return new RoutePublish(packet ?? throw new FormatException("a journaled message has no PUBLISH"), publisher, FromUnixMilliseconds(receivedAt))
+        return stored;
+    }
+
+    public static RoutePublish FromProto(Proto.RoutePublish stored)
+    {
+        if (stored.Packet.IsEmpty)
         {
-            MessageKey = key,
+            throw new FormatException("a journaled message has no PUBLISH");
+        }
+
+        return new RoutePublish(DecodePacket(stored.Packet.Span), stored.HasPublisherClientId ? stored.PublisherClientId : null, FromUnixMilliseconds(stored.ReceivedAt))
+        {
+            MessageKey = stored.MessageKey,
         };
     }
 
-    public static void WriteQueued(WireWriter w, QueuedMessage message)
+    public static Proto.QueuedMessage ToProto(QueuedMessage message) => new()
     {
-        w.Message(1, n => WritePublish(n, message.Publish));
-        w.String(2, message.Delivery.ClientId);
-        w.UInt(3, (ulong)message.Delivery.MaximumQoS);
-        w.Bool(4, message.Delivery.RetainAsPublished);
-        foreach (var id in message.Delivery.SubscriptionIdentifiers)
+        Publish = ToProto(message.Publish),
+        ClientId = message.Delivery.ClientId,
+        MaximumQos = (uint)message.Delivery.MaximumQoS,
+        RetainAsPublished = message.Delivery.RetainAsPublished,
+        SubscriptionIdentifiers = { message.Delivery.SubscriptionIdentifiers.Select(id => (uint)id) },
+        Retain = message.Retain,
+    };
+
+    public static QueuedMessage FromProto(Proto.QueuedMessage stored) => new(
+        FromProto(stored.Publish ?? throw Missing("queued message")),
+        new Delivery(
+            stored.ClientId,
+            (QualityOfService)stored.MaximumQos,
+            stored.RetainAsPublished,
+            stored.SubscriptionIdentifiers.Select(id => checked((int)id)).ToList()),
+        stored.Retain);
+
+    public static Proto.MessageQueued ToProto(MessageQueued e) => new() { Message = ToProto(e.Message), SentAs = e.SentAs };
+
+    public static MessageQueued FromProto(Proto.MessageQueued stored) =>
+        new(FromProto(stored.Message ?? throw Missing(nameof(MessageQueued))), PacketId(stored.SentAs));
+
+    public static Proto.Subscription ToProto(Subscription s) => new()
+    {
+        ClientId = s.ClientId,
+        FilterText = s.FilterText,
+        MaximumQos = (uint)s.MaximumQoS,
+        NoLocal = s.NoLocal,
+        RetainAsPublished = s.RetainAsPublished,
+        RetainHandling = (uint)s.RetainHandling,
+        SubscriptionIdentifier = (uint)(s.SubscriptionIdentifier ?? 0),
+        NotShared = !s.Filter.IsShared,
+    };
+
+    public static Subscription FromProto(Proto.Subscription stored)
+    {
+        if (!TopicFilter.TryParse(stored.FilterText, allowShared: !stored.NotShared, out var filter, out var error))
         {
-            w.UInt(5, (ulong)id);
+            throw new FormatException($"a journaled subscription has an invalid filter '{stored.FilterText}': {error}");
         }
 
-        w.Bool(6, message.Retain);
-    }
-
-    public static QueuedMessage ReadQueued(ReadOnlySpan<byte> data)
-    {
-        var r = new WireReader(data);
-        RoutePublish? publish = null;
-        var clientId = string.Empty;
-        var qos = QualityOfService.AtMostOnce;
-        var retainAsPublished = false;
-        List<int>? ids = null;
-        var retain = false;
-        while (r.Next(out var field))
+        return new Subscription(stored.ClientId, filter, (QualityOfService)stored.MaximumQos)
         {
-            switch (field)
-            {
-                case 1: publish = ReadPublish(r.Bytes()); break;
-                case 2: clientId = r.String(); break;
-                case 3: qos = (QualityOfService)r.UInt(); break;
-                case 4: retainAsPublished = r.Bool(); break;
-                case 5: (ids ??= []).Add(checked((int)r.UInt())); break;
-                case 6: retain = r.Bool(); break;
-                default: r.Skip(); break;
-            }
-        }
-
-        return new QueuedMessage(
-            publish ?? throw new FormatException("a journaled queued message has no PUBLISH"),
-            new Delivery(clientId, qos, retainAsPublished, (IReadOnlyList<int>?)ids ?? []),
-            retain);
-    }
-
-    public static void WriteSubscription(WireWriter w, Subscription s)
-    {
-        w.String(1, s.ClientId);
-        w.String(2, s.FilterText);
-        w.UInt(3, (ulong)s.MaximumQoS);
-        w.Bool(4, s.NoLocal);
-        w.Bool(5, s.RetainAsPublished);
-        w.UInt(6, (ulong)s.RetainHandling);
-        w.UInt(7, (ulong)(s.SubscriptionIdentifier ?? 0));
-
-        // Field 2 alone cannot tell an MQTT 3.1.1 filter that starts with $share/ (literal there) from a shared one.
-        w.Bool(8, !s.Filter.IsShared);
-    }
-
-    public static Subscription ReadSubscription(ReadOnlySpan<byte> data)
-    {
-        var r = new WireReader(data);
-        var clientId = string.Empty;
-        var text = string.Empty;
-        var qos = QualityOfService.AtMostOnce;
-        bool noLocal = false, retainAsPublished = false;
-        var handling = RetainHandling.SendAtSubscribe;
-        var identifier = 0;
-
-        // Entries written before field 8 existed read $share/ as MQTT 5 does: those of 3.1.1 clients cannot be told apart.
-        var notShared = false;
-        while (r.Next(out var field))
-        {
-            switch (field)
-            {
-                case 1: clientId = r.String(); break;
-                case 2: text = r.String(); break;
-                case 3: qos = (QualityOfService)r.UInt(); break;
-                case 4: noLocal = r.Bool(); break;
-                case 5: retainAsPublished = r.Bool(); break;
-                case 6: handling = (RetainHandling)r.UInt(); break;
-                case 7: identifier = checked((int)r.UInt()); break;
-                case 8: notShared = r.Bool(); break;
-                default: r.Skip(); break;
-            }
-        }
-
-        if (!TopicFilter.TryParse(text, allowShared: !notShared, out var filter, out var error))
-        {
-            throw new FormatException($"a journaled subscription has an invalid filter '{text}': {error}");
-        }
-
-        return new Subscription(clientId, filter, qos)
-        {
-            NoLocal = noLocal,
-            RetainAsPublished = retainAsPublished,
-            RetainHandling = handling,
-            SubscriptionIdentifier = identifier == 0 ? null : identifier,
+            NoLocal = stored.NoLocal,
+            RetainAsPublished = stored.RetainAsPublished,
+            RetainHandling = (RetainHandling)stored.RetainHandling,
+            SubscriptionIdentifier = stored.SubscriptionIdentifier == 0 ? null : checked((int)stored.SubscriptionIdentifier),
         };
     }
 
     /// <summary>The will as the PUBLISH it becomes, with its delay beside it (no PUBLISH property holds a delay).</summary>
-    public static void WriteWill(WireWriter w, MqttWill will)
+    public static Proto.Will ToProto(MqttWill will)
     {
         var p = will.Properties;
         var message = new PublishPacket
@@ -168,41 +119,30 @@ internal static class JournalFormats
                 UserProperties = p.UserProperties,
             },
         };
-        w.Bytes(1, EncodePacket(message));
-        w.Bool(2, p is not null);
-        w.UInt(3, p?.WillDelayInterval ?? 0);
+        return new Proto.Will
+        {
+            Packet = Wrap(EncodePacket(message)),
+            HasProperties = p is not null,
+            DelayInterval = p?.WillDelayInterval ?? 0,
+        };
     }
 
-    public static MqttWill ReadWill(ReadOnlySpan<byte> data)
+    public static MqttWill FromProto(Proto.Will stored)
     {
-        var r = new WireReader(data);
-        PublishPacket? message = null;
-        var hasProperties = false;
-        uint delay = 0;
-        while (r.Next(out var field))
-        {
-            switch (field)
-            {
-                case 1: message = DecodePacket(r.Bytes()); break;
-                case 2: hasProperties = r.Bool(); break;
-                case 3: delay = checked((uint)r.UInt()); break;
-                default: r.Skip(); break;
-            }
-        }
-
-        if (message is null)
+        if (stored.Packet.IsEmpty)
         {
             throw new FormatException("a journaled will has no message");
         }
 
+        var message = DecodePacket(stored.Packet.Span);
         var p = message.Properties;
         return new MqttWill(message.Topic, message.Payload)
         {
             QoS = message.QoS,
             Retain = message.Retain,
-            Properties = !hasProperties ? null : new MqttProperties
+            Properties = !stored.HasProperties ? null : new MqttProperties
             {
-                WillDelayInterval = delay,
+                WillDelayInterval = stored.DelayInterval,
                 PayloadFormatIndicator = p?.PayloadFormatIndicator,
                 MessageExpiryInterval = p?.MessageExpiryInterval,
                 ContentType = p?.ContentType,
@@ -212,6 +152,46 @@ internal static class JournalFormats
             },
         };
     }
+
+    public static Proto.SessionSnapshot ToProto(SessionSnapshot s)
+    {
+        var stored = new Proto.SessionSnapshot
+        {
+            ExpiryInterval = s.ExpiryInterval,
+            Will = s.Will is { } will ? ToProto(will) : null,
+            Subscriptions = { s.Subscriptions.Select(ToProto) },
+            Queue = { s.Queue.Select(ToProto) },
+            Inflight = { s.Inflight.Select(f => new Proto.InflightSnapshot { PacketId = f.PacketId, Message = ToProto(f.Message), Released = f.Released }) },
+            InboundQos2 = { s.InboundQos2.Select(i => new Proto.InboundQos2Snapshot { PacketId = i.PacketId, MessageKey = i.MessageKey, Routed = i.Routed }) },
+            LastPacketId = s.LastPacketId,
+            FinishedKeys = { s.FinishedKeys },
+        };
+        if (s.DetachedAt is { } at)
+        {
+            stored.DetachedAt = at.ToUnixTimeMilliseconds();
+        }
+
+        return stored;
+    }
+
+    public static SessionSnapshot FromProto(Proto.SessionSnapshot stored) => new(
+        stored.ExpiryInterval,
+        stored.Will is { } will ? FromProto(will) : null,
+        stored.Subscriptions.Select(FromProto).ToList(),
+        stored.Queue.Select(FromProto).ToList(),
+        stored.Inflight.Select(f => new InflightSnapshot(PacketId(f.PacketId), FromProto(f.Message ?? throw Missing(nameof(InflightSnapshot))), f.Released)).ToList(),
+        stored.InboundQos2.Select(i => new InboundQos2Snapshot(PacketId(i.PacketId), i.MessageKey, i.Routed)).ToList(),
+        PacketId(stored.LastPacketId),
+        stored.HasDetachedAt ? DateTimeOffset.FromUnixTimeMilliseconds(stored.DetachedAt) : null)
+    {
+        FinishedKeys = [.. stored.FinishedKeys],
+    };
+
+    /// <summary>A packet id, which the schema can only hold as a 32-bit number: a larger one is a corrupt entry, not
+    /// another id.</summary>
+    public static ushort PacketId(uint stored) => checked((ushort)stored);
+
+    public static FormatException Missing(string what) => new($"a journaled {what} lacks a required field");
 
     /// <summary>Receipt times are kept in process ticks (cheap, monotonic); the journal needs wall-clock time.</summary>
     public static long ToUnixMilliseconds(long ticks) =>
@@ -230,6 +210,9 @@ internal static class JournalFormats
         MqttPacketEncoder.Encode(stored, MqttProtocolVersion.V500, buffer);
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>The encoded packet is a new array that nothing else holds, so it need not be copied.</summary>
+    private static ByteString Wrap(byte[] encoded) => UnsafeByteOperations.UnsafeWrap(encoded);
 
     private static PublishPacket DecodePacket(ReadOnlySpan<byte> bytes)
     {

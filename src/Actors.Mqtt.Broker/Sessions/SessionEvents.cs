@@ -7,7 +7,8 @@ namespace Actors.Mqtt.Broker.Sessions;
 /// <summary>
 /// What a persistent session journals. Replaying the events in order rebuilds the session exactly, so every
 /// change of the state that must survive a restart is one of these and nothing else changes that state.
-/// Written by <see cref="JournalSerializer"/>, whose field numbers keep entries of older versions readable.
+/// Written by <see cref="JournalSerializer"/> as the messages of journal.proto, whose field numbers keep entries of
+/// older versions readable.
 /// </summary>
 public interface ISessionEvent : IJournaled;
 

@@ -28,7 +28,7 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, original);
         var copy = system.Serialization.Deserialize(serializer.ToBinary(original), serializer.Identifier, manifest);
 
-        Assert.Equal(Describe(original), Describe(copy));
+        Assert.Equal(JournalRecordText.Describe(original), JournalRecordText.Describe(copy));
     }
 
     [Fact]
@@ -218,23 +218,6 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
     /// <summary>A filter as an MQTT 3.1.1 client subscribes to it: <c>$share/</c> has no meaning there.</summary>
     private static TopicFilter Literal(string text) =>
         TopicFilter.TryParse(text, allowShared: false, out var filter, out var error) ? filter : throw new ArgumentException(error.ToString());
-
-    /// <summary>
-    /// A structural text of a record: payloads and lists as their contents, receipt times to the second (they travel
-    /// as wall-clock milliseconds and come back as process ticks).
-    /// </summary>
-    private static string Describe(object? value) => value switch
-    {
-        null => "null",
-        string s => '"' + s + '"',
-        ReadOnlyMemory<byte> bytes => Convert.ToHexString(bytes.Span),
-        RoutePublish p => $"RoutePublish({Describe(p.Message)}, {p.PublisherClientId}, ~{p.ReceivedAt / 1000}, key {p.MessageKey})",
-        System.Collections.IEnumerable list => "[" + string.Join(", ", list.Cast<object>().Select(Describe)) + "]",
-        _ when value.GetType().IsPrimitive || value is Enum or DateTimeOffset => value.ToString()!,
-        _ => value.GetType().Name + "{" + string.Join(", ", value.GetType().GetProperties()
-            .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
-            .Select(p => p.Name + "=" + Describe(p.GetValue(value)))) + "}",
-    };
 
     /// <summary>One actor system for the class, with the broker's serialization bindings and nothing remote.</summary>
     public sealed class SystemFixture : IDisposable
