@@ -52,6 +52,18 @@ public static class BrokerMetrics
     public static readonly UpDownCounter<long> SessionsOnline = Meter.CreateUpDownCounter<long>(
         "actors_mqtt.sessions.online", "{session}", "Clients connected now (CONNACK sent, connection not yet ended)");
 
+    /// <summary>Sessions kept for a client with no connection now (durable: they outlive their connection).</summary>
+    public static readonly UpDownCounter<long> SessionsOffline = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.sessions.offline", "{session}", "Durable sessions whose client is not connected");
+
+    /// <summary>Sessions that ended because their expiry interval passed without their client.</summary>
+    public static readonly Counter<long> SessionsExpired = Meter.CreateCounter<long>(
+        "actors_mqtt.sessions.expired", "{session}", "Sessions ended by their expiry interval");
+
+    /// <summary>Subscriptions held by all sessions, shared ones included.</summary>
+    public static readonly UpDownCounter<long> Subscriptions = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.subscriptions", "{subscription}", "Subscriptions held by all sessions");
+
     /// <summary>PUBLISH packets received from clients, tagged with their <c>qos</c>.</summary>
     public static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>(
         "actors_mqtt.messages.received", "{message}", "PUBLISH packets received from clients");

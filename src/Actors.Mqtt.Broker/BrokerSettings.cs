@@ -56,6 +56,9 @@ public sealed record BrokerSettings
     /// <summary>New connections a second from one source address; 0 means no limit. Applied by the listeners.</summary>
     public double ConnectRate { get; init; }
 
+    /// <summary>How often the broker publishes its <c>$SYS/broker/...</c> topics; zero turns them off.</summary>
+    public TimeSpan SysInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; init; } = SharedSubscriptionStrategy.RoundRobin;
 
     public StoreSettings Persistence { get; init; } = new();
@@ -63,6 +66,7 @@ public sealed record BrokerSettings
     /// <summary>The clock every broker actor reads, monotonic (<see cref="BrokerTime"/>) and wall-clock alike; not
     /// configuration: tests give a fake one to move time.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
     public AuthSettings Auth { get; init; } = AuthSettings.Open;
 
     /// <summary>The embedded defaults, to fall back on under an operator's configuration.</summary>
@@ -106,6 +110,7 @@ public sealed record BrokerSettings
                 "random" => SharedSubscriptionStrategy.Random,
                 var other => throw Invalid("sessions.shared-subscription-strategy", $"'{other}' is not a strategy: expected round-robin or random"),
             },
+            SysInterval = c.GetTimeSpan("sys-interval") is var sys && sys >= TimeSpan.Zero ? sys : throw Invalid("sys-interval", "must be 0 (off) or longer"),
             Persistence = StoreSettings.From(full),
             Auth = ReadAuth(c),
         };

@@ -4,6 +4,7 @@ using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Broker.Statistics;
 using Akka;
 using Akka.Actor;
 using Akka.Actor.Setup;
@@ -68,6 +69,8 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
         await up.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
+        // Before the actors, so that it hears what they count from the start (retained messages recovered, for one).
+        var statistics = settings.SysInterval > TimeSpan.Zero ? new BrokerStatistics() : null;
         Func<ISharedSubscriptionPicker> picker = settings.SharedSubscriptionStrategy == SharedSubscriptionStrategy.Random
             ? () => new RandomPicker()
             : () => new RoundRobinPicker();
@@ -84,6 +87,11 @@ public sealed class MqttBroker : IConnectionFlowFactory
         if (settings.Persistence.IsDurable)
         {
             await WakeJournaledSessionsAsync(system, sessions, settings.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (statistics is not null)
+        {
+            system.ActorOf(SysTopicsActor.Props(statistics, topicTree, retained, settings.SysInterval, settings.Time), "sys");
         }
 
         return new MqttBroker(system, settings, sessions, topicTree, retained, auth);

@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Persistence;
 using Akka.Actor;
 using Akka.Event;
@@ -85,7 +86,9 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
             : new RetainedSet(new RoutePublish(store.Message with { Dup = false, PacketId = 0 }, null, store.ReceivedAt));
         Apply(e);
         var confirm = store.Confirm;
-        if (!settings.IsDurable)
+
+        // The broker's own $SYS topics are published again every interval after a restart: not worth a write each.
+        if (!settings.IsDurable || BrokerTopics.IsBrokerOwned(store.Message.Topic))
         {
             confirm?.To.Tell(new WriteConfirmed(confirm.Id, Stored: true));
             return;
@@ -100,7 +103,7 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
             if (pendingWrites == 0 && eventsSinceSnapshot >= settings.SnapshotEvery)
             {
                 eventsSinceSnapshot = 0;
-                SaveSnapshot(new RetainedSnapshot(index.All().ToList()));
+                SaveSnapshot(new RetainedSnapshot(index.All().Where(m => !BrokerTopics.IsBrokerOwned(m.Message.Topic)).ToList()));
             }
         });
     }

@@ -67,7 +67,7 @@ public sealed partial class SessionActor
         var left = since + TimeSpan.FromSeconds(expiry) - now;
         if (left <= TimeSpan.Zero)
         {
-            End();
+            Expire();
         }
         else
         {
@@ -263,6 +263,13 @@ public sealed partial class SessionActor
             CorrelationData = p.CorrelationData,
             UserProperties = p.UserProperties,
         };
+
+    /// <summary>The session's expiry interval passed without its client.</summary>
+    private void Expire()
+    {
+        BrokerMetrics.SessionsExpired.Add(1);
+        End();
+    }
 
     private void End()
     {

@@ -57,6 +57,9 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     private int sendsAwaitingWrite;
     // Who waits for the session while it recovers, to be told if recovery fails (see AroundReceive).
     private List<IActorRef>? awaitingRecovery;
+    // What this session added to the broker's gauges (BrokerMetrics), taken back when it stops.
+    private int countedSubscriptions;
+    private bool countedOffline;
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -83,7 +86,31 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     protected override void PostStop()
     {
         publisher.SendWaiting();
+        BrokerMetrics.Subscriptions.Add(-countedSubscriptions);
+        if (countedOffline)
+        {
+            BrokerMetrics.SessionsOffline.Add(-1);
+        }
+
         base.PostStop();
+    }
+
+    /// <summary>Brings the broker's gauges of subscriptions and offline sessions up to date with this session, after
+    /// every message it handled: cheaper than a call at every place that changes them, and none can be missed.</summary>
+    private void Count()
+    {
+        if (state.Subscriptions.Count != countedSubscriptions)
+        {
+            BrokerMetrics.Subscriptions.Add(state.Subscriptions.Count - countedSubscriptions);
+            countedSubscriptions = state.Subscriptions.Count;
+        }
+
+        var offline = journaling && connection is null;
+        if (offline != countedOffline)
+        {
+            BrokerMetrics.SessionsOffline.Add(offline ? 1 : -1);
+            countedOffline = offline;
+        }
     }
 
     protected override void OnRecover(object message)
@@ -101,6 +128,7 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 awaitingRecovery = null;
                 OnRecovered();
+                Count();
                 return;
 
             default:
@@ -109,6 +137,12 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     }
 
     protected override void OnCommand(object message)
+    {
+        Handle(message);
+        Count();
+    }
+
+    private void Handle(object message)
     {
         switch (message)
         {
@@ -184,7 +218,7 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
                 return;
 
             case SessionExpired:
-                End();
+                Expire();
                 return;
 
             case WillDelayElapsed:

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Akka.Actor;
+
+namespace Actors.Mqtt.Broker.Statistics;
+
+/// <summary>
+/// Publishes what the broker knows about itself under <c>$SYS/broker/</c> every <c>actors-mqtt.sys-interval</c>, with the
+/// names Mosquitto uses: retained QoS 0 messages, so a new subscriber gets the latest at once; a value is published again
+/// only when it changed. Clients may read them, never write them (<see cref="Security.BrokerTopics"/>).
+/// </summary>
+public sealed class SysTopicsActor : ReceiveActor, IWithTimers
+{
+    private const string PublishTimer = "sys-interval";
+
+    private static readonly string[] Windows = ["1min", "5min", "15min"];
+
+    private readonly BrokerStatistics statistics;
+    private readonly BrokerPublisher publisher;
+    private readonly TimeProvider time;
+    private readonly string version;
+    private readonly TimeSpan interval;
+    private readonly long startedAt;
+    private readonly Dictionary<string, string> published = new(StringComparer.Ordinal);
+    private readonly (string Topic, LoadAverage Load, Func<BrokerTotals, long> Count)[] loads =
+    [
+        ("messages/received", new LoadAverage(), t => t.MessagesReceived),
+        ("messages/sent", new LoadAverage(), t => t.MessagesSent),
+        ("bytes/received", new LoadAverage(), t => t.BytesReceived),
+        ("bytes/sent", new LoadAverage(), t => t.BytesSent),
+        ("connections", new LoadAverage(), t => t.ConnectionsAccepted),
+        ("publish/dropped", new LoadAverage(), t => t.MessagesDropped),
+    ];
+
+    private long lastSampleAt;
+
+    public SysTopicsActor(BrokerStatistics statistics, IActorRef topicTree, IActorRef retainedStore, TimeSpan interval, TimeProvider time)
+    {
+        this.statistics = statistics;
+        this.time = time;
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
+        version = typeof(SysTopicsActor).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        this.interval = interval;
+        startedAt = lastSampleAt = time.Milliseconds();
+        Receive<PublishNow>(_ => Publish());
+        Receive<SubtreeResolved>(publisher.Resolved);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="statistics">Owned by the actor from now on: disposed when it stops.</param>
+    public static Props Props(BrokerStatistics statistics, IActorRef topicTree, IActorRef retainedStore, TimeSpan interval, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new SysTopicsActor(statistics, topicTree, retainedStore, interval, time));
+
+    protected override void PreStart()
+    {
+        Self.Tell(PublishNow.Instance);
+        Timers.StartPeriodicTimer(PublishTimer, PublishNow.Instance, interval);
+    }
+
+    protected override void PostStop()
+    {
+        publisher.SendWaiting();
+        statistics.Dispose();
+    }
+
+    private void Publish()
+    {
+        var now = time.Milliseconds();
+        var totals = statistics.Read();
+        var elapsed = TimeSpan.FromMilliseconds(now - lastSampleAt);
+        lastSampleAt = now;
+
+        Set("version", "actors-mqtt version " + version);
+        Set("uptime", $"{(now - startedAt) / 1000} seconds");
+        Set("clients/connected", totals.ClientsConnected);
+        Set("clients/disconnected", totals.ClientsDisconnected);
+        Set("clients/total", totals.ClientsConnected + totals.ClientsDisconnected);
+        Set("clients/maximum", totals.ClientsMaximum);
+        Set("clients/expired", totals.ClientsExpired);
+        Set("messages/received", totals.MessagesReceived);
+        Set("messages/sent", totals.MessagesSent);
+        Set("publish/messages/received", totals.MessagesReceived);
+        Set("publish/messages/sent", totals.MessagesSent);
+        Set("publish/messages/dropped", totals.MessagesDropped);
+        Set("bytes/received", totals.BytesReceived);
+        Set("bytes/sent", totals.BytesSent);
+        Set("retained messages/count", totals.RetainedMessages);
+        Set("subscriptions/count", totals.Subscriptions);
+        foreach (var (topic, load, count) in loads)
+        {
+            load.Sample(count(totals), elapsed);
+            for (var i = 0; i < Windows.Length; i++)
+            {
+                Set($"load/{topic}/{Windows[i]}", load.PerMinute[i].ToString("F2", CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    private void Set(string topic, long value) => Set(topic, value.ToString(CultureInfo.InvariantCulture));
+
+    private void Set(string topic, string value)
+    {
+        if (published.TryGetValue(topic, out var last) && last == value)
+        {
+            return;
+        }
+
+        published[topic] = value;
+        var message = new PublishPacket
+        {
+            Topic = "$SYS/broker/" + topic,
+            Payload = Encoding.UTF8.GetBytes(value),
+            QoS = QualityOfService.AtMostOnce,
+            Retain = true,
+        };
+        publisher.Publish(message, publisherClientId: null, time.Milliseconds());
+    }
+
+    private sealed record PublishNow
+    {
+        public static readonly PublishNow Instance = new();
+    }
+}
