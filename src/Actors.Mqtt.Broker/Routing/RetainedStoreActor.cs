@@ -1,5 +1,5 @@
-using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Persistence;
+using Actors.Mqtt.Broker.Security;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
