@@ -90,8 +90,9 @@ $SeedGiven = $PSBoundParameters.ContainsKey('Seed')
 # Debian packages the test run needs: mosquitto_pub/mosquitto_sub and mosquitto_passwd (and the
 # mosquitto broker, to check our password files) for the integration tests;
 # PostgreSQL, whose server the durability tests start themselves (a temp cluster on a free
-# loopback port, never the system service); headless Chromium (MQTT.js over WebSocket).
-$TestDebianPackages = @('mosquitto-clients', 'mosquitto', 'postgresql', 'chromium')
+# loopback port, never the system service); headless Chromium (MQTT.js over WebSocket, the status
+# page); Prometheus and promtool (the monitoring tests start their own server, never the system service).
+$TestDebianPackages = @('mosquitto-clients', 'mosquitto', 'postgresql', 'chromium', 'prometheus')
 
 # npm projects whose packages the tests serve (MQTT.js for the browser tests); `npm ci`
 # installs exactly what their package-lock.json says.

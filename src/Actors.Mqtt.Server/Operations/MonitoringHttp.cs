@@ -9,12 +9,15 @@ using OpenTelemetry.Metrics;
 namespace Actors.Mqtt.Server.Operations;
 
 /// <summary>
-/// The HTTP listener for monitoring (<c>actors-mqtt.http</c>): <c>/metrics</c> in Prometheus's text format,
-/// <c>/health</c> and <c>/ready</c>, on the Kestrel host of the MQTT listeners but on a port of its own. Only
+/// The HTTP listener for monitoring (<c>actors-mqtt.http</c>): the status page at <c>/</c> with its data at
+/// <c>/api/status</c>, <c>/metrics</c> in Prometheus's text format, <c>/health</c> and <c>/ready</c>, on the Kestrel host of the MQTT listeners but on a port of its own. Only
 /// connections to that port reach these paths; a WebSocket listener never serves them.
 /// </summary>
 public sealed partial class MonitoringHttp(IPEndPoint endPoint)
 {
+    /// <summary>The gauge of open connections per listener, read from the admission counters.</summary>
+    internal const string ConnectionsInstrument = "actors_mqtt.connections";
+
     // Kestrel runs one HTTP pipeline for this listener and the WebSocket ones; the tag tells them apart per connection.
     private const string ConnectionItem = "actors-mqtt.http";
 
@@ -32,6 +35,10 @@ public sealed partial class MonitoringHttp(IPEndPoint endPoint)
         var http = new MonitoringHttp(endPoint);
         builder.Services.AddSingleton(http);
         builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddSingleton<BrokerTotals>();
+        builder.Services.AddSingleton<RecentWarnings>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RecentWarnings>());
+        builder.Services.AddSingleton<StatusPage>();
         builder.WebHost.ConfigureKestrel(http.Configure);
 
         // Without this listener nothing subscribes to the meters, and the broker's Add calls return at once.
@@ -62,11 +69,17 @@ public sealed partial class MonitoringHttp(IPEndPoint endPoint)
             CreateConnectionGauge(app.Services.GetRequiredService<IMeterFactory>(), admission);
         }
 
+        // Built now rather than at the first scrape, so that both listeners hear the broker from its first measurement
+        // and the status page's totals are the scrape's.
+        app.Services.GetRequiredService<MeterProvider>();
+        var status = app.Services.GetRequiredService<StatusPage>();
+        CountersAtZero.Start();
+
         var readiness = app.Services.GetRequiredService<Readiness>();
         app.MapWhen(IsMonitoringRequest, branch =>
         {
             branch.UseOpenTelemetryPrometheusScrapingEndpoint();
-            branch.Run(context => AnswerAsync(context, readiness));
+            branch.Run(context => AnswerAsync(context, readiness, status));
         });
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MonitoringHttp>();
@@ -88,8 +101,13 @@ public sealed partial class MonitoringHttp(IPEndPoint endPoint)
     private static bool IsMonitoringRequest(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ConnectionItem) == true;
 
-    private static async Task AnswerAsync(HttpContext context, Readiness readiness)
+    private static async Task AnswerAsync(HttpContext context, Readiness readiness, StatusPage status)
     {
+        if (await status.TryAnswerAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
         switch (context.Request.Path.Value)
         {
             case "/health":
@@ -118,11 +136,11 @@ public sealed partial class MonitoringHttp(IPEndPoint endPoint)
     /// on the connection path.</summary>
     private static void CreateConnectionGauge(IMeterFactory meters, ConnectionAdmission admission) =>
         meters.Create(BrokerMetrics.MeterName).CreateObservableUpDownCounter(
-            "actors_mqtt.connections",
+            ConnectionsInstrument,
             () => admission.OpenConnections.Select(c => new Measurement<int>(c.Open, new KeyValuePair<string, object?>("listener", c.Listener))),
             "{connection}",
             "Network connections open now, per listener");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving /metrics, /health and /ready on {EndPoint}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving the status page (/), /metrics, /health and /ready on {EndPoint}")]
     private static partial void LogListening(ILogger logger, EndPoint endPoint);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net;
 using Actors.Mqtt.Integration.Tests.Support;
 using Actors.Mqtt.Server.Commands;
@@ -178,32 +177,6 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
             clientId);
 
     private async Task<Scrape> ScrapeAsync() => Scrape.Parse(await monitored.Http.GetStringAsync("/metrics"));
-
-    /// <summary>One scrape: the value of each series, by its name and labels as written (<c>name{label="v"}</c>; a
-    /// series without labels by its name alone).</summary>
-    private sealed class Scrape(Dictionary<string, double> series)
-    {
-        public static Scrape Parse(string text)
-        {
-            var series = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (line.StartsWith('#'))
-                {
-                    continue;
-                }
-
-                var space = line.LastIndexOf(' ');
-                var name = line[..space];
-                series[name.EndsWith("{}", StringComparison.Ordinal) ? name[..^2] : name] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
-            }
-
-            return new Scrape(series);
-        }
-
-        /// <summary>A series not written yet has counted nothing.</summary>
-        public double Of(string name) => series.GetValueOrDefault(name);
-    }
 }
 
 /// <summary>The HTTP listener is off unless <c>actors-mqtt.http.port</c> is set.</summary>

@@ -97,6 +97,14 @@ public sealed partial class Chromium : IAsyncDisposable
         return value.TryGetProperty("value", out var v) ? v.ToString() : value.ToString();
     }
 
+    /// <summary>Writes what the page shows now to <paramref name="path"/> as a PNG.</summary>
+    public async Task ScreenshotAsync(string session, string path)
+    {
+        var shot = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["captureBeyondViewport"] = true }, session);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, shot.GetProperty("data").GetBytesFromBase64());
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync();
