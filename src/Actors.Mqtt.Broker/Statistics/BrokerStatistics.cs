@@ -1,129 +1,105 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-
+using System.Runtime.CompilerServices;
 namespace Actors.Mqtt.Broker.Statistics;
 
 /// <summary>
-/// Running totals of the broker's own instruments (<see cref="BrokerMetrics"/>), for what the broker reports about
-/// itself ($SYS): read from the same measurements an exporter reads, so the two never disagree. Thread-safe: the
-/// instruments are measured on any thread, and read by one actor.
+/// The broker's instruments (meter <see cref="BrokerMetrics.MeterName"/>) summed as <c>/metrics</c> sums them: one
+/// running total per instrument and label value, from the same measurements the Prometheus exporter receives. The
+/// status page and the <c>$SYS</c> topics read these, so neither shows a number a scrape at the same moment would not.
 /// </summary>
 /// <remarks>
-/// A <see cref="MeterListener"/> hears the instruments of every broker in the process; a process runs one broker
-/// (tests that start several in one process must not read exact totals from here). It hears only what is measured
-/// after it started, so it is made before the broker's actors.
+/// Every instrument of the broker has at most one label, so a series is keyed by that label's value alone. A measurement
+/// costs a lookup in a small per-instrument dictionary and an interlocked add, as the exporter's own does. A listener
+/// hears the instruments of every broker in the process and only what is measured after it started: a process runs one
+/// broker, and makes this before the broker's actors.
 /// </remarks>
 public sealed class BrokerStatistics : IDisposable
 {
-    // The instruments summed, in the order of Slot.
-    private static readonly string[] Instruments =
-    [
-        BrokerMetrics.SessionsOnline.Name,
-        BrokerMetrics.SessionsOffline.Name,
-        BrokerMetrics.SessionsExpired.Name,
-        BrokerMetrics.ConnectionsAccepted.Name,
-        BrokerMetrics.MessagesReceived.Name,
-        BrokerMetrics.MessagesSent.Name,
-        BrokerMetrics.BytesReceived.Name,
-        BrokerMetrics.BytesSent.Name,
-        BrokerMetrics.QueuedMessagesDropped.Name,
-        BrokerMetrics.Qos0Dropped.Name,
-        BrokerMetrics.RetainedMessages.Name,
-        BrokerMetrics.Subscriptions.Name,
-    ];
-
-    private enum Slot
-    {
-        Connected,
-        Offline,
-        Expired,
-        Accepted,
-        Received,
-        Sent,
-        BytesReceived,
-        BytesSent,
-        QueueDropped,
-        Qos0Dropped,
-        Retained,
-        Subscriptions,
-    }
-
-    private readonly long[] totals = new long[Instruments.Length];
     private readonly MeterListener listener = new();
-    private long maximumConnected;
+    private readonly ConcurrentDictionary<string, Series> instruments = new(StringComparer.Ordinal);
 
     public BrokerStatistics()
     {
         listener.InstrumentPublished = (instrument, l) =>
         {
-            var index = Array.IndexOf(Instruments, instrument.Name);
-            if (instrument.Meter.Name == BrokerMetrics.MeterName && index >= 0)
+            if (instrument.Meter.Name == BrokerMetrics.MeterName)
             {
-                l.EnableMeasurementEvents(instrument, index);
+                var observed = instrument is ObservableInstrument<int> or ObservableInstrument<long>;
+                var upDown = instrument is UpDownCounter<long> or UpDownCounter<int>;
+                l.EnableMeasurementEvents(instrument, instruments.GetOrAdd(instrument.Name, _ => new Series(observed, upDown)));
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, state) =>
-        {
-            var index = (int)state!;
-            var total = Interlocked.Add(ref totals[index], value);
-            if (index == (int)Slot.Connected)
-            {
-                RaiseMaximum(total);
-            }
-        });
+        listener.SetMeasurementEventCallback<long>(static (_, value, tags, state) => ((Series)state!).Record(value, tags));
+        listener.SetMeasurementEventCallback<int>(static (_, value, tags, state) => ((Series)state!).Record(value, tags));
         listener.Start();
     }
 
-    /// <summary>The totals now.</summary>
-    public BrokerTotals Read() => new(
-        ClientsConnected: Total(Slot.Connected),
-        ClientsDisconnected: Total(Slot.Offline),
-        ClientsMaximum: Volatile.Read(ref maximumConnected),
-        ClientsExpired: Total(Slot.Expired),
-        ConnectionsAccepted: Total(Slot.Accepted),
-        MessagesReceived: Total(Slot.Received),
-        MessagesSent: Total(Slot.Sent),
-        BytesReceived: Total(Slot.BytesReceived),
-        BytesSent: Total(Slot.BytesSent),
-        MessagesDropped: Total(Slot.QueueDropped) + Total(Slot.Qos0Dropped),
-        RetainedMessages: Total(Slot.Retained),
-        Subscriptions: Total(Slot.Subscriptions));
+    /// <summary>Each instrument's totals by label value (an empty string for an instrument without labels), gauges read
+    /// now.</summary>
+    public Dictionary<string, Dictionary<string, long>> Read()
+    {
+        lock (listener)
+        {
+            // Observable gauges report only when asked; one reader at a time, so a reading is not half of two.
+            listener.RecordObservableInstruments();
+            return instruments.ToDictionary(i => i.Key, i => i.Value.Read(), StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The highest total an up-down counter's series without labels reached (the most clients connected at
+    /// once, for one); 0 for an instrument never measured.</summary>
+    public long Peak(string instrument) => instruments.TryGetValue(instrument, out var series) ? series.Peak : 0;
+
+    /// <summary>The sum of an instrument's series in a <see cref="Read"/>; 0 for one never measured.</summary>
+    public static long Sum(Dictionary<string, Dictionary<string, long>> reading, string instrument) =>
+        reading.TryGetValue(instrument, out var series) ? series.Values.Sum() : 0;
 
     public void Dispose() => listener.Dispose();
 
-    private long Total(Slot slot) => Volatile.Read(ref totals[(int)slot]);
-
-    private void RaiseMaximum(long connected)
+    /// <summary>The totals of one instrument by label value. An observable gauge's reading replaces the last; a counter's
+    /// or up-down counter's measurement adds to it, and an up-down counter's highest total is kept.</summary>
+    private sealed class Series(bool observed, bool upDown)
     {
-        var maximum = Volatile.Read(ref maximumConnected);
-        while (connected > maximum)
-        {
-            var seen = Interlocked.CompareExchange(ref maximumConnected, connected, maximum);
-            if (seen == maximum)
-            {
-                return;
-            }
+        private readonly ConcurrentDictionary<string, StrongBox<long>> values = new(StringComparer.Ordinal);
+        private long peak;
 
-            maximum = seen;
+        public long Peak => Volatile.Read(ref peak);
+
+        public void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var key = tags.Length == 0 ? string.Empty : tags[0].Value?.ToString() ?? string.Empty;
+            var total = values.GetOrAdd(key, static _ => new StrongBox<long>());
+            if (observed)
+            {
+                Volatile.Write(ref total.Value, value);
+            }
+            else if (upDown)
+            {
+                RaisePeak(Interlocked.Add(ref total.Value, value));
+            }
+            else
+            {
+                Interlocked.Add(ref total.Value, value);
+            }
         }
+
+        private void RaisePeak(long reached)
+        {
+            var highest = Volatile.Read(ref peak);
+            while (reached > highest)
+            {
+                var seen = Interlocked.CompareExchange(ref peak, reached, highest);
+                if (seen == highest)
+                {
+                    return;
+                }
+
+                highest = seen;
+            }
+        }
+
+        public Dictionary<string, long> Read() =>
+            values.ToDictionary(v => v.Key, v => Volatile.Read(ref v.Value.Value), StringComparer.Ordinal);
     }
 }
-
-/// <summary>What <see cref="BrokerStatistics"/> counted since the broker started, or holds now for the gauges.</summary>
-/// <param name="ClientsDisconnected">Durable sessions whose client is not connected.</param>
-/// <param name="ClientsMaximum">The most clients connected at once.</param>
-/// <param name="MessagesReceived">PUBLISH packets received from clients (all QoS).</param>
-/// <param name="MessagesDropped">Messages not delivered because a queue was full: QoS 1/2 a session's queue refused, QoS
-/// 0 for a client that read too slowly.</param>
-public sealed record BrokerTotals(
-    long ClientsConnected,
-    long ClientsDisconnected,
-    long ClientsMaximum,
-    long ClientsExpired,
-    long ConnectionsAccepted,
-    long MessagesReceived,
-    long MessagesSent,
-    long BytesReceived,
-    long BytesSent,
-    long MessagesDropped,
-    long RetainedMessages,
-    long Subscriptions);

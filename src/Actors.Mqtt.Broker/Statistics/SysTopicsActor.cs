@@ -19,6 +19,9 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
 
     private static readonly string[] Windows = ["1min", "5min", "15min"];
 
+    // Messages not delivered because a queue was full: QoS 1/2 a session's queue refused, QoS 0 for a slow reader.
+    private static readonly string[] Dropped = [BrokerMetrics.QueuedMessagesDropped.Name, BrokerMetrics.Qos0Dropped.Name];
+
     private readonly BrokerStatistics statistics;
     private readonly BrokerPublisher publisher;
     private readonly TimeProvider time;
@@ -26,14 +29,14 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
     private readonly TimeSpan interval;
     private readonly long startedAt;
     private readonly Dictionary<string, string> published = new(StringComparer.Ordinal);
-    private readonly (string Topic, LoadAverage Load, Func<BrokerTotals, long> Count)[] loads =
+    private readonly (string Topic, LoadAverage Load, string[] Instruments)[] loads =
     [
-        ("messages/received", new LoadAverage(), t => t.MessagesReceived),
-        ("messages/sent", new LoadAverage(), t => t.MessagesSent),
-        ("bytes/received", new LoadAverage(), t => t.BytesReceived),
-        ("bytes/sent", new LoadAverage(), t => t.BytesSent),
-        ("connections", new LoadAverage(), t => t.ConnectionsAccepted),
-        ("publish/dropped", new LoadAverage(), t => t.MessagesDropped),
+        ("messages/received", new LoadAverage(), [BrokerMetrics.MessagesReceived.Name]),
+        ("messages/sent", new LoadAverage(), [BrokerMetrics.MessagesSent.Name]),
+        ("bytes/received", new LoadAverage(), [BrokerMetrics.BytesReceived.Name]),
+        ("bytes/sent", new LoadAverage(), [BrokerMetrics.BytesSent.Name]),
+        ("connections", new LoadAverage(), [BrokerMetrics.ConnectionsAccepted.Name]),
+        ("publish/dropped", new LoadAverage(), Dropped),
     ];
 
     private long lastSampleAt;
@@ -71,29 +74,34 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
     private void Publish()
     {
         var now = time.Milliseconds();
-        var totals = statistics.Read();
+        var reading = statistics.Read();
+        long Total(params string[] instruments) => instruments.Sum(i => BrokerStatistics.Sum(reading, i));
+        var connected = Total(BrokerMetrics.SessionsOnline.Name);
+        var disconnected = Total(BrokerMetrics.SessionsOffline.Name);
         var elapsed = TimeSpan.FromMilliseconds(now - lastSampleAt);
         lastSampleAt = now;
 
         Set("version", "actors-mqtt version " + version);
         Set("uptime", $"{(now - startedAt) / 1000} seconds");
-        Set("clients/connected", totals.ClientsConnected);
-        Set("clients/disconnected", totals.ClientsDisconnected);
-        Set("clients/total", totals.ClientsConnected + totals.ClientsDisconnected);
-        Set("clients/maximum", totals.ClientsMaximum);
-        Set("clients/expired", totals.ClientsExpired);
-        Set("messages/received", totals.MessagesReceived);
-        Set("messages/sent", totals.MessagesSent);
-        Set("publish/messages/received", totals.MessagesReceived);
-        Set("publish/messages/sent", totals.MessagesSent);
-        Set("publish/messages/dropped", totals.MessagesDropped);
-        Set("bytes/received", totals.BytesReceived);
-        Set("bytes/sent", totals.BytesSent);
-        Set("retained messages/count", totals.RetainedMessages);
-        Set("subscriptions/count", totals.Subscriptions);
-        foreach (var (topic, load, count) in loads)
+        Set("clients/connected", connected);
+        Set("clients/disconnected", disconnected);
+        Set("clients/total", connected + disconnected);
+        Set("clients/maximum", statistics.Peak(BrokerMetrics.SessionsOnline.Name));
+        Set("clients/expired", Total(BrokerMetrics.SessionsExpired.Name));
+
+        // Mosquitto counts packets of every kind under messages/; these are PUBLISH packets, as under publish/messages/.
+        Set("messages/received", Total(BrokerMetrics.MessagesReceived.Name));
+        Set("messages/sent", Total(BrokerMetrics.MessagesSent.Name));
+        Set("publish/messages/received", Total(BrokerMetrics.MessagesReceived.Name));
+        Set("publish/messages/sent", Total(BrokerMetrics.MessagesSent.Name));
+        Set("publish/messages/dropped", Total(Dropped));
+        Set("bytes/received", Total(BrokerMetrics.BytesReceived.Name));
+        Set("bytes/sent", Total(BrokerMetrics.BytesSent.Name));
+        Set("retained messages/count", Total(BrokerMetrics.RetainedMessages.Name));
+        Set("subscriptions/count", Total(BrokerMetrics.Subscriptions.Name));
+        foreach (var (topic, load, instruments) in loads)
         {
-            load.Sample(count(totals), elapsed);
+            load.Sample(Total(instruments), elapsed);
             for (var i = 0; i < Windows.Length; i++)
             {
                 Set($"load/{topic}/{Windows[i]}", load.PerMinute[i].ToString("F2", CultureInfo.InvariantCulture));

@@ -29,6 +29,9 @@ internal static class CountersAtZero
         BrokerMetrics.BytesReceived.Add(0);
         BrokerMetrics.BytesSent.Add(0);
         BrokerMetrics.SessionsOnline.Add(0);
+        BrokerMetrics.SessionsOffline.Add(0);
+        BrokerMetrics.SessionsExpired.Add(0);
+        BrokerMetrics.Subscriptions.Add(0);
         BrokerMetrics.RetainedMessages.Add(0);
         string[] refusals = [.. AdmissionLimits, BrokerMetrics.ReasonLabel(ReasonCode.BadUserNameOrPassword), BrokerMetrics.ReasonLabel(ReasonCode.NotAuthorized)];
         foreach (var reason in refusals)

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using Actors.Mqtt.Broker;
+using Actors.Mqtt.Broker.Statistics;
 using Actors.Mqtt.Server.Listeners;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -35,7 +36,7 @@ public sealed partial class MonitoringHttp(IPEndPoint endPoint)
         var http = new MonitoringHttp(endPoint);
         builder.Services.AddSingleton(http);
         builder.Services.AddSingleton<Readiness>();
-        builder.Services.AddSingleton<BrokerTotals>();
+        builder.Services.AddSingleton<BrokerStatistics>();
         builder.Services.AddSingleton<RecentWarnings>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RecentWarnings>());
         builder.Services.AddSingleton<StatusPage>();

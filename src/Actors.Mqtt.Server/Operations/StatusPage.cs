@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using Actors.Mqtt.Broker;
+using Actors.Mqtt.Broker.Statistics;
 
 namespace Actors.Mqtt.Server.Operations;
 
@@ -10,7 +11,7 @@ namespace Actors.Mqtt.Server.Operations;
 /// this assembly) whose script polls <c>/api/status</c>, the broker's totals as JSON. Rates are worked out by the page
 /// from two readings, so the server keeps no history and any number of pages cost one reading each per poll.
 /// </summary>
-internal sealed class StatusPage(BrokerTotals totals, RecentWarnings warnings)
+internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warnings)
 {
     /// <summary>What <c>/api/status</c> reports, in order: its JSON property, the instrument it is read from, and whether
     /// it has a label (an object by label value) or not (a number).</summary>
@@ -18,6 +19,9 @@ internal sealed class StatusPage(BrokerTotals totals, RecentWarnings warnings)
     [
         ("connections", MonitoringHttp.ConnectionsInstrument, true),
         ("sessionsOnline", BrokerMetrics.SessionsOnline.Name, false),
+        ("sessionsOffline", BrokerMetrics.SessionsOffline.Name, false),
+        ("sessionsExpired", BrokerMetrics.SessionsExpired.Name, false),
+        ("subscriptions", BrokerMetrics.Subscriptions.Name, false),
         ("connectionsAccepted", BrokerMetrics.ConnectionsAccepted.Name, false),
         ("connectionsRefused", BrokerMetrics.ConnectionsRefused.Name, true),
         ("authenticationFailures", BrokerMetrics.AuthenticationFailures.Name, false),

@@ -175,6 +175,9 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
         [
             ("connections", "actors_mqtt_connections", "listener"),
             ("sessionsOnline", "actors_mqtt_sessions_online", null),
+            ("sessionsOffline", "actors_mqtt_sessions_offline", null),
+            ("sessionsExpired", "actors_mqtt_sessions_expired_total", null),
+            ("subscriptions", "actors_mqtt_subscriptions", null),
             ("connectionsAccepted", "actors_mqtt_connections_accepted_total", null),
             ("connectionsRefused", "actors_mqtt_connections_refused_total", "reason"),
             ("authenticationFailures", "actors_mqtt_authentication_failures_total", null),

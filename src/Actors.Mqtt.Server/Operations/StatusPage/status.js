@@ -79,6 +79,9 @@ function show(status) {
     + (status.uptimeSeconds >= 86400 ? ' + ' + Math.floor(status.uptimeSeconds / 86400) + ' d' : '');
 
   set('sessions-online', count(status.sessionsOnline));
+  set('sessions-offline', count(status.sessionsOffline));
+  set('sessions-expired', count(status.sessionsExpired));
+  set('subscriptions', count(status.subscriptions));
   set('connections-accepted', count(status.connectionsAccepted));
   rate('connections-accepted-rate', seconds, status.connectionsAccepted, old.connectionsAccepted, n => n.toFixed(1));
   set('authentication-failures', count(status.authenticationFailures), status.authenticationFailures > 0);
