@@ -1,10 +1,10 @@
 using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Listeners;
+using Actors.Mqtt.Server.Logging;
 using Actors.Mqtt.Server.Operations;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
-using Actors.Mqtt.Server.Logging;
 using Serilog;
 
 namespace Actors.Mqtt.Server;
