@@ -33,7 +33,7 @@ public static class BrokerComposition
         }
 
         // The configured store's persistence plugins go in front before Akka sees the configuration.
-        var prepared = MqttBroker.PrepareSetup(config, ServerLogger.AkkaLogLevel(LogSettings.FromConfig(config)));
+        var prepared = MqttBroker.PrepareSetup(config, ServerLogger.AkkaLogging(LogSettings.FromConfig(config)));
         services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, prepared));
         services.AddHostedService<ActorSystemLifetime>();
         services.AddSingleton(sp => new JournalProbe(sp.GetRequiredService<ActorSystem>()));

@@ -251,9 +251,13 @@ public sealed class ProgramTests : IDisposable
             }
         }
 
+        // From start to a graceful stop every line has the default console format, Akka's last words at shutdown too.
+        Assert.All(
+            (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            l => Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d (INF|WRN) \S", l));
         var lines = (await stdout).Split('\n').Where(l => l.Contains("bad-client", StringComparison.Ordinal) && l.Contains("closed", StringComparison.Ordinal)).ToList();
         var line = Assert.Single(lines);
-        // The default console format: one plain line, its values written into the sentence.
+        // One plain line, its values written into the sentence.
         Assert.Matches(
             $@"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{{3}} [+-]\d\d:\d\d WRN Client bad-client from 127\.0\.0\.1:{localPort} closed: ",
             line);

@@ -51,10 +51,12 @@ public static class ServerLogger
     }
 
     /// <summary>
-    /// Akka decides before Serilog whether an actor's event is made at all: its level must let through the lowest
-    /// level any category asks for, or a category set to debug would never see the actors' debug lines.
+    /// Akka's logging for the broker's actor system. Akka decides before Serilog whether an actor's event is made at
+    /// all: its level must let through the lowest level any category asks for, or a category set to debug would never
+    /// see the actors' debug lines. What Akka writes while no logger actor runs goes through Serilog too
+    /// (<see cref="AkkaStandardOutLogger"/>).
     /// </summary>
-    public static Config AkkaLogLevel(LogSettings settings)
+    public static Config AkkaLogging(LogSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var level = settings.LowestLevel switch
@@ -64,7 +66,8 @@ public static class ServerLogger
             LogEventLevel.Warning => "WARNING",
             _ => "ERROR",
         };
-        return ConfigurationFactory.ParseString($"akka.loglevel = {level}");
+        var stdoutLogger = typeof(AkkaStandardOutLogger).AssemblyQualifiedName;
+        return ConfigurationFactory.ParseString($"akka.loglevel = {level}\nakka.stdout-logger-class = \"{stdoutLogger}\"");
     }
 
     private static ITextFormatter Formatter(LogFormat format) => format == LogFormat.Json

@@ -20,7 +20,7 @@ public sealed class LogSettingsTests : IDisposable
         Assert.Equal(LogEventLevel.Warning, settings.Levels["Akka"]);
         Assert.Equal(10 * 1024 * 1024, settings.MaxFileSize);
         Assert.Equal(10, settings.MaxFiles);
-        Assert.Equal("INFO", ServerLogger.AkkaLogLevel(settings).GetString("akka.loglevel"));
+        Assert.Equal("INFO", ServerLogger.AkkaLogging(settings).GetString("akka.loglevel"));
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class LogSettingsTests : IDisposable
         Assert.Equal(LogEventLevel.Information, settings.Levels["Akka"]);
         Assert.Equal(LogEventLevel.Warning, settings.Levels["Microsoft"]);
         // Akka must make the actors' debug events for the one category that wants them.
-        Assert.Equal("DEBUG", ServerLogger.AkkaLogLevel(settings).GetString("akka.loglevel"));
+        Assert.Equal("DEBUG", ServerLogger.AkkaLogging(settings).GetString("akka.loglevel"));
     }
 
     [Fact]
