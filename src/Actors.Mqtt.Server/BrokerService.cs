@@ -61,7 +61,7 @@ internal sealed partial class BrokerService(
         ?? "unknown";
 
     /// <summary>Where the journal is, never with a connection string's password.</summary>
-    internal static string DescribeStore(StoreSettings store) => store.Store switch
+    private static string DescribeStore(StoreSettings store) => store.Store switch
     {
         StoreKind.Sqlite => $"SQLite {Path.GetFullPath(store.SqlitePath)}",
         StoreKind.PostgreSql => DescribePostgreSql(store),
