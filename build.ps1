@@ -7,11 +7,15 @@
     Run it through the local tool manifest so only the .NET SDK is needed:
 
         dotnet tool restore
-        dotnet pwsh build.ps1 [build|test|format|bench|bench-codec|soak] [options] [extra BenchmarkDotNet args]
+        dotnet pwsh build.ps1 [build|test|format|publish|bench|bench-codec|soak] [options] [extra BenchmarkDotNet args]
 
     build   dotnet build Actors.sln -c Release
+    publish the broker self-contained for linux-x64 (its own .NET runtime), with
+            hocon/, a systemd unit and INSTALL.md (packaging/), as
+            artifacts/actors-mqtt-<version>-linux-x64.tar.gz (docs/operations.md)
     test    installs the Debian and npm packages the tests need, checks formatting
-            (dotnet format --verify-no-changes), runs dotnet test -c Release
+            (dotnet format --verify-no-changes), publishes the archive (its test
+            extracts and starts it; path in ACTORS_MQTT_ARCHIVE), runs dotnet test -c Release
             with TRX results in artifacts/test-results, and prints one line
             "tests: N passed, N failed, N skipped" (CI reads it). Exits non-zero
             if formatting is off, dotnet test fails, any test fails, or no test ran.
@@ -39,7 +43,7 @@
 param(
     # The only positional parameter: the others are named, so a stray word never lands in -Repeats.
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'format', 'bench', 'bench-codec', 'soak')]
+    [ValidateSet('build', 'test', 'format', 'publish', 'bench', 'bench-codec', 'soak')]
     [string]$Target = 'build',
 
     # bench: how many times every scenario runs against each broker (the median is reported).
@@ -208,6 +212,29 @@ function Invoke-Build {
     Invoke-Native dotnet @('build', $Solution, '-c', 'Release') 'build failed'
 }
 
+function Invoke-Publish {
+    [xml]$props = Get-Content -LiteralPath (Join-Path $PSScriptRoot 'Directory.Build.props') -Raw
+    $version = @($props.Project.PropertyGroup | ForEach-Object { $_.Version } | Where-Object { $_ })[0]
+    $name = "actors-mqtt-$version-linux-x64"
+    $artifacts = Join-Path $PSScriptRoot 'artifacts'
+    $staging = Join-Path $artifacts "publish/$name"
+    $archive = Join-Path $artifacts "$name.tar.gz"
+    if (Test-Path $staging) {
+        Remove-Item -LiteralPath $staging -Recurse -Force
+    }
+
+    Write-Step "dotnet publish $ServerProject -c Release -r linux-x64 --self-contained -> $staging"
+    Invoke-Native dotnet @('publish', $ServerProject, '-c', 'Release', '-r', 'linux-x64', '--self-contained', '-o', $staging) 'dotnet publish failed'
+    # The build ships hocon/broker.conf beside the executable; the other examples go with it.
+    Copy-Item -Path (Join-Path $PSScriptRoot 'hocon/*.conf') -Destination (Join-Path $staging 'hocon') -Force
+    Copy-Item -Path (Join-Path $PSScriptRoot 'packaging/actors-mqtt.service'), (Join-Path $PSScriptRoot 'packaging/INSTALL.md') -Destination $staging
+
+    Write-Step "tar -czf $archive"
+    Invoke-Native tar @('-czf', $archive, '-C', (Split-Path $staging -Parent), $name) 'tar failed'
+    Write-Host "published $archive"
+    return $archive
+}
+
 function Invoke-Format {
     Write-Step "dotnet format $Solution"
     Invoke-Native dotnet @('format', $Solution) 'dotnet format failed'
@@ -245,6 +272,9 @@ function Invoke-Test {
     if ($formatExitCode -ne 0) {
         Fail "formatting or code style is off (dotnet format exit code $formatExitCode, details above): run 'dotnet pwsh build.ps1 format' to fix what it can fix automatically, then commit the result" $formatExitCode
     }
+
+    # Once per run, before the tests: PublishedArchiveTests extracts and starts it, and fails if this is not set.
+    $env:ACTORS_MQTT_ARCHIVE = Invoke-Publish
 
     if (Test-Path $TestResultsDir) {
         Remove-Item -LiteralPath $TestResultsDir -Recurse -Force
@@ -672,6 +702,7 @@ try {
         'build' { Invoke-Build }
         'test' { Invoke-Test }
         'format' { Invoke-Format }
+        'publish' { Invoke-Publish | Out-Null }
         'bench' { Invoke-BrokerBench }
         'bench-codec' { Invoke-BenchCodec }
         'soak' { Invoke-Soak }

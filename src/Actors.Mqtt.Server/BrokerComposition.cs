@@ -3,6 +3,7 @@ using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Listeners;
+using Actors.Mqtt.Server.Logging;
 using Actors.Mqtt.Server.Operations;
 using Akka.Actor;
 using Akka.Configuration;
@@ -32,11 +33,11 @@ public static class BrokerComposition
         }
 
         // The configured store's persistence plugins go in front before Akka sees the configuration.
-        var prepared = MqttBroker.PrepareSetup(config);
+        var prepared = MqttBroker.PrepareSetup(config, ServerLogger.AkkaLogging(LogSettings.FromConfig(config)));
         services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, prepared));
         services.AddHostedService<ActorSystemLifetime>();
         services.AddSingleton(sp => new JournalProbe(sp.GetRequiredService<ActorSystem>()));
-        services.AddSingleton(new BrokerService.Settings(settings, security));
+        services.AddSingleton(new BrokerService.Settings(settings, security, ConfigSource.Of(config).Files));
         services.AddSingleton<BrokerService>();
         services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
 

@@ -1,12 +1,11 @@
 using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Listeners;
+using Actors.Mqtt.Server.Logging;
 using Actors.Mqtt.Server.Operations;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
 using Serilog;
-using Serilog.Events;
-using Serilog.Formatting.Json;
 
 namespace Actors.Mqtt.Server;
 
@@ -29,17 +28,9 @@ public static partial class ServerHost
         });
 
         builder.Logging.ClearProviders();
-
-        // One logger for the host and for the actors (Akka.Logger.Serilog reads the static Log.Logger), so every
-        // line has the same shape.
-        Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Is(settings.LogLevel)
-            // ASP.NET Core's own startup lines describe our TCP listeners as http:// addresses; ours say what they are.
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            // JSON keeps every event, exceptions included, on one line that log shippers read without parsing rules.
-            .WriteTo.Console(new JsonFormatter(renderMessage: true))
-            .CreateLogger();
+        // Serilog decides per category; the host's own default floor (information) would hide a category set to debug.
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        Log.Logger = ServerLogger.Create(settings.Log);
         builder.Services.AddSerilog(Log.Logger, dispose: true);
 
         var listeners = new MqttListeners(settings.Listeners);

@@ -71,6 +71,7 @@ public sealed class ProgramTests : IDisposable
 
         var port = FreePort();
         using var process = Start(
+            "--set", "actors-mqtt.log.format=json",
             "--set", $"actors-mqtt.listeners.tcp.port={port}",
             "--set", "actors-mqtt.listeners.tcp.host=127.0.0.1",
             "--set", $"actors-mqtt.auth.password-file={passwords}",
@@ -250,10 +251,16 @@ public sealed class ProgramTests : IDisposable
             }
         }
 
+        // From start to a graceful stop every line has the default console format, Akka's last words at shutdown too.
+        Assert.All(
+            (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            l => Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d (INF|WRN) \S", l));
         var lines = (await stdout).Split('\n').Where(l => l.Contains("bad-client", StringComparison.Ordinal) && l.Contains("closed", StringComparison.Ordinal)).ToList();
         var line = Assert.Single(lines);
-        Assert.Contains("\"Level\":\"Warning\"", line, StringComparison.Ordinal);
-        Assert.Contains($"127.0.0.1:{localPort}", line, StringComparison.Ordinal);
+        // One plain line, its values written into the sentence.
+        Assert.Matches(
+            $@"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{{3}} [+-]\d\d:\d\d WRN Client bad-client from 127\.0\.0\.1:{localPort} closed: ",
+            line);
         Assert.Contains("0x81 MalformedPacket", line, StringComparison.Ordinal);
         Assert.Contains("MQTT-3.3.1-4", line, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled", await stderr, StringComparison.Ordinal);

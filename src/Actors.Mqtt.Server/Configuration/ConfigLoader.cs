@@ -104,7 +104,7 @@ public static partial class ConfigLoader
                 source,
                 null,
                 null,
-                $"'{key}' is not a key: expected dot-separated names of letters, digits, '_' and '-'");
+                $"'{key}' is not a key: expected dot-separated names of letters, digits, '_' and '-', or a quoted name such as \"Akka.Cluster\"");
         }
 
         var hoconValue = NumberPattern().IsMatch(value) || value is "true" or "false" or "null" ? value : Quote(value);
@@ -155,7 +155,8 @@ public static partial class ConfigLoader
         return quoted.Append('"').ToString();
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")]
+    // A quoted name keeps its dots, for a map entry such as actors-mqtt.log.levels."Akka.Cluster".
+    [GeneratedRegex(@"^([A-Za-z0-9_-]+|""[A-Za-z0-9_.-]+"")(\.([A-Za-z0-9_-]+|""[A-Za-z0-9_.-]+""))*$")]
     private static partial Regex KeyPattern();
 
     [GeneratedRegex(@"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")]

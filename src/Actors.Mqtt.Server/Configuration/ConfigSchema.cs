@@ -4,7 +4,9 @@ namespace Actors.Mqtt.Server.Configuration;
 
 /// <summary>
 /// The keys the configuration may hold and their types, all taken from the embedded reference configurations: a key
-/// is known when a reference config has it, and its type is that of its reference value. Nothing else declares keys.
+/// is known when a reference config has it, and its type is that of its reference value. Nothing else declares keys,
+/// except in a map such as <c>actors-mqtt.log.levels</c>, whose keys are free and whose values have the type of the
+/// reference's entries there.
 /// </summary>
 /// <remarks>
 /// Sections in <see cref="OpenSections"/> are another library's, whose keys (and open-ended maps of dispatchers,
@@ -47,6 +49,10 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
                 {
                     known = new HoconField(field.Location, AnyListener(reference), null);
                 }
+                else if (MapPaths.Contains(path) && reference.Fields.Values.FirstOrDefault() is { } entry)
+                {
+                    known = entry;
+                }
                 else
                 {
                     throw new ConfigException(field.Location, fullKey, Unknown(key, reference));
@@ -72,6 +78,10 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
     }
 
     private const string ListenersPath = "actors-mqtt.listeners";
+
+    /// <summary>Sections whose keys are names the operator chooses (a logger category for a level); each value has
+    /// the type of the section's entries in the reference.</summary>
+    private static readonly HashSet<string> MapPaths = new(StringComparer.Ordinal) { LogSettings.LevelsKey };
 
     /// <summary>The keys of every listener kind the reference has, and <c>kind</c>.</summary>
     private static HoconObject AnyListener(HoconObject listeners)

@@ -17,11 +17,18 @@ public sealed class ConfigSource
 {
     private static readonly ConditionalWeakTable<Config, ConfigSource> Sources = [];
 
-    private static readonly ConfigSource Unknown = new(null);
+    private static readonly ConfigSource Unknown = new(null, []);
 
     private readonly HoconObject? _tree;
 
-    private ConfigSource(HoconObject? tree) => _tree = tree;
+    private ConfigSource(HoconObject? tree, IReadOnlyList<string> files)
+    {
+        _tree = tree;
+        Files = files;
+    }
+
+    /// <summary>The operator's configuration files the configuration was read from, for the start-up log.</summary>
+    public IReadOnlyList<string> Files { get; }
 
     /// <summary>The locations of a configuration <see cref="ConfigLoader"/> or <see cref="StrictConfig"/> made; for any
     /// other configuration, errors name the key alone.</summary>
@@ -31,10 +38,13 @@ public sealed class ConfigSource
         return Sources.TryGetValue(config, out var source) ? source : Unknown;
     }
 
-    internal static void Register(Config config, HoconObject tree) => Sources.AddOrUpdate(config, new ConfigSource(tree));
+    internal static void Register(Config config, HoconObject tree, IReadOnlyList<string> files) =>
+        Sources.AddOrUpdate(config, new ConfigSource(tree, files));
 
     /// <summary>Where <paramref name="key"/> (dotted, from the root) was last set, or null if it is not set at all.</summary>
-    public ConfigLocation? Locate(string key)
+    public ConfigLocation? Locate(string key) => Field(key)?.Location;
+
+    private HoconField? Field(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         HoconNode? current = _tree;
@@ -49,12 +59,28 @@ public sealed class ConfigSource
             current = field.Value;
         }
 
-        return field?.Location;
+        return field;
     }
 
     /// <summary>An error about <paramref name="key"/>, at the file and line that set it.</summary>
     public ConfigException Error(string key, string problem) =>
         new(Locate(key) ?? new ConfigLocation("configuration", null, null, IsFile: false), key, problem);
+
+    /// <summary>
+    /// An error about the entry <paramref name="name"/> of the map at <paramref name="mapKey"/>, whose name may hold
+    /// dots (a quoted HOCON key such as <c>"Actors.Mqtt.Broker"</c>), at the file and line that set it. The key is
+    /// named as an operator writes it: <c>actors-mqtt.log.levels."Actors.Mqtt.Broker"</c>.
+    /// </summary>
+    public ConfigException MapEntryError(string mapKey, string name, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var location = Field(mapKey) is { Value: HoconObject map }
+            && map.Fields.TryGetValue(name, out var entry)
+                ? entry.Location
+                : new ConfigLocation("configuration", null, null, IsFile: false);
+        var key = name.Contains('.', StringComparison.Ordinal) || name.Length == 0 ? $"{mapKey}.\"{name}\"" : $"{mapKey}.{name}";
+        return new ConfigException(location, key, problem);
+    }
 
     /// <summary>
     /// The full path of the file <paramref name="key"/> names in <paramref name="path"/>, which must exist. A relative

@@ -26,14 +26,19 @@ public static class StrictConfig
         var reference = Merge(references);
         var schema = new ConfigSchema(reference.Copy(), openSections ?? ConfigSchema.AkkaSection);
         var tree = reference;
+        var files = new List<string>();
         foreach (var layer in layers)
         {
             tree.MergeFrom(Parse(layer));
+            if (layer.IsFile)
+            {
+                files.Add(layer.Source);
+            }
         }
 
         HoconResolver.Resolve(tree, environment);
         schema.Validate(tree);
-        return ToAkka(tree, "configuration");
+        return ToAkka(tree, "configuration", files);
     }
 
     /// <summary>Syntax only, no reference: parses, resolves and renders <paramref name="text"/> for Akka.</summary>
@@ -41,7 +46,7 @@ public static class StrictConfig
     {
         var tree = HoconParser.Parse(text, source, isFile: false);
         HoconResolver.Resolve(tree, environment);
-        return ToAkka(tree, source);
+        return ToAkka(tree, source, []);
     }
 
     /// <summary>Parses <paramref name="layers"/> and merges them, later ones winning.</summary>
@@ -67,7 +72,7 @@ public static class StrictConfig
 
     private static HoconObject Parse(ConfigLayer layer) => HoconParser.Parse(layer.Text, layer.Source, layer.IsFile, layer.HasLines);
 
-    private static Config ToAkka(HoconObject tree, string source)
+    private static Config ToAkka(HoconObject tree, string source, IReadOnlyList<string> files)
     {
         var text = HoconRenderer.Render(tree);
         Config config;
@@ -81,7 +86,7 @@ public static class StrictConfig
             throw new ConfigException(source, $"Akka refused the checked configuration: {e.Message}", e);
         }
 
-        ConfigSource.Register(config, tree);
+        ConfigSource.Register(config, tree, files);
         return config;
     }
 }

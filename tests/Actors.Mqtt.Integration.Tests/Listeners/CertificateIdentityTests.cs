@@ -20,6 +20,7 @@ public sealed class CertificateIdentityTests : IDisposable
     {
         const string tls = "actors-mqtt.listeners.tls";
         using var server = StartServer(
+            "--set", "actors-mqtt.log.format=json",
             "--set", "actors-mqtt.listeners.tcp.host=127.0.0.1",
             "--set", "actors-mqtt.listeners.tcp.port=0",
             "--set", $"{tls}.host=127.0.0.1",

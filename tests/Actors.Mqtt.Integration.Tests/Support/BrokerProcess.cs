@@ -55,10 +55,11 @@ public sealed class BrokerProcess : IAsyncDisposable
             WorkingDirectory = workingDirectory,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "actors-mqtt.dll"));
-        foreach (var set in settings.Concat([
+        // JSON lines, so that a test can read a logged value as a property; a test's own settings come after and win.
+        string[] defaults = ["actors-mqtt.log.format=json", "actors-mqtt.log.level=warning"];
+        foreach (var set in defaults.Concat(settings).Concat([
             "actors-mqtt.listeners.tcp.host=127.0.0.1",
             $"actors-mqtt.listeners.tcp.port={EndPoint.Port}",
-            "actors-mqtt.log.level=warning",
         ]))
         {
             start.ArgumentList.Add("--set");

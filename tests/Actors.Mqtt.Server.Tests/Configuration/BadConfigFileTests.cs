@@ -91,6 +91,21 @@ public sealed class BadConfigFileTests : IDisposable
             "{file}:1:1: actors-mqtt.log.level: 'loud' is not a level: expected one of Verbose, Debug, Information, Warning, Error, Fatal"
         },
         {
+            "log-format-unknown",
+            "actors-mqtt.log.format = text\n",
+            "{file}:1:1: actors-mqtt.log.format: 'text' is not a format: expected console or json"
+        },
+        {
+            "log-category-level-unknown",
+            "actors-mqtt.log.levels {\n  \"Actors.Mqtt.Broker.Sessions\" = chatty\n}\n",
+            "{file}:2:3: actors-mqtt.log.levels.\"Actors.Mqtt.Broker.Sessions\": 'chatty' is not a level: expected one of Verbose, Debug, Information, Warning, Error, Fatal"
+        },
+        {
+            "log-misspelt-key",
+            "actors-mqtt.log {\n  max-file = 3\n}\n",
+            "{file}:2:3: actors-mqtt.log.max-file: unknown key (did you mean 'max-files'?)"
+        },
+        {
             "host-not-an-address",
             "actors-mqtt.listeners.tcp.host = localhost\n",
             "{file}:1:1: actors-mqtt.listeners.tcp.host: 'localhost' is not an IP address"
