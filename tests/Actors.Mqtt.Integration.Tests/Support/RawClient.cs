@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
@@ -137,6 +138,29 @@ public sealed class RawClient : IAsyncDisposable
     {
         var packet = await ReceiveAsync(timeout);
         return packet as T ?? throw new InvalidOperationException($"expected {typeof(T).Name}, received {packet}");
+    }
+
+    /// <summary>The payloads of the PUBLISH packets that arrive until none comes for <paramref name="quiet"/>, each
+    /// acknowledged with PUBACK; fails on any other packet.</summary>
+    public async Task<List<string>> DrainAsync(TimeSpan quiet)
+    {
+        var received = new List<string>();
+        while (true)
+        {
+            MqttPacket packet;
+            try
+            {
+                packet = await ReceiveAsync(quiet);
+            }
+            catch (TimeoutException)
+            {
+                return received;
+            }
+
+            var publish = packet as PublishPacket ?? throw new InvalidOperationException($"expected PUBLISH, received {packet}");
+            received.Add(Encoding.UTF8.GetString(publish.Payload.Span));
+            await SendAsync(new PubAckPacket { PacketId = publish.PacketId });
+        }
     }
 
     /// <summary>Waits <paramref name="wait"/> and fails if a packet arrived or the connection closed meanwhile.</summary>
