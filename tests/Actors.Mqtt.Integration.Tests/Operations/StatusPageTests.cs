@@ -190,6 +190,11 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ("qos0Dropped", "actors_mqtt_connection_qos0_dropped_total", null),
             ("journalWriteFailures", "actors_mqtt_journal_write_failures_total", "writer"),
         ];
+        (string Property, string Metric, string Label)[] histograms =
+        [
+            ("journalWriteSeconds", "actors_mqtt_journal_write_duration_seconds", "writer"),
+            ("publishAckSeconds", "actors_mqtt_publish_ack_duration_seconds", "qos"),
+        ];
         using var status = JsonDocument.Parse(await workload.Http.GetStringAsync("api/status"));
         var series = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (property, metric, label) in fields)
@@ -204,6 +209,20 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             foreach (var byLabel in value.EnumerateObject())
             {
                 series[$"{metric}{{{label}=\"{byLabel.Name}\"}}"] = byLabel.Value.GetDouble();
+            }
+        }
+
+        foreach (var (property, metric, label) in histograms)
+        {
+            foreach (var byLabel in status.RootElement.GetProperty(property).EnumerateObject())
+            {
+                var labels = $"{label}=\"{byLabel.Name}\"";
+                series[$"{metric}_count{{{labels}}}"] = byLabel.Value.GetProperty("count").GetDouble();
+                series[$"{metric}_sum{{{labels}}}"] = byLabel.Value.GetProperty("sum").GetDouble();
+                foreach (var bucket in byLabel.Value.GetProperty("buckets").EnumerateObject())
+                {
+                    series[$"{metric}_bucket{{{labels},le=\"{bucket.Name}\"}}"] = bucket.Value.GetDouble();
+                }
             }
         }
 
