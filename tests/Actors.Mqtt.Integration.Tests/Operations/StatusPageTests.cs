@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Actors.Mqtt.Integration.Tests.Support;
 using MQTTnet.Formatter;
@@ -74,12 +75,22 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ["messages-sent-1"] = $"{Published}",
             ["queue-dropped-max-queued-messages"] = $"{Dropped}",
             ["journal-write-failures"] = "0",
+
+            // The queued and the refused messages alike waited for the offline durable session's answer.
+            ["ack-latency-1-count"] = $"{MaxQueued + Dropped}",
             ["warning"] = "Session \"status-3\": SUBSCRIBE filter \"status/a/b/c\" has more than 3 topic levels",
         };
         var shown = await WaitForAsync(chromium, session, expected);
         await chromium.ScreenshotAsync(session, ScreenshotPath);
+        var journalLatency = await chromium.EvaluateAsync(session, "document.getElementById('journal-latency-session-p50').textContent");
 
         Assert.Equal(expected, shown);
+
+        // The sleeper's session journaled its subscription and the queued messages: some time, whatever the disk.
+        var (number, unit) = (journalLatency.Split(' ')[0], journalLatency.Split(' ').ElementAtOrDefault(1));
+        Assert.True(
+            double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && unit is "ms" or "s",
+            $"journal latency shown as \"{journalLatency}\"");
     }
 
     [Fact]
