@@ -64,6 +64,18 @@ public static class BrokerMetrics
     public static readonly UpDownCounter<long> Subscriptions = Meter.CreateUpDownCounter<long>(
         "actors_mqtt.subscriptions", "{subscription}", "Subscriptions held by all sessions");
 
+    /// <summary>QoS 1 and 2 messages waiting in sessions, not yet sent to their client.</summary>
+    public static readonly UpDownCounter<long> SessionQueued = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.session.queued", "{message}", "Messages waiting in sessions, not yet sent to their client");
+
+    /// <summary>Payload bytes of the messages of <see cref="SessionQueued"/>, what <c>max-queued-bytes</c> limits.</summary>
+    public static readonly UpDownCounter<long> SessionQueuedBytes = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.session.queued.bytes", "By", "Payload bytes of the messages waiting in sessions");
+
+    /// <summary>QoS 1 and 2 messages sent to clients and not yet acknowledged.</summary>
+    public static readonly UpDownCounter<long> SessionInflight = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.session.inflight", "{message}", "Messages sent to clients and not yet acknowledged");
+
     /// <summary>PUBLISH packets received from clients, tagged with their <c>qos</c>.</summary>
     public static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>(
         "actors_mqtt.messages.received", "{message}", "PUBLISH packets received from clients");

@@ -32,6 +32,9 @@ internal static class CountersAtZero
         BrokerMetrics.SessionsOffline.Add(0);
         BrokerMetrics.SessionsExpired.Add(0);
         BrokerMetrics.Subscriptions.Add(0);
+        BrokerMetrics.SessionQueued.Add(0);
+        BrokerMetrics.SessionQueuedBytes.Add(0);
+        BrokerMetrics.SessionInflight.Add(0);
         BrokerMetrics.RetainedMessages.Add(0);
         string[] refusals = [.. AdmissionLimits, BrokerMetrics.ReasonLabel(ReasonCode.BadUserNameOrPassword), BrokerMetrics.ReasonLabel(ReasonCode.NotAuthorized)];
         foreach (var reason in refusals)

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Net;
+using System.Text;
 using Actors.Mqtt.Integration.Tests.Support;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
 using Actors.Mqtt.Server.Commands;
 using Actors.Mqtt.Server.Operations;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,6 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using QualityOfService = Actors.Mqtt.Protocol.QualityOfService;
+using V = Actors.Mqtt.Protocol.MqttProtocolVersion;
 
 namespace Actors.Mqtt.Integration.Tests.Operations;
 
@@ -19,6 +24,10 @@ namespace Actors.Mqtt.Integration.Tests.Operations;
 public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) : IClassFixture<MonitoringTests.MonitoredBroker>
 {
     private const int MaxQueued = 2;
+
+    /// <summary>How long a test waits for a count that a session or a connection updates after the packet the test
+    /// waited for; a bound, not a measurement.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
     /// <summary>One broker process for the class, with a password file, a small queue limit and the HTTP listener on.</summary>
     public sealed class MonitoredBroker : IAsyncLifetime
@@ -69,7 +78,8 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
     [Fact]
     public async Task Metrics_count_exactly_the_workload_a_test_ran()
     {
-        var before = await ScrapeAsync();
+        // The other tests of the class close their clients as they end, and the broker counts them closed a moment later.
+        var before = await ScrapeUntilAsync(s => s.Of("actors_mqtt_connections{listener=\"tcp\"}") == 0 && s.Of("actors_mqtt_sessions_online") == 0);
 
         // A durable session that goes offline, to fill its queue; a live subscriber; a publisher.
         var sleeper = await ConnectAsync("sleeper", "alice", "alice-pw", durable: true);
@@ -139,6 +149,76 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
     }
 
     [Fact]
+    public async Task The_queued_gauge_counts_what_an_offline_session_holds_until_its_client_has_taken_it()
+    {
+        const int PayloadSize = 10;
+        await using (var away = await ConnectAsync("queued-away", "alice", "alice-pw", durable: true))
+        {
+            await away.SubscribeAsync("ops/held", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        // Other tests of the class leave messages queued for their own offline sessions: counted from here.
+        var before = await ScrapeAsync();
+        await using (var publisher = await ConnectAsync("queued-publisher", "alice", "alice-pw"))
+        {
+            for (var i = 0; i < MaxQueued; i++)
+            {
+                await publisher.PublishAsync("ops/held", new string('h', PayloadSize), MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+        }
+
+        var held = await ScrapeAsync();
+        await using var back = await ConnectAsync("queued-away", "alice", "alice-pw", durable: true);
+        for (var i = 0; i < MaxQueued; i++)
+        {
+            await back.NextAsync();
+        }
+
+        // Sent, then acknowledged by MQTTnet: neither queued nor in flight any more.
+        var drained = await ScrapeUntilAsync(s => Change(before, s, "actors_mqtt_session_queued") == 0 && Change(before, s, "actors_mqtt_session_inflight") == 0);
+
+        Assert.Equal((MaxQueued, MaxQueued * PayloadSize, 0), Gauges(before, held));
+        Assert.Equal((0, 0, 0), Gauges(before, drained));
+    }
+
+    [Fact]
+    public async Task The_in_flight_gauge_counts_what_a_client_holds_unacknowledged_up_to_its_receive_maximum()
+    {
+        const int ReceiveMaximum = 3;
+        var (subscriber, _) = await RawClient.ConnectAsync(monitored.Broker.EndPoint, new ConnectPacket
+        {
+            ProtocolVersion = V.V500,
+            ClientId = "inflight-holder",
+            UserName = "alice",
+            Password = Encoding.UTF8.GetBytes("alice-pw"),
+            // Durable, so that a publisher's PUBACK waits for the session to have the message: counted on return.
+            Properties = new MqttProperties { ReceiveMaximum = ReceiveMaximum, SessionExpiryInterval = 300 },
+        });
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("ops/inflight") { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            var before = await ScrapeAsync();
+            await using (var publisher = await ConnectAsync("inflight-publisher", "alice", "alice-pw"))
+            {
+                for (var i = 0; i < ReceiveMaximum + MaxQueued; i++)
+                {
+                    await publisher.PublishAsync("ops/inflight", $"f{i}", MqttQualityOfServiceLevel.AtLeastOnce);
+                }
+            }
+
+            var holding = await ScrapeAsync();
+            var payloads = await subscriber.DrainAsync(TimeSpan.FromSeconds(1));
+            var acknowledged = await ScrapeUntilAsync(s => Change(before, s, "actors_mqtt_session_inflight") == 0);
+
+            Assert.Equal(ReceiveMaximum + MaxQueued, payloads.Count);
+            Assert.Equal((MaxQueued, MaxQueued * 2, ReceiveMaximum), Gauges(before, holding));
+            Assert.Equal((0, 0, 0), Gauges(before, acknowledged));
+            await subscriber.SendAsync(new DisconnectPacket { Properties = new MqttProperties { SessionExpiryInterval = 0 } });
+        }
+    }
+
+    [Fact]
     public async Task Metrics_are_in_the_Prometheus_text_format()
     {
         using var response = await monitored.Http.GetAsync("/metrics");
@@ -177,6 +257,29 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
             clientId);
 
     private async Task<Scrape> ScrapeAsync() => Scrape.Parse(await monitored.Http.GetStringAsync("/metrics"));
+
+    /// <summary>Scrapes until <paramref name="done"/> holds or <see cref="Settle"/> has passed, and returns the last
+    /// scrape, for the test to assert on.</summary>
+    private async Task<Scrape> ScrapeUntilAsync(Func<Scrape, bool> done)
+    {
+        using var deadline = new CancellationTokenSource(Settle);
+        while (true)
+        {
+            var scrape = await ScrapeAsync();
+            if (done(scrape) || deadline.IsCancellationRequested)
+            {
+                return scrape;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private static double Change(Scrape before, Scrape after, string series) => after.Of(series) - before.Of(series);
+
+    /// <summary>How the gauges of queued messages, their payload bytes and messages in flight moved.</summary>
+    private static (double Queued, double QueuedBytes, double Inflight) Gauges(Scrape before, Scrape after) =>
+        (Change(before, after, "actors_mqtt_session_queued"), Change(before, after, "actors_mqtt_session_queued_bytes"), Change(before, after, "actors_mqtt_session_inflight"));
 }
 
 /// <summary>The HTTP listener is off unless <c>actors-mqtt.http.port</c> is set.</summary>
