@@ -33,8 +33,7 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
         ("sessionQueued", BrokerMetrics.SessionQueued.Name, false),
         ("sessionQueuedBytes", BrokerMetrics.SessionQueuedBytes.Name, false),
         ("sessionInflight", BrokerMetrics.SessionInflight.Name, false),
-        ("queueDropped", BrokerMetrics.QueuedMessagesDropped.Name, true),
-        ("qos0Dropped", BrokerMetrics.Qos0Dropped.Name, false),
+        ("messagesDropped", BrokerMetrics.MessagesDropped.Name, true),
         ("journalWriteFailures", BrokerMetrics.JournalWriteFailures.Name, true),
     ];
 

@@ -29,7 +29,9 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
     /// waited for; a bound, not a measurement.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
-    /// <summary>One broker process for the class, with a password file, a small queue limit and the HTTP listener on.</summary>
+    /// <summary>One broker process for the class, with a password file, an ACL, a small queue limit and the HTTP
+    /// listener on. <c>alice</c> may use every topic under <c>ops/</c>; <c>reader</c> may read <c>ops/acl/open</c>
+    /// only.</summary>
     public sealed class MonitoredBroker : IAsyncLifetime
     {
         public string Folder { get; } = Directory.CreateTempSubdirectory("actors-mqtt-monitoring-").FullName;
@@ -42,6 +44,9 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
         {
             var passwords = Path.Combine(Folder, "passwd");
             Assert.Equal(0, await new RootCommand { PasswdCommand.Create() }.Parse(["passwd", passwords, "alice", "--password", "alice-pw"]).InvokeAsync());
+            Assert.Equal(0, await new RootCommand { PasswdCommand.Create() }.Parse(["passwd", passwords, "reader", "--password", "reader-pw"]).InvokeAsync());
+            var acl = Path.Combine(Folder, "acl");
+            await File.WriteAllTextAsync(acl, "user alice\ntopic readwrite ops/#\n\nuser reader\ntopic read ops/acl/open\n");
             var httpPort = BrokerProcess.FreePort();
             Broker = new BrokerProcess(
                 Folder,
@@ -49,6 +54,7 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
                 $"actors-mqtt.http.port={httpPort}",
                 "actors-mqtt.auth.allow-anonymous=false",
                 $"actors-mqtt.auth.password-file={passwords}",
+                $"actors-mqtt.auth.acl-file={acl}",
                 $"actors-mqtt.limits.max-queued-messages={MaxQueued}",
                 // The broker's own $SYS topics are retained messages too; counted here, they would hide the workload's one.
                 "actors-mqtt.sys-interval=0s");
@@ -131,7 +137,7 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
         Assert.Equal(3, after.Of("actors_mqtt_messages_sent_total{qos=\"0\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"0\"}"));
         Assert.Equal(2, after.Of("actors_mqtt_messages_sent_total{qos=\"1\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"1\"}"));
         Assert.Equal(1, after.Of("actors_mqtt_messages_sent_total{qos=\"2\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"2\"}"));
-        Assert.Equal(2, after.Of("actors_mqtt_session_queue_dropped_total{limit=\"max-queued-messages\"}") - before.Of("actors_mqtt_session_queue_dropped_total{limit=\"max-queued-messages\"}"));
+        Assert.Equal(2, Change(before, after, Dropped("max-queued-messages")));
         Assert.Equal(3, after.Of("actors_mqtt_connections_accepted_total") - before.Of("actors_mqtt_connections_accepted_total"));
         Assert.Equal(1, after.Of("actors_mqtt_connections_refused_total{reason=\"bad-user-name-or-password\"}") - before.Of("actors_mqtt_connections_refused_total{reason=\"bad-user-name-or-password\"}"));
         Assert.Equal(1, after.Of("actors_mqtt_connections_refused_total{reason=\"not-authorized\"}") - before.Of("actors_mqtt_connections_refused_total{reason=\"not-authorized\"}"));
@@ -146,6 +152,39 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
         // The runtime's own, from the System.Runtime meter.
         Assert.True(after.Of("dotnet_gc_collections_total{gc_heap_generation=\"gen0\"}") >= 0);
         Assert.True(after.Of("dotnet_thread_pool_thread_count") > 0);
+    }
+
+    [Fact]
+    public async Task Messages_that_expire_while_their_client_is_away_are_counted_dropped_once_when_it_returns()
+    {
+        await using (var away = await ConnectAsync("expiry-away", "alice", "alice-pw", durable: true))
+        {
+            await away.SubscribeAsync("ops/expiry", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await using var publisher = await ConnectAsync("expiry-publisher", "alice", "alice-pw");
+        var before = await ScrapeAsync();
+        for (var i = 0; i < MaxQueued; i++)
+        {
+            // Acknowledged once the offline session has queued it.
+            await publisher.Client.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic("ops/expiry")
+                .WithPayload($"e{i}")
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithMessageExpiryInterval(1)
+                .Build());
+        }
+
+        var waiting = await ScrapeAsync();
+
+        // Past their expiry interval of 1 s: dropped when the client comes back, not delivered.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await using var back = await ConnectAsync("expiry-away", "alice", "alice-pw", durable: true);
+        await back.ExpectNothingAsync();
+        var after = await ScrapeUntilAsync(s => Change(before, s, Dropped("expired")) >= MaxQueued && Change(before, s, "actors_mqtt_session_queued") == 0);
+
+        Assert.Equal((MaxQueued, 0), (Change(before, waiting, "actors_mqtt_session_queued"), Change(before, waiting, Dropped("expired"))));
+        Assert.Equal((0, MaxQueued), (Change(before, after, "actors_mqtt_session_queued"), Change(before, after, Dropped("expired"))));
     }
 
     [Fact]
@@ -219,6 +258,70 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
     }
 
     [Fact]
+    public async Task Messages_larger_than_the_subscribers_maximum_packet_size_are_counted_dropped_as_too_large()
+    {
+        var (subscriber, _) = await RawClient.ConnectAsync(monitored.Broker.EndPoint, new ConnectPacket
+        {
+            ProtocolVersion = V.V500,
+            ClientId = "small-packets",
+            UserName = "alice",
+            Password = Encoding.UTF8.GetBytes("alice-pw"),
+            Properties = new MqttProperties { MaximumPacketSize = 64 },
+        });
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("ops/large") { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            var before = await ScrapeAsync();
+            await using (var publisher = await ConnectAsync("large-publisher", "alice", "alice-pw"))
+            {
+                await publisher.PublishAsync("ops/large", new string('L', 100));
+                await publisher.PublishAsync("ops/large", new string('L', 100), MqttQualityOfServiceLevel.AtLeastOnce);
+                await publisher.PublishAsync("ops/large", "small");
+            }
+
+            var delivered = await subscriber.ReceiveAsync<PublishPacket>();
+            var after = await ScrapeUntilAsync(s => Change(before, s, Dropped("too-large")) >= 2);
+
+            Assert.Equal("small", Encoding.UTF8.GetString(delivered.Payload.Span));
+            Assert.Equal(2, Change(before, after, Dropped("too-large")));
+            await subscriber.SendAsync(new DisconnectPacket());
+        }
+    }
+
+    [Fact]
+    public async Task Messages_the_ACL_refuses_are_counted_dropped_as_not_authorized_publish_will_and_delivery()
+    {
+        await using var reader = await ConnectAsync("acl-reader", "reader", "reader-pw");
+        var granted = await reader.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("ops/acl/#", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await using var publisher = await ConnectAsync("acl-publisher", "alice", "alice-pw");
+        var before = await ScrapeAsync();
+
+        // Write: alice may not publish outside ops/. Will: refused at CONNECT, dropped when the connection ends without
+        // DISCONNECT. Read: the reader subscribed to ops/acl/# but may read ops/acl/open only.
+        var refused = await publisher.PublishAsync("elsewhere/x", "w", MqttQualityOfServiceLevel.AtLeastOnce);
+        var (willing, _) = await RawClient.ConnectAsync(monitored.Broker.EndPoint, new ConnectPacket
+        {
+            ProtocolVersion = V.V500,
+            ClientId = "acl-will",
+            UserName = "alice",
+            Password = Encoding.UTF8.GetBytes("alice-pw"),
+            Will = new MqttWill("elsewhere/will", "gone"u8.ToArray()) { QoS = QualityOfService.AtLeastOnce },
+        });
+        await willing.DisposeAsync();
+        await publisher.PublishAsync("ops/acl/closed", "r", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync("ops/acl/open", "open", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var delivered = await reader.NextAsync();
+        var after = await ScrapeUntilAsync(s => Change(before, s, Dropped("not-authorized")) >= 3);
+
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, granted.Items.Single().ResultCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, refused.ReasonCode);
+        Assert.Equal("open", TestClient.Text(delivered));
+        Assert.Equal(3, Change(before, after, Dropped("not-authorized")));
+    }
+
+    [Fact]
     public async Task Metrics_are_in_the_Prometheus_text_format()
     {
         using var response = await monitored.Http.GetAsync("/metrics");
@@ -274,6 +377,8 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
             await Task.Delay(100, CancellationToken.None);
         }
     }
+
+    private static string Dropped(string reason) => $"actors_mqtt_messages_dropped_total{{reason=\"{reason}\"}}";
 
     private static double Change(Scrape before, Scrape after, string series) => after.Of(series) - before.Of(series);
 

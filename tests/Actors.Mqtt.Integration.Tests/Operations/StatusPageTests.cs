@@ -75,7 +75,7 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ["session-queued"] = $"{MaxQueued}",
             ["session-queued-bytes"] = $"{MaxQueued * 2} B",
             ["session-inflight"] = "0",
-            ["queue-dropped-max-queued-messages"] = $"{Dropped}",
+            ["messages-dropped-max-queued-messages"] = $"{Dropped}",
             ["journal-write-failures"] = "0",
             ["warning"] = "Session \"status-3\": SUBSCRIBE filter \"status/a/b/c\" has more than 3 topic levels",
         };
@@ -192,8 +192,7 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ("sessionQueued", "actors_mqtt_session_queued", null),
             ("sessionQueuedBytes", "actors_mqtt_session_queued_bytes", null),
             ("sessionInflight", "actors_mqtt_session_inflight", null),
-            ("queueDropped", "actors_mqtt_session_queue_dropped_total", "limit"),
-            ("qos0Dropped", "actors_mqtt_connection_qos0_dropped_total", null),
+            ("messagesDropped", "actors_mqtt_messages_dropped_total", "reason"),
             ("journalWriteFailures", "actors_mqtt_journal_write_failures_total", "writer"),
         ];
         using var status = JsonDocument.Parse(await workload.Http.GetStringAsync("api/status"));

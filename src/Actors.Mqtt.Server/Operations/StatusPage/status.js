@@ -106,9 +106,8 @@ function show(status) {
   set('session-queued-bytes', bytes(status.sessionQueuedBytes));
   set('session-inflight', count(status.sessionInflight));
 
-  set('qos0-dropped', count(status.qos0Dropped), status.qos0Dropped > 0);
   set('journal-write-failures', count(sum(status.journalWriteFailures)), sum(status.journalWriteFailures) > 0);
-  fillLabelled('queue-dropped', status.queueDropped, true);
+  fillLabelled('messages-dropped', status.messagesDropped, true);
   fillLabelled('journal-write-failures-by-writer', status.journalWriteFailures, true);
   fillWarnings(status.warnings);
   previous = status;
