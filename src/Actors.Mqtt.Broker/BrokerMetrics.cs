@@ -20,8 +20,8 @@ public static class BrokerMetrics
     /// <summary>The meter every instrument of the broker belongs to.</summary>
     public const string MeterName = "Actors.Mqtt";
 
-    /// <summary>The name of <see cref="QueuedMessagesDropped"/>.</summary>
-    public const string QueuedMessagesDroppedName = "actors_mqtt.session.queue.dropped";
+    /// <summary>The name of <see cref="MessagesDropped"/>.</summary>
+    public const string MessagesDroppedName = "actors_mqtt.messages.dropped";
 
     /// <summary>The bucket boundaries of the duration histograms, in seconds: from a journal write to a disk that does not
     /// sync (under a millisecond) to a PUBACK close to <c>persistence.confirm-timeout</c> (10 s).</summary>
@@ -34,14 +34,17 @@ public static class BrokerMetrics
     private static readonly KeyValuePair<string, object?> SessionWriter = new("writer", "session");
     private static readonly KeyValuePair<string, object?> RetainedWriter = new("writer", "retained");
 
-    /// <summary>QoS 1 and 2 messages a session refused because its queue was full; tagged with the <c>limit</c> that was
-    /// reached (<c>max-queued-messages</c> or <c>max-queued-bytes</c>).</summary>
-    public static readonly Counter<long> QueuedMessagesDropped = Meter.CreateCounter<long>(
-        QueuedMessagesDroppedName, "{message}", "QoS 1 and 2 messages refused by a full session queue");
+    /// <summary>The <c>reason</c> label values of <see cref="MessagesDropped"/>, in the order of <see cref="DropReason"/>.</summary>
+    public static readonly IReadOnlyList<string> DropReasons =
+        ["max-queued-messages", "max-queued-bytes", "shared-group", "slow-reader", "expired", "too-large", "not-authorized"];
 
-    /// <summary>QoS 0 messages not sent to a client because its outbound queue was full (it reads too slowly).</summary>
-    public static readonly Counter<long> Qos0Dropped = Meter.CreateCounter<long>(
-        "actors_mqtt.connection.qos0.dropped", "{message}", "QoS 0 messages dropped for a client that reads too slowly");
+    // After DropReasons: static fields are set in the order they are written.
+    private static readonly KeyValuePair<string, object?>[] DropTags = [.. DropReasons.Select(r => new KeyValuePair<string, object?>("reason", r))];
+
+    /// <summary>Messages the broker did not deliver, tagged with the <c>reason</c> (<see cref="DropReason"/>): one count
+    /// per copy not delivered to one subscriber, or per PUBLISH or will refused before it was routed.</summary>
+    public static readonly Counter<long> MessagesDropped = Meter.CreateCounter<long>(
+        MessagesDroppedName, "{message}", "Messages not delivered, by reason");
 
     /// <summary>CONNECTs answered with a successful CONNACK.</summary>
     public static readonly Counter<long> ConnectionsAccepted = Meter.CreateCounter<long>(
@@ -67,6 +70,18 @@ public static class BrokerMetrics
     /// <summary>Subscriptions held by all sessions, shared ones included.</summary>
     public static readonly UpDownCounter<long> Subscriptions = Meter.CreateUpDownCounter<long>(
         "actors_mqtt.subscriptions", "{subscription}", "Subscriptions held by all sessions");
+
+    /// <summary>QoS 1 and 2 messages waiting in sessions, not yet sent to their client.</summary>
+    public static readonly UpDownCounter<long> SessionQueued = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.session.queued", "{message}", "Messages waiting in sessions, not yet sent to their client");
+
+    /// <summary>Payload bytes of the messages of <see cref="SessionQueued"/>, what <c>max-queued-bytes</c> limits.</summary>
+    public static readonly UpDownCounter<long> SessionQueuedBytes = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.session.queued.bytes", "By", "Payload bytes of the messages waiting in sessions");
+
+    /// <summary>QoS 1 and 2 messages sent to clients and not yet acknowledged.</summary>
+    public static readonly UpDownCounter<long> SessionInflight = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.session.inflight", "{message}", "Messages sent to clients and not yet acknowledged");
 
     /// <summary>PUBLISH packets received from clients, tagged with their <c>qos</c>.</summary>
     public static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>(
@@ -122,6 +137,8 @@ public static class BrokerMetrics
 
     public static void PublishSent(QualityOfService qos) => MessagesSent.Add(1, QosTags[(int)qos]);
 
+    public static void Dropped(DropReason reason) => MessagesDropped.Add(1, DropTags[(int)reason]);
+
     public static void SessionWriteFailed() => JournalWriteFailures.Add(1, SessionWriter);
 
     public static void RetainedWriteFailed() => JournalWriteFailures.Add(1, RetainedWriter);
@@ -152,4 +169,30 @@ public static class BrokerMetrics
 
         return label.ToString();
     }
+}
+
+/// <summary>Why a message was not delivered: the <c>reason</c> label of <see cref="BrokerMetrics.MessagesDropped"/>
+/// (<see cref="BrokerMetrics.DropReasons"/> holds the values as written).</summary>
+public enum DropReason
+{
+    /// <summary>A QoS 1 or 2 message a session's queue refused at <c>max-queued-messages</c>.</summary>
+    MaxQueuedMessages,
+
+    /// <summary>A QoS 1 or 2 message a session's queue refused at <c>max-queued-bytes</c>.</summary>
+    MaxQueuedBytes,
+
+    /// <summary>A QoS 1 or 2 message no member of a shared subscription could take.</summary>
+    SharedGroup,
+
+    /// <summary>A QoS 0 message not sent because its client reads too slowly (its outbound queue is full).</summary>
+    SlowReader,
+
+    /// <summary>A message whose Message Expiry Interval passed while it waited in the session [MQTT-3.3.2-5].</summary>
+    Expired,
+
+    /// <summary>A message larger than the subscriber's Maximum Packet Size, dropped as if sent [MQTT-3.1.2-25].</summary>
+    TooLarge,
+
+    /// <summary>A PUBLISH or a will its client may not publish, or a message its subscriber may not read.</summary>
+    NotAuthorized,
 }

@@ -110,8 +110,8 @@ public sealed class QueueLimitTests
         }
     }
 
-    /// <summary>Listens to the broker's dropped-from-queue counter while a test runs (other tests in the process may add
-    /// to it too, so a test asserts at least its own drops).</summary>
+    /// <summary>Listens to the broker's counter of dropped messages, for the reasons of a full queue, while a test runs
+    /// (other tests in the process may add to it too, so a test asserts at least its own drops).</summary>
     private sealed class DroppedCounter : IDisposable
     {
         private readonly MeterListener listener = new();
@@ -122,7 +122,7 @@ public sealed class QueueLimitTests
         {
             listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == BrokerMetrics.QueuedMessagesDroppedName)
+                if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == BrokerMetrics.MessagesDroppedName)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -131,11 +131,11 @@ public sealed class QueueLimitTests
             {
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "limit" && tag.Value is "max-queued-messages")
+                    if (tag.Key == "reason" && tag.Value is "max-queued-messages")
                     {
                         Interlocked.Add(ref byCount, value);
                     }
-                    else if (tag.Key == "limit" && tag.Value is "max-queued-bytes")
+                    else if (tag.Key == "reason" && tag.Value is "max-queued-bytes")
                     {
                         Interlocked.Add(ref bySize, value);
                     }

@@ -76,6 +76,12 @@ public sealed partial class ConnectionActor
         if (publishWill && willTopic is { } topic && acl is { } rules && !rules.CanPublish(topic))
         {
             log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the ACL no longer lets the client publish there", clientId, userName ?? "(none)", topic);
+            willRefused = true;
+        }
+
+        if (publishWill && willRefused)
+        {
+            BrokerMetrics.Dropped(DropReason.NotAuthorized);
             publishWill = false;
         }
 

@@ -112,6 +112,7 @@ public sealed partial class ConnectionActor
         if (BrokerTopics.IsBrokerOwned(publish.Topic) || (acl is { } rules && !rules.CanPublish(publish.Topic)))
         {
             log.Debug("Client {ClientId} (username {UserName}) may not publish to {Topic}: dropped", clientId, userName ?? "(none)", publish.Topic);
+            BrokerMetrics.Dropped(DropReason.NotAuthorized);
             RefusePublish(publish, ReasonCode.NotAuthorized);
             return;
         }

@@ -19,14 +19,14 @@ public sealed partial class ConnectionActor
                 && (socketBlocked || outboundQueued >= BehindCeiling * settings.OutboundQueue))
             {
                 outboundDropped++;
-                BrokerMetrics.Qos0Dropped.Add(1);
+                BrokerMetrics.Dropped(DropReason.SlowReader);
                 return;
             }
 
             // A packet larger than the client accepts is dropped as if sent [MQTT-3.1.2-25]; so is one it may not read.
-            if ((clientMaximumPacketSize is { } max && MqttPacketEncoder.GetSize(publish, version) > max)
-                || (acl is { } rules && !rules.CanRead(publish.Topic)))
+            if (Undeliverable(publish) is { } reason)
             {
+                BrokerMetrics.Dropped(reason);
                 if (publish.QoS != QualityOfService.AtMostOnce)
                 {
                     session?.Tell(new OutboundDiscarded(publish.PacketId));
@@ -40,6 +40,18 @@ public sealed partial class ConnectionActor
         }
 
         Send(packet);
+    }
+
+    /// <summary>Why this client may not get the PUBLISH, if it may not: the read ACL first, since a message the client
+    /// may not read is refused whatever its size.</summary>
+    private DropReason? Undeliverable(PublishPacket publish)
+    {
+        if (acl is { } rules && !rules.CanRead(publish.Topic))
+        {
+            return DropReason.NotAuthorized;
+        }
+
+        return clientMaximumPacketSize is { } max && MqttPacketEncoder.GetSize(publish, version) > max ? DropReason.TooLarge : null;
     }
 
     /// <summary>

@@ -111,6 +111,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // Checked against the rules in force when the connection ends, which a reload may have changed since CONNECT.
     private string? willTopic;
 
+    // The will of CONNECT went no further, for its topic: counted as dropped only if the connection ends as one that
+    // publishes its will, as a will the ACL takes away at the end is.
+    private bool willRefused;
+
     // Made at the first PUBLISH: a connection that only subscribes, or sits idle, holds no cache
     // (docs/architecture.md, Backpressure and memory).
     private Utf8StringCache? topicCache;
@@ -250,6 +254,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     {
                         log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the client may not publish there", clientId, userName ?? "(none)", w.Topic);
                         will = null;
+                        willRefused = true;
                     }
                     else if (will is { } deep && settings.MaxTopicLevels > 0 && TopicLevels.Count(deep.Topic) > settings.MaxTopicLevels)
                     {

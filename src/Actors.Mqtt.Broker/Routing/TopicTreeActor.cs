@@ -165,7 +165,7 @@ public sealed class TopicTreeActor : ReceiveActor
             return;
         }
 
-        BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", "shared-group"));
+        BrokerMetrics.Dropped(DropReason.SharedGroup);
         droppedSinceLastLog++;
         if (lastDropLog is not { } last || time.Milliseconds() - last >= 60_000)
         {

@@ -67,14 +67,19 @@ public sealed partial class SessionActor
         if (message.Delivery.MaximumQoS == QualityOfService.AtMostOnce)
         {
             // QoS 0 is never queued: sent now or not at all (Mosquitto's default, queue_qos0_messages false).
-            if (connection is not null && !Expired(message))
+            if (connection is null)
             {
-                connection.Tell(new SendToClient(BuildPublish(message, packetId: 0, dup: false)) { Pace = pace });
-                state.SentOnce(message.Publish.MessageKey);
+                pace?.Answer();
+            }
+            else if (Expired(message))
+            {
+                BrokerMetrics.Dropped(DropReason.Expired);
+                pace?.Answer();
             }
             else
             {
-                pace?.Answer();
+                connection.Tell(new SendToClient(BuildPublish(message, packetId: 0, dup: false)) { Pace = pace });
+                state.SentOnce(message.Publish.MessageKey);
             }
 
             done?.Invoke();
@@ -98,7 +103,7 @@ public sealed partial class SessionActor
 
             // The newest message is the one refused (Mosquitto's policy); QoS 0 never reaches a queue.
             droppedTotal++;
-            BrokerMetrics.QueuedMessagesDropped.Add(1, new KeyValuePair<string, object?>("limit", overMessages ? "max-queued-messages" : "max-queued-bytes"));
+            BrokerMetrics.Dropped(overMessages ? DropReason.MaxQueuedMessages : DropReason.MaxQueuedBytes);
             // The first refusal is logged at once, the ones after it at most once a minute, with what was refused between.
             droppedSinceLastLog++;
             var now = settings.Time.Milliseconds();
@@ -135,8 +140,11 @@ public sealed partial class SessionActor
     {
         while (connection is { } to && state.InflightCount < window && state.NextQueued is { } next)
         {
+            // The one place an expired message leaves the queue, so it is counted once: it stays queued until it is at
+            // the head with a client connected (for one that expired while the client was away, when it comes back).
             if (Expired(next))
             {
+                BrokerMetrics.Dropped(DropReason.Expired);
                 Record(MessageDropped.Instance);
                 continue;
             }

@@ -143,6 +143,9 @@ public sealed partial class SessionActor
     /// <summary>
     /// Messages that arrive during recovery wait in Akka's internal stash, which a failed recovery discards with the
     /// actor; the senders that expect an answer are noted here so that they hear of the failure instead of timing out.
+    /// After every message the broker's gauges are brought up to date (<see cref="Count"/>): here rather than in
+    /// OnCommand, since the callbacks of journal writes change the state too (the write of an attach sends the queue)
+    /// and run outside it; and the end of a recovery passes here once the actor is no longer recovering.
     /// </summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
@@ -159,7 +162,13 @@ public sealed partial class SessionActor
             }
         }
 
-        return base.AroundReceive(receive, message);
+        var handled = base.AroundReceive(receive, message);
+        if (!IsRecovering)
+        {
+            Count();
+        }
+
+        return handled;
     }
 
     /// <summary>

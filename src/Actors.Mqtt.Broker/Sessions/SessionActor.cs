@@ -60,6 +60,9 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     // What this session added to the broker's gauges (BrokerMetrics), taken back when it stops.
     private int countedSubscriptions;
     private bool countedOffline;
+    private int countedQueued;
+    private long countedQueuedBytes;
+    private int countedInflight;
 
     public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
     {
@@ -87,6 +90,9 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     {
         publisher.SendWaiting();
         BrokerMetrics.Subscriptions.Add(-countedSubscriptions);
+        BrokerMetrics.SessionQueued.Add(-countedQueued);
+        BrokerMetrics.SessionQueuedBytes.Add(-countedQueuedBytes);
+        BrokerMetrics.SessionInflight.Add(-countedInflight);
         if (countedOffline)
         {
             BrokerMetrics.SessionsOffline.Add(-1);
@@ -95,14 +101,33 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
         base.PostStop();
     }
 
-    /// <summary>Brings the broker's gauges of subscriptions and offline sessions up to date with this session, after
-    /// every message it handled: cheaper than a call at every place that changes them, and none can be missed.</summary>
+    /// <summary>Brings the broker's gauges of subscriptions, offline sessions, queued and in-flight messages up to date
+    /// with this session, after every message it handled (see AroundReceive): cheaper than a call at every place that
+    /// changes them, and none can be missed.</summary>
     private void Count()
     {
         if (state.Subscriptions.Count != countedSubscriptions)
         {
             BrokerMetrics.Subscriptions.Add(state.Subscriptions.Count - countedSubscriptions);
             countedSubscriptions = state.Subscriptions.Count;
+        }
+
+        if (state.QueuedCount != countedQueued)
+        {
+            BrokerMetrics.SessionQueued.Add(state.QueuedCount - countedQueued);
+            countedQueued = state.QueuedCount;
+        }
+
+        if (state.QueuedBytes != countedQueuedBytes)
+        {
+            BrokerMetrics.SessionQueuedBytes.Add(state.QueuedBytes - countedQueuedBytes);
+            countedQueuedBytes = state.QueuedBytes;
+        }
+
+        if (state.InflightCount != countedInflight)
+        {
+            BrokerMetrics.SessionInflight.Add(state.InflightCount - countedInflight);
+            countedInflight = state.InflightCount;
         }
 
         var offline = journaling && connection is null;
@@ -128,7 +153,6 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 awaitingRecovery = null;
                 OnRecovered();
-                Count();
                 return;
 
             default:
@@ -137,12 +161,6 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     }
 
     protected override void OnCommand(object message)
-    {
-        Handle(message);
-        Count();
-    }
-
-    private void Handle(object message)
     {
         switch (message)
         {

@@ -19,9 +19,6 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
 
     private static readonly string[] Windows = ["1min", "5min", "15min"];
 
-    // Messages not delivered because a queue was full: QoS 1/2 a session's queue refused, QoS 0 for a slow reader.
-    private static readonly string[] Dropped = [BrokerMetrics.QueuedMessagesDropped.Name, BrokerMetrics.Qos0Dropped.Name];
-
     private readonly BrokerStatistics statistics;
     private readonly BrokerPublisher publisher;
     private readonly TimeProvider time;
@@ -36,7 +33,7 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
         ("bytes/received", new LoadAverage(), [BrokerMetrics.BytesReceived.Name]),
         ("bytes/sent", new LoadAverage(), [BrokerMetrics.BytesSent.Name]),
         ("connections", new LoadAverage(), [BrokerMetrics.ConnectionsAccepted.Name]),
-        ("publish/dropped", new LoadAverage(), Dropped),
+        ("publish/dropped", new LoadAverage(), [BrokerMetrics.MessagesDropped.Name]),
     ];
 
     private long lastSampleAt;
@@ -94,7 +91,7 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
         Set("messages/sent", Total(BrokerMetrics.MessagesSent.Name));
         Set("publish/messages/received", Total(BrokerMetrics.MessagesReceived.Name));
         Set("publish/messages/sent", Total(BrokerMetrics.MessagesSent.Name));
-        Set("publish/messages/dropped", Total(Dropped));
+        Set("publish/messages/dropped", Total(BrokerMetrics.MessagesDropped.Name));
         Set("bytes/received", Total(BrokerMetrics.BytesReceived.Name));
         Set("bytes/sent", Total(BrokerMetrics.BytesSent.Name));
         Set("retained messages/count", Total(BrokerMetrics.RetainedMessages.Name));

@@ -16,7 +16,6 @@ namespace Actors.Mqtt.Server.Operations;
 internal static class CountersAtZero
 {
     private static readonly string[] AdmissionLimits = ["connect-rate", "listener-max-connections", "max-connections"];
-    private static readonly string[] QueueLimits = ["max-queued-messages", "max-queued-bytes", "shared-group"];
     private static readonly string[] Writers = ["session", "retained"];
     private static readonly string[] Qos = ["0", "1", "2"];
 
@@ -25,13 +24,15 @@ internal static class CountersAtZero
     {
         BrokerMetrics.ConnectionsAccepted.Add(0);
         BrokerMetrics.AuthenticationFailures.Add(0);
-        BrokerMetrics.Qos0Dropped.Add(0);
         BrokerMetrics.BytesReceived.Add(0);
         BrokerMetrics.BytesSent.Add(0);
         BrokerMetrics.SessionsOnline.Add(0);
         BrokerMetrics.SessionsOffline.Add(0);
         BrokerMetrics.SessionsExpired.Add(0);
         BrokerMetrics.Subscriptions.Add(0);
+        BrokerMetrics.SessionQueued.Add(0);
+        BrokerMetrics.SessionQueuedBytes.Add(0);
+        BrokerMetrics.SessionInflight.Add(0);
         BrokerMetrics.RetainedMessages.Add(0);
         string[] refusals = [.. AdmissionLimits, BrokerMetrics.ReasonLabel(ReasonCode.BadUserNameOrPassword), BrokerMetrics.ReasonLabel(ReasonCode.NotAuthorized)];
         foreach (var reason in refusals)
@@ -39,9 +40,9 @@ internal static class CountersAtZero
             BrokerMetrics.ConnectionsRefused.Add(0, new KeyValuePair<string, object?>("reason", reason));
         }
 
-        foreach (var limit in QueueLimits)
+        foreach (var reason in BrokerMetrics.DropReasons)
         {
-            BrokerMetrics.QueuedMessagesDropped.Add(0, new KeyValuePair<string, object?>("limit", limit));
+            BrokerMetrics.MessagesDropped.Add(0, new KeyValuePair<string, object?>("reason", reason));
         }
 
         foreach (var writer in Writers)

@@ -31,8 +31,10 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
         ("bytesReceived", BrokerMetrics.BytesReceived.Name, false),
         ("bytesSent", BrokerMetrics.BytesSent.Name, false),
         ("retainedMessages", BrokerMetrics.RetainedMessages.Name, false),
-        ("queueDropped", BrokerMetrics.QueuedMessagesDropped.Name, true),
-        ("qos0Dropped", BrokerMetrics.Qos0Dropped.Name, false),
+        ("sessionQueued", BrokerMetrics.SessionQueued.Name, false),
+        ("sessionQueuedBytes", BrokerMetrics.SessionQueuedBytes.Name, false),
+        ("sessionInflight", BrokerMetrics.SessionInflight.Name, false),
+        ("messagesDropped", BrokerMetrics.MessagesDropped.Name, true),
         ("journalWriteFailures", BrokerMetrics.JournalWriteFailures.Name, true),
     ];
 

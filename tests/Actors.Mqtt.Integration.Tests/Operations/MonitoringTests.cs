@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Net;
+using System.Text;
 using Actors.Mqtt.Integration.Tests.Support;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Properties;
 using Actors.Mqtt.Server.Commands;
 using Actors.Mqtt.Server.Operations;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,6 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using QualityOfService = Actors.Mqtt.Protocol.QualityOfService;
+using V = Actors.Mqtt.Protocol.MqttProtocolVersion;
 
 namespace Actors.Mqtt.Integration.Tests.Operations;
 
@@ -20,7 +25,13 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
 {
     private const int MaxQueued = 2;
 
-    /// <summary>One broker process for the class, with a password file, a small queue limit and the HTTP listener on.</summary>
+    /// <summary>How long a test waits for a count that a session or a connection updates after the packet the test
+    /// waited for; a bound, not a measurement.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+
+    /// <summary>One broker process for the class, with a password file, an ACL, a small queue limit and the HTTP
+    /// listener on. <c>alice</c> may use every topic under <c>ops/</c>; <c>reader</c> may read <c>ops/acl/open</c>
+    /// only.</summary>
     public sealed class MonitoredBroker : IAsyncLifetime
     {
         public string Folder { get; } = Directory.CreateTempSubdirectory("actors-mqtt-monitoring-").FullName;
@@ -33,6 +44,9 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
         {
             var passwords = Path.Combine(Folder, "passwd");
             Assert.Equal(0, await new RootCommand { PasswdCommand.Create() }.Parse(["passwd", passwords, "alice", "--password", "alice-pw"]).InvokeAsync());
+            Assert.Equal(0, await new RootCommand { PasswdCommand.Create() }.Parse(["passwd", passwords, "reader", "--password", "reader-pw"]).InvokeAsync());
+            var acl = Path.Combine(Folder, "acl");
+            await File.WriteAllTextAsync(acl, "user alice\ntopic readwrite ops/#\n\nuser reader\ntopic read ops/acl/open\n");
             var httpPort = BrokerProcess.FreePort();
             Broker = new BrokerProcess(
                 Folder,
@@ -40,6 +54,7 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
                 $"actors-mqtt.http.port={httpPort}",
                 "actors-mqtt.auth.allow-anonymous=false",
                 $"actors-mqtt.auth.password-file={passwords}",
+                $"actors-mqtt.auth.acl-file={acl}",
                 $"actors-mqtt.limits.max-queued-messages={MaxQueued}",
                 // The broker's own $SYS topics are retained messages too; counted here, they would hide the workload's one.
                 "actors-mqtt.sys-interval=0s");
@@ -69,7 +84,8 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
     [Fact]
     public async Task Metrics_count_exactly_the_workload_a_test_ran()
     {
-        var before = await ScrapeAsync();
+        // The other tests of the class close their clients as they end, and the broker counts them closed a moment later.
+        var before = await ScrapeUntilAsync(s => s.Of("actors_mqtt_connections{listener=\"tcp\"}") == 0 && s.Of("actors_mqtt_sessions_online") == 0);
 
         // A durable session that goes offline, to fill its queue; a live subscriber; a publisher.
         var sleeper = await ConnectAsync("sleeper", "alice", "alice-pw", durable: true);
@@ -121,7 +137,7 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
         Assert.Equal(3, after.Of("actors_mqtt_messages_sent_total{qos=\"0\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"0\"}"));
         Assert.Equal(2, after.Of("actors_mqtt_messages_sent_total{qos=\"1\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"1\"}"));
         Assert.Equal(1, after.Of("actors_mqtt_messages_sent_total{qos=\"2\"}") - before.Of("actors_mqtt_messages_sent_total{qos=\"2\"}"));
-        Assert.Equal(2, after.Of("actors_mqtt_session_queue_dropped_total{limit=\"max-queued-messages\"}") - before.Of("actors_mqtt_session_queue_dropped_total{limit=\"max-queued-messages\"}"));
+        Assert.Equal(2, Change(before, after, Dropped("max-queued-messages")));
         Assert.Equal(3, after.Of("actors_mqtt_connections_accepted_total") - before.Of("actors_mqtt_connections_accepted_total"));
         Assert.Equal(1, after.Of("actors_mqtt_connections_refused_total{reason=\"bad-user-name-or-password\"}") - before.Of("actors_mqtt_connections_refused_total{reason=\"bad-user-name-or-password\"}"));
         Assert.Equal(1, after.Of("actors_mqtt_connections_refused_total{reason=\"not-authorized\"}") - before.Of("actors_mqtt_connections_refused_total{reason=\"not-authorized\"}"));
@@ -195,6 +211,173 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
     }
 
     [Fact]
+    public async Task Messages_that_expire_while_their_client_is_away_are_counted_dropped_once_when_it_returns()
+    {
+        await using (var away = await ConnectAsync("expiry-away", "alice", "alice-pw", durable: true))
+        {
+            await away.SubscribeAsync("ops/expiry", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await using var publisher = await ConnectAsync("expiry-publisher", "alice", "alice-pw");
+        var before = await ScrapeAsync();
+        for (var i = 0; i < MaxQueued; i++)
+        {
+            // Acknowledged once the offline session has queued it.
+            await publisher.Client.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic("ops/expiry")
+                .WithPayload($"e{i}")
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithMessageExpiryInterval(1)
+                .Build());
+        }
+
+        var waiting = await ScrapeAsync();
+
+        // Past their expiry interval of 1 s: dropped when the client comes back, not delivered.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await using var back = await ConnectAsync("expiry-away", "alice", "alice-pw", durable: true);
+        await back.ExpectNothingAsync();
+        var after = await ScrapeUntilAsync(s => Change(before, s, Dropped("expired")) >= MaxQueued && Change(before, s, "actors_mqtt_session_queued") == 0);
+
+        Assert.Equal((MaxQueued, 0), (Change(before, waiting, "actors_mqtt_session_queued"), Change(before, waiting, Dropped("expired"))));
+        Assert.Equal((0, MaxQueued), (Change(before, after, "actors_mqtt_session_queued"), Change(before, after, Dropped("expired"))));
+    }
+
+    [Fact]
+    public async Task The_queued_gauge_counts_what_an_offline_session_holds_until_its_client_has_taken_it()
+    {
+        const int PayloadSize = 10;
+        await using (var away = await ConnectAsync("queued-away", "alice", "alice-pw", durable: true))
+        {
+            await away.SubscribeAsync("ops/held", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        // Other tests of the class leave messages queued for their own offline sessions: counted from here.
+        var before = await ScrapeAsync();
+        await using (var publisher = await ConnectAsync("queued-publisher", "alice", "alice-pw"))
+        {
+            for (var i = 0; i < MaxQueued; i++)
+            {
+                await publisher.PublishAsync("ops/held", new string('h', PayloadSize), MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+        }
+
+        var held = await ScrapeAsync();
+        await using var back = await ConnectAsync("queued-away", "alice", "alice-pw", durable: true);
+        for (var i = 0; i < MaxQueued; i++)
+        {
+            await back.NextAsync();
+        }
+
+        // Sent, then acknowledged by MQTTnet: neither queued nor in flight any more.
+        var drained = await ScrapeUntilAsync(s => Change(before, s, "actors_mqtt_session_queued") == 0 && Change(before, s, "actors_mqtt_session_inflight") == 0);
+
+        Assert.Equal((MaxQueued, MaxQueued * PayloadSize, 0), Gauges(before, held));
+        Assert.Equal((0, 0, 0), Gauges(before, drained));
+    }
+
+    [Fact]
+    public async Task The_in_flight_gauge_counts_what_a_client_holds_unacknowledged_up_to_its_receive_maximum()
+    {
+        const int ReceiveMaximum = 3;
+        var (subscriber, _) = await RawClient.ConnectAsync(monitored.Broker.EndPoint, new ConnectPacket
+        {
+            ProtocolVersion = V.V500,
+            ClientId = "inflight-holder",
+            UserName = "alice",
+            Password = Encoding.UTF8.GetBytes("alice-pw"),
+            // Durable, so that a publisher's PUBACK waits for the session to have the message: counted on return.
+            Properties = new MqttProperties { ReceiveMaximum = ReceiveMaximum, SessionExpiryInterval = 300 },
+        });
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("ops/inflight") { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            var before = await ScrapeAsync();
+            await using (var publisher = await ConnectAsync("inflight-publisher", "alice", "alice-pw"))
+            {
+                for (var i = 0; i < ReceiveMaximum + MaxQueued; i++)
+                {
+                    await publisher.PublishAsync("ops/inflight", $"f{i}", MqttQualityOfServiceLevel.AtLeastOnce);
+                }
+            }
+
+            var holding = await ScrapeAsync();
+            var payloads = await subscriber.DrainAsync(TimeSpan.FromSeconds(1));
+            var acknowledged = await ScrapeUntilAsync(s => Change(before, s, "actors_mqtt_session_inflight") == 0);
+
+            Assert.Equal(ReceiveMaximum + MaxQueued, payloads.Count);
+            Assert.Equal((MaxQueued, MaxQueued * 2, ReceiveMaximum), Gauges(before, holding));
+            Assert.Equal((0, 0, 0), Gauges(before, acknowledged));
+            await subscriber.SendAsync(new DisconnectPacket { Properties = new MqttProperties { SessionExpiryInterval = 0 } });
+        }
+    }
+
+    [Fact]
+    public async Task Messages_larger_than_the_subscribers_maximum_packet_size_are_counted_dropped_as_too_large()
+    {
+        var (subscriber, _) = await RawClient.ConnectAsync(monitored.Broker.EndPoint, new ConnectPacket
+        {
+            ProtocolVersion = V.V500,
+            ClientId = "small-packets",
+            UserName = "alice",
+            Password = Encoding.UTF8.GetBytes("alice-pw"),
+            Properties = new MqttProperties { MaximumPacketSize = 64 },
+        });
+        await using (subscriber)
+        {
+            await subscriber.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("ops/large") { MaximumQoS = QualityOfService.AtLeastOnce }] });
+            await subscriber.ReceiveAsync<SubAckPacket>();
+            var before = await ScrapeAsync();
+            await using (var publisher = await ConnectAsync("large-publisher", "alice", "alice-pw"))
+            {
+                await publisher.PublishAsync("ops/large", new string('L', 100));
+                await publisher.PublishAsync("ops/large", new string('L', 100), MqttQualityOfServiceLevel.AtLeastOnce);
+                await publisher.PublishAsync("ops/large", "small");
+            }
+
+            var delivered = await subscriber.ReceiveAsync<PublishPacket>();
+            var after = await ScrapeUntilAsync(s => Change(before, s, Dropped("too-large")) >= 2);
+
+            Assert.Equal("small", Encoding.UTF8.GetString(delivered.Payload.Span));
+            Assert.Equal(2, Change(before, after, Dropped("too-large")));
+            await subscriber.SendAsync(new DisconnectPacket());
+        }
+    }
+
+    [Fact]
+    public async Task Messages_the_ACL_refuses_are_counted_dropped_as_not_authorized_publish_will_and_delivery()
+    {
+        await using var reader = await ConnectAsync("acl-reader", "reader", "reader-pw");
+        var granted = await reader.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("ops/acl/#", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await using var publisher = await ConnectAsync("acl-publisher", "alice", "alice-pw");
+        var before = await ScrapeAsync();
+
+        // Write: alice may not publish outside ops/. Will: refused at CONNECT, dropped when the connection ends without
+        // DISCONNECT. Read: the reader subscribed to ops/acl/# but may read ops/acl/open only.
+        var refused = await publisher.PublishAsync("elsewhere/x", "w", MqttQualityOfServiceLevel.AtLeastOnce);
+        var (willing, _) = await RawClient.ConnectAsync(monitored.Broker.EndPoint, new ConnectPacket
+        {
+            ProtocolVersion = V.V500,
+            ClientId = "acl-will",
+            UserName = "alice",
+            Password = Encoding.UTF8.GetBytes("alice-pw"),
+            Will = new MqttWill("elsewhere/will", "gone"u8.ToArray()) { QoS = QualityOfService.AtLeastOnce },
+        });
+        await willing.DisposeAsync();
+        await publisher.PublishAsync("ops/acl/closed", "r", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync("ops/acl/open", "open", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var delivered = await reader.NextAsync();
+        var after = await ScrapeUntilAsync(s => Change(before, s, Dropped("not-authorized")) >= 3);
+
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, granted.Items.Single().ResultCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, refused.ReasonCode);
+        Assert.Equal("open", TestClient.Text(delivered));
+        Assert.Equal(3, Change(before, after, Dropped("not-authorized")));
+    }
+
+    [Fact]
     public async Task Metrics_are_in_the_Prometheus_text_format()
     {
         using var response = await monitored.Http.GetAsync("/metrics");
@@ -233,6 +416,31 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
             clientId);
 
     private async Task<Scrape> ScrapeAsync() => Scrape.Parse(await monitored.Http.GetStringAsync("/metrics"));
+
+    /// <summary>Scrapes until <paramref name="done"/> holds or <see cref="Settle"/> has passed, and returns the last
+    /// scrape, for the test to assert on.</summary>
+    private async Task<Scrape> ScrapeUntilAsync(Func<Scrape, bool> done)
+    {
+        using var deadline = new CancellationTokenSource(Settle);
+        while (true)
+        {
+            var scrape = await ScrapeAsync();
+            if (done(scrape) || deadline.IsCancellationRequested)
+            {
+                return scrape;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private static string Dropped(string reason) => $"actors_mqtt_messages_dropped_total{{reason=\"{reason}\"}}";
+
+    private static double Change(Scrape before, Scrape after, string series) => after.Of(series) - before.Of(series);
+
+    /// <summary>How the gauges of queued messages, their payload bytes and messages in flight moved.</summary>
+    private static (double Queued, double QueuedBytes, double Inflight) Gauges(Scrape before, Scrape after) =>
+        (Change(before, after, "actors_mqtt_session_queued"), Change(before, after, "actors_mqtt_session_queued_bytes"), Change(before, after, "actors_mqtt_session_inflight"));
 }
 
 /// <summary>The HTTP listener is off unless <c>actors-mqtt.http.port</c> is set.</summary>

@@ -73,7 +73,10 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ["connections-accepted"] = $"{Connected + 1}",
             ["messages-received-1"] = $"{Published + MaxQueued + Dropped}",
             ["messages-sent-1"] = $"{Published}",
-            ["queue-dropped-max-queued-messages"] = $"{Dropped}",
+            ["session-queued"] = $"{MaxQueued}",
+            ["session-queued-bytes"] = $"{MaxQueued * 2} B",
+            ["session-inflight"] = "0",
+            ["messages-dropped-max-queued-messages"] = $"{Dropped}",
             ["journal-write-failures"] = "0",
 
             // The queued and the refused messages alike waited for the offline durable session's answer.
@@ -119,7 +122,7 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
 
     /// <summary><see cref="Connected"/> clients stay connected, one subscribing to what another publishes
     /// (<see cref="Published"/> QoS 1 messages); an offline durable session's queue takes <see cref="MaxQueued"/> and
-    /// refuses <see cref="Dropped"/>; one SUBSCRIBE too deep makes a warning.</summary>
+    /// refuses <see cref="Dropped"/> (payloads of 2 bytes); one SUBSCRIBE too deep makes a warning.</summary>
     private static async Task RunWorkloadAsync(WorkloadBroker broker)
     {
         await using (var sleeper = await ConnectAsync(broker, "sleeper", durable: true))
@@ -197,8 +200,10 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ("bytesReceived", "actors_mqtt_received_bytes_total", null),
             ("bytesSent", "actors_mqtt_sent_bytes_total", null),
             ("retainedMessages", "actors_mqtt_retained_messages", null),
-            ("queueDropped", "actors_mqtt_session_queue_dropped_total", "limit"),
-            ("qos0Dropped", "actors_mqtt_connection_qos0_dropped_total", null),
+            ("sessionQueued", "actors_mqtt_session_queued", null),
+            ("sessionQueuedBytes", "actors_mqtt_session_queued_bytes", null),
+            ("sessionInflight", "actors_mqtt_session_inflight", null),
+            ("messagesDropped", "actors_mqtt_messages_dropped_total", "reason"),
             ("journalWriteFailures", "actors_mqtt_journal_write_failures_total", "writer"),
         ];
         (string Property, string Metric, string Label)[] histograms =

@@ -42,7 +42,7 @@ public sealed class SysTopicsTests
             Assert.Matches("^[0-9]+ seconds$", received["$SYS/broker/uptime"]);
 
             // A durable session with two subscriptions left offline; one connected subscriber; five QoS 1 messages and
-            // one retained.
+            // one retained; one PUBLISH to $SYS, refused and so dropped.
             var offline = "sys-off-" + Guid.NewGuid().ToString("N")[..8];
             var (durable, _) = await ConnectAsync(broker.EndPoint, offline, expiry: 600);
             await SubscribeAsync(durable, "sys-test/a", "sys-test/b");
@@ -51,7 +51,7 @@ public sealed class SysTopicsTests
             await durable.DisposeAsync();
 
             await using var watcher = (await ConnectAsync(broker.EndPoint, "sys-watch-" + Guid.NewGuid().ToString("N")[..8])).Client;
-            await SubscribeAsync(watcher, "$SYS/broker/clients/+", "$SYS/broker/publish/messages/received", "$SYS/broker/subscriptions/count", "$SYS/broker/retained messages/count");
+            await SubscribeAsync(watcher, "$SYS/broker/clients/+", "$SYS/broker/publish/messages/received", "$SYS/broker/publish/messages/dropped", "$SYS/broker/subscriptions/count", "$SYS/broker/retained messages/count");
             await using var live = (await ConnectAsync(broker.EndPoint, "sys-live-" + Guid.NewGuid().ToString("N")[..8])).Client;
             await SubscribeAsync(live, "sys-test/#");
             var (publisher, _) = await ConnectAsync(broker.EndPoint, "sys-pub-" + Guid.NewGuid().ToString("N")[..8]);
@@ -62,18 +62,22 @@ public sealed class SysTopicsTests
                     await publisher.SendAsync(new PublishPacket { Topic = "sys-test/x", Payload = "m"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = id, Retain = id == 5 });
                     await publisher.ReceiveAsync<PubAckPacket>();
                 }
+
+                await publisher.SendAsync(new PublishPacket { Topic = "$SYS/broker/uptime", Payload = "0"u8.ToArray(), QoS = QualityOfService.AtLeastOnce, PacketId = 6 });
+                Assert.Equal(ReasonCode.NotAuthorized, (await publisher.ReceiveAsync<PubAckPacket>()).ReasonCode);
             }
 
             // Connected: the watcher and the live subscriber; at most three at once (with the publisher); the offline
-            // session; 2 + 4 + 1 subscriptions; the broker's own topics retained beside the one message.
+            // session; 2 + 5 + 1 subscriptions; the broker's own topics retained beside the one message.
             var expected = new Dictionary<string, string>
             {
                 ["clients/connected"] = "2",
                 ["clients/disconnected"] = "1",
                 ["clients/total"] = "3",
                 ["clients/maximum"] = "3",
-                ["publish/messages/received"] = "5",
-                ["subscriptions/count"] = "7",
+                ["publish/messages/received"] = "6",
+                ["publish/messages/dropped"] = "1",
+                ["subscriptions/count"] = "8",
                 ["retained messages/count"] = (Topics.Length + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             var latest = new Dictionary<string, string>();

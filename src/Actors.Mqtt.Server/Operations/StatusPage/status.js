@@ -121,10 +121,12 @@ function show(status) {
   rate('bytes-received-rate', seconds, status.bytesReceived, old.bytesReceived, bytes);
   rate('bytes-sent-rate', seconds, status.bytesSent, old.bytesSent, bytes);
   set('retained-messages', count(status.retainedMessages));
+  set('session-queued', count(status.sessionQueued));
+  set('session-queued-bytes', bytes(status.sessionQueuedBytes));
+  set('session-inflight', count(status.sessionInflight));
 
-  set('qos0-dropped', count(status.qos0Dropped), status.qos0Dropped > 0);
   set('journal-write-failures', count(sum(status.journalWriteFailures)), sum(status.journalWriteFailures) > 0);
-  fillLabelled('queue-dropped', status.queueDropped, true);
+  fillLabelled('messages-dropped', status.messagesDropped, true);
   fillLabelled('journal-write-failures-by-writer', status.journalWriteFailures, true);
   fillLatency('journal-latency', ['session', 'retained'], status.journalWriteSeconds, seconds > 0 ? old.journalWriteSeconds : null);
   fillLatency('ack-latency', ['1', '2'], status.publishAckSeconds, seconds > 0 ? old.publishAckSeconds : null);
