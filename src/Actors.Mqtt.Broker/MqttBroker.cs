@@ -1,4 +1,5 @@
 using System.Globalization;
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
@@ -62,12 +63,23 @@ public sealed class MqttBroker : IConnectionFlowFactory
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        var log = Logging.GetLogger(system, typeof(MqttBroker));
         if (cluster.Settings.SeedNodes.Count == 0)
         {
             await cluster.JoinAsync(cluster.SelfAddress, cancellationToken).ConfigureAwait(false);
         }
+        else
+        {
+            // Akka's seed node process: never a join of this node to itself, unless it is the first seed and finds none of the others.
+            log.Info("Cluster node {Node} joining through seed nodes {Seeds}", ClusterNodeSettings.NodeOf(cluster.SelfAddress), string.Join(", ", settings.Cluster.SeedNodes));
+        }
 
         await up.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ClusterMembership.Observe(cluster);
+        if (cluster.Settings.SeedNodes.Count > 0)
+        {
+            log.Info("Cluster node {Node} is up; members: {Members}", ClusterNodeSettings.NodeOf(cluster.SelfAddress), string.Join(", ", cluster.State.Members.Select(m => ClusterNodeSettings.NodeOf(m.Address))));
+        }
 
         // Before the actors, so that it hears what they count from the start (retained messages recovered, for one).
         var statistics = settings.SysInterval > TimeSpan.Zero ? new BrokerStatistics() : null;
@@ -99,12 +111,13 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
     /// <summary>
     /// The configuration to create the broker's actor system with: the Akka.Persistence plugins of the configured
-    /// store in front of <paramref name="config"/>.
+    /// store and the Akka.Remote and Akka.Cluster keys of <c>actors-mqtt.cluster</c> in front of <paramref name="config"/>.
     /// </summary>
     public static Config PrepareConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return BrokerSettings.From(config).Persistence.ToAkkaConfig().WithFallback(config);
+        var settings = BrokerSettings.From(config);
+        return settings.Persistence.ToAkkaConfig().WithFallback(settings.Cluster.ToAkkaConfig()).WithFallback(config);
     }
 
     /// <summary>
