@@ -12,6 +12,7 @@ using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence.Query;
 using Akka.Streams;
@@ -117,7 +118,14 @@ public sealed class MqttBroker : IConnectionFlowFactory
     {
         ArgumentNullException.ThrowIfNull(config);
         var settings = BrokerSettings.From(config);
-        return settings.Persistence.ToAkkaConfig().WithFallback(settings.Cluster.ToAkkaConfig()).WithFallback(config);
+
+        // Sharding's and distributed data's serializers from the start: another node's replicator may write to this
+        // one before this one has started sharding, which would otherwise register them only then.
+        return settings.Persistence.ToAkkaConfig()
+            .WithFallback(settings.Cluster.ToAkkaConfig())
+            .WithFallback(config)
+            .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(DistributedData.DefaultConfig());
     }
 
     /// <summary>
@@ -141,7 +149,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
     {
         var log = Logging.GetLogger(system, typeof(MqttBroker));
         var started = time.GetTimestamp();
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentPersistenceIdsQuery>(StoreSettings.QueryPluginId);
+        var journal = ReadJournal(system);
         var (awake, unreadable) = await journal.CurrentPersistenceIds()
             .Where(id => id.StartsWith(SessionActor.PersistenceIdPrefix, StringComparison.Ordinal))
             .SelectAsync(8, id => WakeAsync(sessions, id[SessionActor.PersistenceIdPrefix.Length..], cancellationToken))
@@ -154,6 +162,26 @@ public sealed class MqttBroker : IConnectionFlowFactory
         else
         {
             log.Warning("Started {Count} journaled sessions in {Milliseconds} ms; {Unreadable} could not be read and stay stopped", awake, (long)time.GetElapsedTime(started).TotalMilliseconds, unreadable);
+        }
+    }
+
+    /// <summary>
+    /// The query side of the journal. It gives up when the write journal has not made its tables within 5 s, which nodes
+    /// starting together on one PostgreSQL, or a busy machine, can take longer to do: so it is asked again, for as long as
+    /// a start may take.
+    /// </summary>
+    private static ICurrentPersistenceIdsQuery ReadJournal(ActorSystem system)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return PersistenceQuery.Get(system).ReadJournalFor<ICurrentPersistenceIdsQuery>(StoreSettings.QueryPluginId);
+            }
+            catch (AggregateException e) when (e.InnerException is AskTimeoutException && attempt < 12)
+            {
+                Logging.GetLogger(system, typeof(MqttBroker)).Warning("The journal is not ready after {Seconds} s; waiting for it", attempt * 5);
+            }
         }
     }
 
