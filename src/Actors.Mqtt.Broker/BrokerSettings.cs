@@ -1,6 +1,6 @@
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Security;
-using Actors.Mqtt.Broker.Clustering;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Broker;
