@@ -6,9 +6,12 @@ namespace Actors.Mqtt.Broker;
 /// </summary>
 internal static class BrokerTime
 {
-    public static long Milliseconds(this TimeProvider time)
+    public static long Milliseconds(this TimeProvider time) => time.Milliseconds(time.GetTimestamp());
+
+    /// <summary>A timestamp of <paramref name="time"/> (<see cref="TimeProvider.GetTimestamp"/>) in milliseconds, for a
+    /// caller that keeps the timestamp too.</summary>
+    public static long Milliseconds(this TimeProvider time, long timestamp)
     {
-        var timestamp = time.GetTimestamp();
         var frequency = time.TimestampFrequency;
 
         // Split so that a timestamp of nanoseconds since boot cannot overflow when scaled.

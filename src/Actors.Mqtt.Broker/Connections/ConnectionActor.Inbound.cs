@@ -116,7 +116,8 @@ public sealed partial class ConnectionActor
             return;
         }
 
-        var now = settings.Time.Milliseconds();
+        var readAt = settings.Time.GetTimestamp();
+        var now = settings.Time.Milliseconds(readAt);
         switch (publish.QoS)
         {
             case QualityOfService.AtMostOnce:
@@ -124,7 +125,7 @@ public sealed partial class ConnectionActor
                 break;
             case QualityOfService.AtLeastOnce:
                 // PUBACK once every durable session that matched, and the retained store, wrote the message.
-                var id = acks.AddPubAck(publish.PacketId, BrokerPublisher.RetainedWrites(publish), now);
+                var id = acks.AddPubAck(publish.PacketId, BrokerPublisher.RetainedWrites(publish), now, readAt);
                 StartAckTimer();
                 publisher.Publish(publish, clientId, now, new Confirmation(Self, id));
                 break;
@@ -143,7 +144,7 @@ public sealed partial class ConnectionActor
                 }
 
                 inboundQos2.Add(publish.PacketId);
-                acks.AddPubRec(publish.PacketId, now);
+                acks.AddPubRec(publish.PacketId, now, readAt);
                 StartAckTimer();
                 session!.Tell(new InboundQos2(publish, now));
                 break;
@@ -184,6 +185,15 @@ public sealed partial class ConnectionActor
 
             // Only MQTT 5 can say that nobody subscribed; the message was still accepted (Mosquitto and EMQX say it too).
             var code = ready.NoSubscribers && version == MqttProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+
+            // Measured before the packet leaves, so that a client holding its PUBACK finds it counted.
+            if (ready.DurableReadAt is { } readAt)
+            {
+                BrokerMetrics.PublishAcknowledged(
+                    ready.Kind == PacketType.PubAck ? QualityOfService.AtLeastOnce : QualityOfService.ExactlyOnce,
+                    settings.Time.GetElapsedTime(readAt));
+            }
+
             Send(ready.Kind == PacketType.PubAck
                 ? new PubAckPacket { PacketId = ready.PacketId, ReasonCode = code }
                 : new PubRecPacket { PacketId = ready.PacketId, ReasonCode = code });

@@ -425,7 +425,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
             case InboundQos2Done done:
                 {
-                    acks.Qos2Done(done.PacketId, done.ReasonCode);
+                    acks.Qos2Done(done.PacketId, done.ReasonCode, done.Durable);
                     SendReadyAcks();
                     return;
                 }

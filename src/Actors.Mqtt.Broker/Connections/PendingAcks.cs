@@ -19,21 +19,23 @@ internal sealed class PendingAcks
     public int Count => order?.Count ?? 0;
 
     /// <summary>A QoS 1 message: <paramref name="writes"/> confirmations are known to be due before the tree's count.</summary>
-    public long AddPubAck(ushort packetId, int writes, long now)
+    /// <param name="now">When it was read, in the broker's monotonic milliseconds (its time limit counts from there).</param>
+    /// <param name="readAt">The same moment as a timestamp of the broker's clock, for the acknowledgement's latency.</param>
+    public long AddPubAck(ushort packetId, int writes, long now, long readAt)
     {
-        var entry = new Entry(++lastId, packetId, PacketType.PubAck, new WriteTally(writes, now));
+        var entry = new Entry(++lastId, packetId, PacketType.PubAck, new WriteTally(writes, now), readAt);
         (order ??= new()).Enqueue(entry);
         (byId ??= [])[entry.Id] = entry;
         return entry.Id;
     }
 
     /// <summary>A QoS 2 message: done when its session answers for the packet id, its one write.</summary>
-    public void AddPubRec(ushort packetId, long now) =>
-        (order ??= new()).Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, new WriteTally(knownWrites: 1, now)));
+    public void AddPubRec(ushort packetId, long now, long readAt) =>
+        (order ??= new()).Enqueue(new Entry(++lastId, packetId, PacketType.PubRec, new WriteTally(knownWrites: 1, now), readAt));
 
     /// <summary>An acknowledgement decided at once (a refusal) that still waits for its turn behind earlier ones.</summary>
     public void AddDecided(ushort packetId, PacketType kind, ReasonCode code) =>
-        (order ??= new()).Enqueue(new Entry(++lastId, packetId, kind, Tally: null) { Decided = code });
+        (order ??= new()).Enqueue(new Entry(++lastId, packetId, kind, Tally: null, ReadAt: 0) { Decided = code });
 
     /// <summary>Whether a PUBREC for this packet id is still owed (a retried PUBLISH then needs nothing new).</summary>
     public bool OwesPubRec(ushort packetId) => order is not null && order.Any(e => e.Kind == PacketType.PubRec && e.PacketId == packetId && !e.Done);
@@ -56,7 +58,8 @@ internal sealed class PendingAcks
         }
     }
 
-    public void Qos2Done(ushort packetId, ReasonCode code)
+    /// <param name="durable">Whether the session's route waited for a durable write (<see cref="WriteTally.Durable"/>).</param>
+    public void Qos2Done(ushort packetId, ReasonCode code, bool durable)
     {
         foreach (var entry in order ?? [])
         {
@@ -65,6 +68,7 @@ internal sealed class PendingAcks
                 // The session counted and confirmed the writes itself; its answer is the one write this entry waits for.
                 entry.Tally!.Count(0, matched: code != ReasonCode.NoMatchingSubscribers);
                 entry.Tally.Confirm(stored: !ReasonCodes.IsFailure(code));
+                entry.RouteDurable = durable;
                 return;
             }
         }
@@ -74,14 +78,15 @@ internal sealed class PendingAcks
     public bool ExpireOldest(long now, long limit) =>
         order is not null && order.TryPeek(out var head) && head.Tally is { } tally && tally.Expire(now, limit);
 
-    /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.</summary>
-    public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed, ReasonCode? Decided, bool NoSubscribers) ready)
+    /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.
+    /// <c>DurableReadAt</c> is when its PUBLISH was read if it waited for a durable write, else null.</summary>
+    public bool TryTakeReady(out (PacketType Kind, ushort PacketId, bool Failed, ReasonCode? Decided, bool NoSubscribers, long? DurableReadAt) ready)
     {
         if (order is not null && order.TryPeek(out var head) && head.Done)
         {
             order.Dequeue();
             byId?.Remove(head.Id);
-            ready = (head.Kind, head.PacketId, head.Tally?.Failed ?? false, head.Decided, head.Tally?.NoSubscribers ?? false);
+            ready = (head.Kind, head.PacketId, head.Tally?.Failed ?? false, head.Decided, head.Tally?.NoSubscribers ?? false, head.Durable ? head.ReadAt : null);
             return true;
         }
 
@@ -90,10 +95,17 @@ internal sealed class PendingAcks
     }
 
     /// <param name="Tally">The writes it waits for; null for an acknowledgement decided at once.</param>
-    private sealed record Entry(long Id, ushort PacketId, PacketType Kind, WriteTally? Tally)
+    /// <param name="ReadAt">When its PUBLISH was read, as a timestamp of the broker's clock.</param>
+    private sealed record Entry(long Id, ushort PacketId, PacketType Kind, WriteTally? Tally, long ReadAt)
     {
         public ReasonCode? Decided { get; init; }
 
+        /// <summary>A PUBREC's: whether its session's route waited for a durable write; its own tally holds only the
+        /// session's answer.</summary>
+        public bool RouteDurable { get; set; }
+
         public bool Done => Tally is null || Tally.Done;
+
+        public bool Durable => Kind == PacketType.PubAck ? Tally?.Durable ?? false : RouteDurable;
     }
 }

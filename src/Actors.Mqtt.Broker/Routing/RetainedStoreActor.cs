@@ -95,8 +95,11 @@ public sealed class RetainedStoreActor : ReceivePersistentActor
         }
 
         pendingWrites++;
+        var started = time.GetTimestamp();
         PersistAsync(e, _ =>
         {
+            // Before the confirmation, so that a publisher holding its PUBACK finds the write counted.
+            BrokerMetrics.RetainedWritten(time.GetElapsedTime(started));
             pendingWrites--;
             eventsSinceSnapshot++;
             confirm?.To.Tell(new WriteConfirmed(confirm.Id, Stored: true));

@@ -23,6 +23,9 @@ internal sealed class WriteTally(int knownWrites, long startedAt)
 
     public bool Done => counted && confirmed >= writes;
 
+    /// <summary>Whether it waits, or waited, for at least one durable write: the retained store's or a durable session's.</summary>
+    public bool Durable => writes > 0;
+
     /// <summary>The topic tree's count, sent alone only when no durable session is to write the message.</summary>
     public void Count(int routedWrites, bool matched = true)
     {

@@ -24,7 +24,7 @@ public sealed partial class SessionActor
             if (held.Routed)
             {
                 // A retry before PUBREL: acknowledge again, deliver nothing twice.
-                replyTo.Tell(new InboundQos2Done(id, ReasonCode.Success));
+                replyTo.Tell(new InboundQos2Done(id, ReasonCode.Success, Durable: false));
             }
             else if (routing is null || !routing.ContainsKey(id))
             {
@@ -81,14 +81,14 @@ public sealed partial class SessionActor
         if (!route.Tally.Failed)
         {
             var code = route.Tally.NoSubscribers ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
-            Record(new Qos2Routed(route.PacketId), () => replyTo.Tell(new InboundQos2Done(route.PacketId, code)));
+            Record(new Qos2Routed(route.PacketId), () => replyTo.Tell(new InboundQos2Done(route.PacketId, code, route.Tally.Durable)));
             return;
         }
 
         // The connection closes without a PUBREC; the client sends the PUBLISH again after reconnecting and finds the id
         // held with its key, so the message is routed again and reaches only the subscribers that lack it.
         log.Warning("Session {ClientId}: inbound QoS 2 message {PacketId} not stored by every subscriber in time", clientId, route.PacketId);
-        replyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.UnspecifiedError));
+        replyTo.Tell(new InboundQos2Done(route.PacketId, ReasonCode.UnspecifiedError, Durable: false));
     }
 
     private void SweepExpiredRoutes()

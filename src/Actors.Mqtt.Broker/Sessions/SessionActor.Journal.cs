@@ -52,11 +52,16 @@ public sealed partial class SessionActor
         }
     }
 
+    /// <summary>Every journal write of the session goes through here, and is timed here: from this call to its
+    /// confirmation, once per write, a batch of held messages included.</summary>
     private void Write(ISessionEvent e, int messages, Action? then)
     {
         pendingWrites++;
+        var started = settings.Time.GetTimestamp();
         PersistAsync(e, _ =>
         {
+            // Before the follow-up, so that a publisher holding its PUBACK finds the write counted.
+            BrokerMetrics.SessionWritten(settings.Time.GetElapsedTime(started));
             pendingWrites--;
             eventsSinceSnapshot += messages;
             then?.Invoke();

@@ -72,7 +72,8 @@ public sealed record SendToClient(MqttPacket Packet)
 }
 
 /// <summary>Answers an inbound QoS 2 PUBLISH: PUBREC with this code may go (in order) once every write it needed is done.</summary>
-public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode);
+/// <param name="Durable">Whether the route waited for a durable write (the PUBREC's latency is then measured).</param>
+public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode, bool Durable);
 
 /// <summary>Starts a journaled session after a restart of the broker, so its subscriptions are in the topic tree
 /// before any client publishes; answered with <see cref="SessionAwake"/> once it recovered, or with

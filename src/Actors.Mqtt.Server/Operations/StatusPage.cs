@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using Actors.Mqtt.Broker;
@@ -33,6 +34,13 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
         ("queueDropped", BrokerMetrics.QueuedMessagesDropped.Name, true),
         ("qos0Dropped", BrokerMetrics.Qos0Dropped.Name, false),
         ("journalWriteFailures", BrokerMetrics.JournalWriteFailures.Name, true),
+    ];
+
+    /// <summary>The histograms <c>/api/status</c> reports, each an object by label value.</summary>
+    private static readonly (string Property, string Instrument)[] Histograms =
+    [
+        ("journalWriteSeconds", BrokerMetrics.JournalWriteDuration.Name),
+        ("publishAckSeconds", BrokerMetrics.PublishAckDuration.Name),
     ];
 
     private static readonly Dictionary<string, (byte[] Content, string Type)> Files = new(StringComparer.Ordinal)
@@ -101,6 +109,18 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
                 }
             }
 
+            var histograms = totals.ReadHistograms();
+            foreach (var (property, instrument) in Histograms)
+            {
+                json.WriteStartObject(property);
+                foreach (var (label, reading) in (histograms.GetValueOrDefault(instrument) ?? []).OrderBy(h => h.Key, StringComparer.Ordinal))
+                {
+                    WriteHistogram(json, label, reading);
+                }
+
+                json.WriteEndObject();
+            }
+
             json.WriteStartArray("warnings");
             foreach (var warning in warnings.Read())
             {
@@ -117,6 +137,32 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// A histogram series: its count, sum, mean, p50 and p99 since the broker started (the quantiles estimated from the
+    /// buckets, see <see cref="HistogramReading.Quantile"/>), and its buckets as <c>/metrics</c> writes them: cumulative
+    /// counts by upper boundary (<c>le</c>), the last <c>+Inf</c>. The page works out the mean of the last refresh from
+    /// two readings' counts and sums.
+    /// </summary>
+    private static void WriteHistogram(Utf8JsonWriter json, string label, HistogramReading reading)
+    {
+        json.WriteStartObject(label);
+        json.WriteNumber("count", reading.Count);
+        json.WriteNumber("sum", reading.Sum);
+        json.WriteNumber("mean", reading.Mean);
+        json.WriteNumber("p50", reading.Quantile(0.5));
+        json.WriteNumber("p99", reading.Quantile(0.99));
+        json.WriteStartObject("buckets");
+        long cumulative = 0;
+        for (var i = 0; i < reading.Counts.Count; i++)
+        {
+            cumulative += reading.Counts[i];
+            json.WriteNumber(i < reading.Boundaries.Count ? reading.Boundaries[i].ToString(CultureInfo.InvariantCulture) : "+Inf", cumulative);
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
     }
 
     private static byte[] Resource(string name)

@@ -139,6 +139,62 @@ public sealed class MonitoringTests(MonitoringTests.MonitoredBroker monitored) :
     }
 
     [Fact]
+    public async Task Durable_publishes_are_timed_to_their_acknowledgement_and_journal_writes_by_writer()
+    {
+        const int Qos1 = 5;
+        const int Qos2 = 2;
+        const string AckCount = "actors_mqtt_publish_ack_duration_seconds_count";
+        const string WriteCount = "actors_mqtt_journal_write_duration_seconds_count";
+        var before = await ScrapeAsync();
+
+        // A durable subscriber, connected and then offline; every message it is sent is journaled before its PUBACK.
+        var keeper = await ConnectAsync("keeper", "alice", "alice-pw", durable: true);
+        await keeper.SubscribeAsync("ops/durable/#", MqttQualityOfServiceLevel.ExactlyOnce);
+        await using var publisher = await ConnectAsync("timed-publisher", "alice", "alice-pw");
+        for (var i = 0; i < Qos1; i++)
+        {
+            await publisher.PublishAsync("ops/durable/online", "m", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        for (var i = 0; i < Qos2; i++)
+        {
+            await publisher.PublishAsync("ops/durable/online", "m", MqttQualityOfServiceLevel.ExactlyOnce);
+        }
+
+        for (var i = 0; i < Qos1 + Qos2; i++)
+        {
+            await keeper.NextAsync();
+        }
+
+        await keeper.DisposeAsync();
+        await publisher.PublishAsync("ops/durable/offline", "m", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        // Nobody durable subscribed: acknowledged at once, not timed.
+        await publisher.PublishAsync("ops/nobody", "m", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync("ops/nobody", "m", MqttQualityOfServiceLevel.ExactlyOnce);
+
+        // Retained, set and cleared: each PUBACK waits for the retained store's write, so both are timed.
+        await publisher.PublishAsync("ops/latency/retained", "m", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+        await publisher.PublishAsync("ops/latency/retained", string.Empty, MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+
+        // Each is measured before its PUBACK, PUBREC or the confirmation behind them is sent, so all are counted on return.
+        var after = await ScrapeAsync();
+        double Delta(string series) => after.Of(series) - before.Of(series);
+        Assert.Equal(Qos1 + 1 + 2, Delta(AckCount + "{qos=\"1\"}"));
+        Assert.Equal(Qos2, Delta(AckCount + "{qos=\"2\"}"));
+        Assert.Equal(2, Delta(WriteCount + "{writer=\"retained\"}"));
+        Assert.True(Delta(WriteCount + "{writer=\"session\"}") >= 1);
+        Assert.True(Delta("actors_mqtt_journal_write_duration_seconds_sum{writer=\"session\"}") > 0);
+        Assert.True(Delta("actors_mqtt_publish_ack_duration_seconds_sum{qos=\"1\"}") > 0);
+
+        // The buckets are the broker's, in seconds (the instruments advise them), not the exporter's default ones, which
+        // are sized for milliseconds.
+        Assert.Equal(after.Of(WriteCount + "{writer=\"session\"}"), after.Of("actors_mqtt_journal_write_duration_seconds_bucket{writer=\"session\",le=\"+Inf\"}"));
+        Assert.Contains("actors_mqtt_journal_write_duration_seconds_bucket{writer=\"session\",le=\"0.0005\"}", after.Series.Keys);
+        Assert.DoesNotContain("actors_mqtt_journal_write_duration_seconds_bucket{writer=\"session\",le=\"7500\"}", after.Series.Keys);
+    }
+
+    [Fact]
     public async Task Metrics_are_in_the_Prometheus_text_format()
     {
         using var response = await monitored.Http.GetAsync("/metrics");

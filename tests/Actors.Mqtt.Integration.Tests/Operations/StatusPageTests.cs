@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Actors.Mqtt.Integration.Tests.Support;
 using MQTTnet.Formatter;
@@ -74,12 +75,22 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ["messages-sent-1"] = $"{Published}",
             ["queue-dropped-max-queued-messages"] = $"{Dropped}",
             ["journal-write-failures"] = "0",
+
+            // The queued and the refused messages alike waited for the offline durable session's answer.
+            ["ack-latency-1-count"] = $"{MaxQueued + Dropped}",
             ["warning"] = "Session \"status-3\": SUBSCRIBE filter \"status/a/b/c\" has more than 3 topic levels",
         };
         var shown = await WaitForAsync(chromium, session, expected);
         await chromium.ScreenshotAsync(session, ScreenshotPath);
+        var journalLatency = await chromium.EvaluateAsync(session, "document.getElementById('journal-latency-session-p50').textContent");
 
         Assert.Equal(expected, shown);
+
+        // The sleeper's session journaled its subscription and the queued messages: some time, whatever the disk.
+        var (number, unit) = (journalLatency.Split(' ')[0], journalLatency.Split(' ').ElementAtOrDefault(1));
+        Assert.True(
+            double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && unit is "ms" or "s",
+            $"journal latency shown as \"{journalLatency}\"");
     }
 
     [Fact]
@@ -190,6 +201,11 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ("qos0Dropped", "actors_mqtt_connection_qos0_dropped_total", null),
             ("journalWriteFailures", "actors_mqtt_journal_write_failures_total", "writer"),
         ];
+        (string Property, string Metric, string Label)[] histograms =
+        [
+            ("journalWriteSeconds", "actors_mqtt_journal_write_duration_seconds", "writer"),
+            ("publishAckSeconds", "actors_mqtt_publish_ack_duration_seconds", "qos"),
+        ];
         using var status = JsonDocument.Parse(await workload.Http.GetStringAsync("api/status"));
         var series = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (property, metric, label) in fields)
@@ -204,6 +220,20 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             foreach (var byLabel in value.EnumerateObject())
             {
                 series[$"{metric}{{{label}=\"{byLabel.Name}\"}}"] = byLabel.Value.GetDouble();
+            }
+        }
+
+        foreach (var (property, metric, label) in histograms)
+        {
+            foreach (var byLabel in status.RootElement.GetProperty(property).EnumerateObject())
+            {
+                var labels = $"{label}=\"{byLabel.Name}\"";
+                series[$"{metric}_count{{{labels}}}"] = byLabel.Value.GetProperty("count").GetDouble();
+                series[$"{metric}_sum{{{labels}}}"] = byLabel.Value.GetProperty("sum").GetDouble();
+                foreach (var bucket in byLabel.Value.GetProperty("buckets").EnumerateObject())
+                {
+                    series[$"{metric}_bucket{{{labels},le=\"{bucket.Name}\"}}"] = bucket.Value.GetDouble();
+                }
             }
         }
 

@@ -19,6 +19,9 @@ function bytes(n) {
 
 const sum = byLabel => Object.values(byLabel).reduce((a, b) => a + b, 0);
 
+// Seconds as milliseconds below one second, three significant digits.
+const duration = s => s >= 1 ? s.toPrecision(3) + ' s' : (s * 1000).toPrecision(3) + ' ms';
+
 function set(id, text, bad) {
   const cell = document.getElementById(id);
   cell.textContent = text;
@@ -51,6 +54,22 @@ function fillLabelled(tableId, byLabel, bad) {
     none.textContent = 'none';
     row.append(none);
     table.append(row);
+  }
+}
+
+// One row of the latency table per label: a series appears with its first measurement, a dash until then. The last
+// column is the mean of what was measured between the last two readings (none before a second reading, or after a
+// restart of the broker), empty when nothing was.
+function fillLatency(prefix, labels, series, before) {
+  for (const label of labels) {
+    const now = series[label];
+    const id = prefix + '-' + label;
+    set(id + '-count', now ? count(now.count) : '–');
+    set(id + '-p50', now ? duration(now.p50) : '–');
+    set(id + '-p99', now ? duration(now.p99) : '–');
+    set(id + '-mean', now ? duration(now.mean) : '–');
+    const old = before?.[label] ?? { count: 0, sum: 0 };
+    set(id + '-recent', before && now && now.count > old.count ? duration((now.sum - old.sum) / (now.count - old.count)) : '');
   }
 }
 
@@ -107,6 +126,8 @@ function show(status) {
   set('journal-write-failures', count(sum(status.journalWriteFailures)), sum(status.journalWriteFailures) > 0);
   fillLabelled('queue-dropped', status.queueDropped, true);
   fillLabelled('journal-write-failures-by-writer', status.journalWriteFailures, true);
+  fillLatency('journal-latency', ['session', 'retained'], status.journalWriteSeconds, seconds > 0 ? old.journalWriteSeconds : null);
+  fillLatency('ack-latency', ['1', '2'], status.publishAckSeconds, seconds > 0 ? old.publishAckSeconds : null);
   fillWarnings(status.warnings);
   previous = status;
 }
