@@ -34,6 +34,8 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
         ("queueDropped", BrokerMetrics.QueuedMessagesDropped.Name, true),
         ("qos0Dropped", BrokerMetrics.Qos0Dropped.Name, false),
         ("journalWriteFailures", BrokerMetrics.JournalWriteFailures.Name, true),
+        ("clusterMembers", BrokerMetrics.ClusterMembers.Name, true),
+        ("clusterUnreachable", BrokerMetrics.ClusterUnreachable.Name, false),
     ];
 
     /// <summary>The histograms <c>/api/status</c> reports, each an object by label value.</summary>

@@ -132,7 +132,7 @@ public sealed partial class MonitoringStackTests(MonitoringStackTests.MonitoredB
         Assert.Equal(1, up);
 
         // Prometheus loaded the documented rules and evaluated them against the broker's series without an error.
-        Assert.Equal("ok ok ok ok ok", rules);
+        Assert.Equal("ok ok ok ok ok ok", rules);
     }
 
     /// <summary>The health of each loaded rule (<c>ok</c>, <c>err</c>, <c>unknown</c> before its first evaluation),

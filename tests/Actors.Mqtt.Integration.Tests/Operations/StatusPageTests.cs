@@ -200,6 +200,8 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ("queueDropped", "actors_mqtt_session_queue_dropped_total", "limit"),
             ("qos0Dropped", "actors_mqtt_connection_qos0_dropped_total", null),
             ("journalWriteFailures", "actors_mqtt_journal_write_failures_total", "writer"),
+            ("clusterMembers", "actors_mqtt_cluster_members", "status"),
+            ("clusterUnreachable", "actors_mqtt_cluster_unreachable", null),
         ];
         (string Property, string Metric, string Label)[] histograms =
         [

@@ -121,6 +121,8 @@ function show(status) {
   rate('bytes-received-rate', seconds, status.bytesReceived, old.bytesReceived, bytes);
   rate('bytes-sent-rate', seconds, status.bytesSent, old.bytesSent, bytes);
   set('retained-messages', count(status.retainedMessages));
+  set('cluster-up', count(status.clusterMembers.up ?? 0));
+  set('cluster-unreachable', count(status.clusterUnreachable), status.clusterUnreachable > 0);
 
   set('qos0-dropped', count(status.qos0Dropped), status.qos0Dropped > 0);
   set('journal-write-failures', count(sum(status.journalWriteFailures)), sum(status.journalWriteFailures) > 0);
