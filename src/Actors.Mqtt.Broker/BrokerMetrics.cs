@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text;
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Protocol;
 
 namespace Actors.Mqtt.Broker;
@@ -133,6 +134,16 @@ public static class BrokerMetrics
     public static readonly Counter<long> AuthenticationFailures = Meter.CreateCounter<long>(
         "actors_mqtt.authentication.failures", "{failure}", "CONNECTs refused for their credentials");
 
+    /// <summary>The cluster's members as this node sees them, by <c>status</c> (<c>up</c>, <c>joining</c>, <c>leaving</c>,
+    /// ...; every status, 0 included). One node alone is one member <c>up</c>.</summary>
+    public static readonly ObservableGauge<long> ClusterMembers = Meter.CreateObservableGauge(
+        "actors_mqtt.cluster.members", ClusterMembership.Members, "{node}", "Cluster members as this node sees them, by status");
+
+    /// <summary>Members this node's failure detector finds unreachable now: a node down, cut off, or too busy to answer
+    /// heartbeats. The split brain resolver downs them once membership stayed unchanged for its stable-after.</summary>
+    public static readonly ObservableGauge<long> ClusterUnreachable = Meter.CreateObservableGauge(
+        "actors_mqtt.cluster.unreachable", ClusterMembership.Unreachable, "{node}", "Cluster members this node finds unreachable");
+
     public static void PublishReceived(QualityOfService qos) => MessagesReceived.Add(1, QosTags[(int)qos]);
 
     public static void PublishSent(QualityOfService qos) => MessagesSent.Add(1, QosTags[(int)qos]);
@@ -153,9 +164,12 @@ public static class BrokerMetrics
 
     /// <summary>A CONNACK's refusal as a label value, <c>bad-user-name-or-password</c> for
     /// <see cref="ReasonCode.BadUserNameOrPassword"/>: the name operators read in the specification.</summary>
-    public static string ReasonLabel(ReasonCode code)
+    public static string ReasonLabel(ReasonCode code) => Label(code.ToString());
+
+    /// <summary>A name in Pascal case as a label value in kebab case: <c>WeaklyUp</c> as <c>weakly-up</c>.</summary>
+    public static string Label(string name)
     {
-        var name = code.ToString();
+        ArgumentNullException.ThrowIfNull(name);
         var label = new StringBuilder(name.Length + 8);
         foreach (var c in name)
         {

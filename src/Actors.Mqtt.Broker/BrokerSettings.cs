@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Security;
 using Akka.Configuration;
@@ -63,6 +64,8 @@ public sealed record BrokerSettings
 
     public StoreSettings Persistence { get; init; } = new();
 
+    public ClusterNodeSettings Cluster { get; init; } = new();
+
     /// <summary>The clock every broker actor reads, monotonic (<see cref="BrokerTime"/>) and wall-clock alike; not
     /// configuration: tests give a fake one to move time.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -112,6 +115,7 @@ public sealed record BrokerSettings
             },
             SysInterval = c.GetTimeSpan("sys-interval") is var sys && sys >= TimeSpan.Zero ? sys : throw Invalid("sys-interval", "must be 0 (off) or longer"),
             Persistence = StoreSettings.From(full),
+            Cluster = ClusterNodeSettings.From(full),
             Auth = ReadAuth(c),
         };
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
@@ -11,6 +12,7 @@ using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence.Query;
 using Akka.Streams;
@@ -62,12 +64,26 @@ public sealed class MqttBroker : IConnectionFlowFactory
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        var log = Logging.GetLogger(system, typeof(MqttBroker));
         if (cluster.Settings.SeedNodes.Count == 0)
         {
             await cluster.JoinAsync(cluster.SelfAddress, cancellationToken).ConfigureAwait(false);
         }
+        else
+        {
+            // Akka's seed node process: never a join of this node to itself, unless it is the first seed and finds none of the others.
+            log.Info("Cluster node {Node} joining through seed nodes {Seeds}", ClusterNodeSettings.NodeOf(cluster.SelfAddress), string.Join(", ", settings.Cluster.SeedNodes));
+
+            // Until subscriptions are replicated (docs/cluster.md), an operator must not mistake joined nodes for a working cluster.
+            log.Warning("Clustering is not complete in this version: a message reaches only the subscribers whose sessions live on the node it was published to (docs/cluster.md)");
+        }
 
         await up.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ClusterMembership.Observe(cluster);
+        if (cluster.Settings.SeedNodes.Count > 0)
+        {
+            log.Info("Cluster node {Node} is up; members: {Members}", ClusterNodeSettings.NodeOf(cluster.SelfAddress), string.Join(", ", cluster.State.Members.Select(m => ClusterNodeSettings.NodeOf(m.Address))));
+        }
 
         // Before the actors, so that it hears what they count from the start (retained messages recovered, for one).
         var statistics = settings.SysInterval > TimeSpan.Zero ? new BrokerStatistics() : null;
@@ -99,12 +115,20 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
     /// <summary>
     /// The configuration to create the broker's actor system with: the Akka.Persistence plugins of the configured
-    /// store in front of <paramref name="config"/>.
+    /// store and the Akka.Remote and Akka.Cluster keys of <c>actors-mqtt.cluster</c> in front of <paramref name="config"/>.
     /// </summary>
     public static Config PrepareConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return BrokerSettings.From(config).Persistence.ToAkkaConfig().WithFallback(config);
+        var settings = BrokerSettings.From(config);
+
+        // Sharding's and distributed data's serializers from the start: another node's replicator may write to this
+        // one before this one has started sharding, which would otherwise register them only then.
+        return settings.Persistence.ToAkkaConfig()
+            .WithFallback(settings.Cluster.ToAkkaConfig())
+            .WithFallback(config)
+            .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(DistributedData.DefaultConfig());
     }
 
     /// <summary>
@@ -128,7 +152,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
     {
         var log = Logging.GetLogger(system, typeof(MqttBroker));
         var started = time.GetTimestamp();
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentPersistenceIdsQuery>(StoreSettings.QueryPluginId);
+        var journal = ReadJournal(system);
         var (awake, unreadable) = await journal.CurrentPersistenceIds()
             .Where(id => id.StartsWith(SessionActor.PersistenceIdPrefix, StringComparison.Ordinal))
             .SelectAsync(8, id => WakeAsync(sessions, id[SessionActor.PersistenceIdPrefix.Length..], cancellationToken))
@@ -141,6 +165,26 @@ public sealed class MqttBroker : IConnectionFlowFactory
         else
         {
             log.Warning("Started {Count} journaled sessions in {Milliseconds} ms; {Unreadable} could not be read and stay stopped", awake, (long)time.GetElapsedTime(started).TotalMilliseconds, unreadable);
+        }
+    }
+
+    /// <summary>
+    /// The query side of the journal. It gives up when the write journal has not made its tables within 5 s, which nodes
+    /// starting together on one PostgreSQL, or a busy machine, can take longer to do: so it is asked again, for as long as
+    /// a start may take.
+    /// </summary>
+    private static ICurrentPersistenceIdsQuery ReadJournal(ActorSystem system)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return PersistenceQuery.Get(system).ReadJournalFor<ICurrentPersistenceIdsQuery>(StoreSettings.QueryPluginId);
+            }
+            catch (AggregateException e) when (e.InnerException is AskTimeoutException && attempt < 12)
+            {
+                Logging.GetLogger(system, typeof(MqttBroker)).Warning("The journal is not ready after {Seconds} s; waiting for it", attempt * 5);
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using Actors.Mqtt.Broker;
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Server.Configuration;
@@ -15,8 +16,6 @@ namespace Actors.Mqtt.Server;
 /// </summary>
 public static class BrokerComposition
 {
-    public const string ActorSystemName = "actors-mqtt";
-
     /// <summary>Registers the actor system (started and terminated with the host) and the broker's connection flows.</summary>
     /// <exception cref="ConfigException">The password or ACL file is wrong: start-up stops naming file and line.</exception>
     public static void Configure(IServiceCollection services, Config config)
@@ -34,7 +33,7 @@ public static class BrokerComposition
 
         // The configured store's persistence plugins go in front before Akka sees the configuration.
         var prepared = MqttBroker.PrepareSetup(config, ServerLogger.AkkaLogging(LogSettings.FromConfig(config)));
-        services.AddSingleton(_ => ActorSystem.Create(ActorSystemName, prepared));
+        services.AddSingleton(_ => ActorSystem.Create(ClusterNodeSettings.SystemName, prepared));
         services.AddHostedService<ActorSystemLifetime>();
         services.AddSingleton(sp => new JournalProbe(sp.GetRequiredService<ActorSystem>()));
         services.AddSingleton(new BrokerService.Settings(settings, security, ConfigSource.Of(config).Files));

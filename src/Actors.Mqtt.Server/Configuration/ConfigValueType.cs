@@ -45,6 +45,8 @@ public static partial class ConfigValueTypes
             (ConfigValueType.Section, HoconObject) => true,
             (not ConfigValueType.Section and not ConfigValueType.List, HoconScalar { Kind: HoconScalarKind.Null }) => true,
             (ConfigValueType.List, HoconArray) => true,
+            // --set gives only strings, so a list may be written as one comma-separated string.
+            (ConfigValueType.List, HoconScalar { Kind: HoconScalarKind.Text }) => true,
             (_, HoconObject or HoconArray) => false,
             (ConfigValueType.Scalar or ConfigValueType.Text, HoconScalar) => true,
             (ConfigValueType.WholeNumber, HoconScalar s) => IsInteger(s.Text),
@@ -65,7 +67,7 @@ public static partial class ConfigValueTypes
         ConfigValueType.Duration => "a duration with a unit (ms, s, m, h or d), such as 10s",
         ConfigValueType.Size => "a size in bytes, with or without a unit (kB, KiB, MB, MiB, GB, GiB), such as 1MiB",
         ConfigValueType.Text => "a string",
-        ConfigValueType.List => "a list [ ... ]",
+        ConfigValueType.List => "a list [ ... ] (or, with --set, a comma-separated string)",
         ConfigValueType.Section => "an object { ... }",
         _ => "a single value",
     };

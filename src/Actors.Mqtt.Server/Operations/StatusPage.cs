@@ -36,6 +36,8 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
         ("sessionInflight", BrokerMetrics.SessionInflight.Name, false),
         ("messagesDropped", BrokerMetrics.MessagesDropped.Name, true),
         ("journalWriteFailures", BrokerMetrics.JournalWriteFailures.Name, true),
+        ("clusterMembers", BrokerMetrics.ClusterMembers.Name, true),
+        ("clusterUnreachable", BrokerMetrics.ClusterUnreachable.Name, false),
     ];
 
     /// <summary>The histograms <c>/api/status</c> reports, each an object by label value.</summary>

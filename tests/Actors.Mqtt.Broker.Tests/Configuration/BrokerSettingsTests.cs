@@ -40,6 +40,55 @@ public class BrokerSettingsTests
     }
 
     [Fact]
+    public void By_default_a_node_is_a_cluster_of_its_own_on_a_free_loopback_port()
+    {
+        var cluster = BrokerSettings.From(BrokerSettings.Reference).Cluster;
+
+        Assert.Equal(("127.0.0.1", 0, 0), (cluster.Hostname, cluster.Port, cluster.SeedNodes.Count));
+        var akka = cluster.ToAkkaConfig();
+        Assert.Empty(akka.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal(0, akka.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal("keep-majority", akka.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+        Assert.Equal(TimeSpan.FromSeconds(20), akka.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+    }
+
+    [Fact]
+    public void Seed_nodes_become_akka_addresses_of_the_broker_system()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            actors-mqtt.cluster {
+              hostname = "10.0.0.3"
+              port = 4053
+              seed-nodes = ["10.0.0.1:4053", "[fd00::2]:4053"]
+              split-brain-resolver.stable-after = 7s
+            }
+            """);
+
+        var akka = BrokerSettings.From(config).Cluster.ToAkkaConfig();
+
+        Assert.Equal(["akka.tcp://actors-mqtt@10.0.0.1:4053", "akka.tcp://actors-mqtt@[fd00::2]:4053"], akka.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal(("10.0.0.3", 4053), (akka.GetString("akka.remote.dot-netty.tcp.hostname"), akka.GetInt("akka.remote.dot-netty.tcp.port")));
+        Assert.Equal(TimeSpan.FromSeconds(7), akka.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+    }
+
+    [Theory]
+    [InlineData("port = 4053, seed-nodes = [\"node-1\"]", "actors-mqtt.cluster.seed-nodes", "'node-1' is not host:port")]
+    [InlineData("port = 4053, seed-nodes = [\"node-1:0\"]", "actors-mqtt.cluster.seed-nodes", "'node-1:0' is not host:port")]
+    [InlineData("port = 4053, seed-nodes = [\"fd00::1:4053\"]", "actors-mqtt.cluster.seed-nodes", "an IPv6 address goes in brackets")]
+    [InlineData("seed-nodes = [\"node-1:4053\"]", "actors-mqtt.cluster.port", "give it a fixed port")]
+    [InlineData("port = 70000", "actors-mqtt.cluster.port", "out of range")]
+    [InlineData("hostname = \"\"", "actors-mqtt.cluster.hostname", "is not a host name")]
+    [InlineData("split-brain-resolver.stable-after = 0s", "actors-mqtt.cluster.split-brain-resolver.stable-after", "longer than 0")]
+    public void A_wrong_cluster_setting_is_refused_with_its_key(string setting, string key, string problem)
+    {
+        var config = ConfigurationFactory.ParseString($"actors-mqtt.cluster {{ {setting} }}");
+
+        var error = Assert.Throws<ConfigurationException>(() => BrokerSettings.From(config));
+        Assert.Equal(key, error.Data[BrokerSettings.KeyData]);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unknown_shared_subscription_strategy_is_refused_by_name()
     {
         var config = ConfigurationFactory.ParseString("actors-mqtt.sessions.shared-subscription-strategy = fastest");

@@ -205,6 +205,8 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ("sessionInflight", "actors_mqtt_session_inflight", null),
             ("messagesDropped", "actors_mqtt_messages_dropped_total", "reason"),
             ("journalWriteFailures", "actors_mqtt_journal_write_failures_total", "writer"),
+            ("clusterMembers", "actors_mqtt_cluster_members", "status"),
+            ("clusterUnreachable", "actors_mqtt_cluster_unreachable", null),
         ];
         (string Property, string Metric, string Label)[] histograms =
         [

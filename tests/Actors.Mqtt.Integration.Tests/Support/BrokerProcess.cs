@@ -139,6 +139,27 @@ public sealed class BrokerProcess : IAsyncDisposable
         process = null;
     }
 
+    /// <summary>SIGTERM, as systemd or an operator's <c>kill</c> sends it: the broker shuts down in order, and this
+    /// waits until the process has exited.</summary>
+    public async Task TerminateAsync()
+    {
+        if (process is not { HasExited: false } running)
+        {
+            throw new InvalidOperationException("the broker is not running");
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", running.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(StartTimeout);
+        await running.WaitForExitAsync(deadline.Token);
+        Append(string.Create(CultureInfo.InvariantCulture, $"--- broker stopped with SIGTERM: pid {running.Id}, exit code {running.ExitCode} ---"));
+        running.Dispose();
+        process = null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (process is { } running)

@@ -1,3 +1,5 @@
+using Actors.Mqtt.Broker;
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Configuration.Hocon;
 using Akka.Configuration;
@@ -43,6 +45,20 @@ public sealed class ConfigLoaderTests : IDisposable
 
         Assert.Equal(2001, config.GetInt("actors-mqtt.listeners.tcp.port"));
         Assert.Equal("127.0.0.1", config.GetString("actors-mqtt.listeners.tcp.host"));
+    }
+
+    [Fact]
+    public void Set_gives_a_list_of_seed_nodes_as_a_comma_separated_string()
+    {
+        Write(_cwd, "broker.conf", "");
+        var config = Load("broker.conf", "actors-mqtt.cluster.port=4053", "actors-mqtt.cluster.seed-nodes=10.0.0.1:4053, node-2.example:4053");
+
+        var cluster = BrokerSettings.From(config).Cluster;
+
+        Assert.Equal([new NodeAddress("10.0.0.1", 4053), new NodeAddress("node-2.example", 4053)], cluster.SeedNodes);
+        Assert.Equal(
+            ["akka.tcp://actors-mqtt@10.0.0.1:4053", "akka.tcp://actors-mqtt@node-2.example:4053"],
+            MqttBroker.PrepareConfig(config).GetStringList("akka.cluster.seed-nodes"));
     }
 
     [Theory]

@@ -124,7 +124,7 @@ public sealed class StrictConfigTests : IDisposable
     [InlineData("app.buffer = lots", 1, 1, "app.buffer", "expected a size in bytes, with or without a unit (kB, KiB, MB, MiB, GB, GiB), such as 1MiB, found 'lots'")]
     [InlineData("app.name = [a]", 1, 1, "app.name", "expected a string, found a list")]
     [InlineData("app.tls = 1", 1, 1, "app.tls", "expected an object { ... }, found '1'")]
-    [InlineData("app.hosts = a", 1, 1, "app.hosts", "expected a list [ ... ], found 'a'")]
+    [InlineData("app.hosts = 1", 1, 1, "app.hosts", "expected a list [ ... ] (or, with --set, a comma-separated string), found '1'")]
     [InlineData("app.ports = [1,\n  x]", 2, 3, "app.ports", "item 2: expected a whole number from -2147483648 to 2147483647, found 'x'")]
     [InlineData("akka = 1", 1, 1, "akka", "expected an object { ... }, found '1'")]
     public void A_key_the_reference_lacks_or_a_value_of_another_type_is_refused_at_its_line(

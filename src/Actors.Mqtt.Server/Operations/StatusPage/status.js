@@ -124,6 +124,8 @@ function show(status) {
   set('session-queued', count(status.sessionQueued));
   set('session-queued-bytes', bytes(status.sessionQueuedBytes));
   set('session-inflight', count(status.sessionInflight));
+  set('cluster-up', count(status.clusterMembers.up ?? 0));
+  set('cluster-unreachable', count(status.clusterUnreachable), status.clusterUnreachable > 0);
 
   set('journal-write-failures', count(sum(status.journalWriteFailures)), sum(status.journalWriteFailures) > 0);
   fillLabelled('messages-dropped', status.messagesDropped, true);
