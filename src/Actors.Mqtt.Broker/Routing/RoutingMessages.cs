@@ -7,7 +7,50 @@ namespace Actors.Mqtt.Broker.Routing;
 /// <summary>A session's subscriptions to add to the topic tree (a replacement when the filter text is the same).</summary>
 /// <param name="Durable">The session journals what it queues, so a publisher's acknowledgement waits for its write.</param>
 /// <param name="Connected">The session has a connection now (see <see cref="SessionPresence"/>).</param>
-public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions, bool Durable = false, bool Connected = true);
+public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions, bool Durable = false, bool Connected = true)
+{
+    /// <summary>Non-zero when the session waits (to send SUBACK) until every node's topic tree holds these
+    /// subscriptions: the guardian then answers <see cref="SubscriptionsHeld"/> with it.</summary>
+    public long AwaitId { get; init; }
+}
+
+/// <summary>The topic tree of every node holds the subscriptions of the <see cref="AddSubscriptions"/> with this id (or
+/// a node did not answer in time, which the guardian logged).</summary>
+public sealed record SubscriptionsHeld(long AwaitId);
+
+/// <summary>
+/// A change to the topic tree (<see cref="AddSubscriptions"/>, <see cref="RemoveSubscriptions"/>,
+/// <see cref="RemoveClient"/> or <see cref="SessionPresence"/>) that a session told the guardian of another node, which
+/// passes it on to every other node's guardian: each node matches every publication through it locally.
+/// </summary>
+/// <param name="AwaitId">Non-zero when the sending guardian waits for <see cref="PeerChangeHeld"/>.</param>
+public sealed record PeerChange(object Change, long AwaitId = 0);
+
+/// <summary>The <see cref="PeerChange"/> with this id is in every subtree of the node that answers.</summary>
+public sealed record PeerChangeHeld(long AwaitId);
+
+/// <summary>
+/// A topic tree guardian that started greets those of the other members, and each answers with
+/// <see cref="PeerWelcome"/>: from then on each passes the other the changes its own sessions make, after the
+/// subscriptions of its own sessions so far.
+/// </summary>
+public sealed record PeerHello
+{
+    public static readonly PeerHello Instance = new();
+
+    private PeerHello()
+    {
+    }
+}
+
+public sealed record PeerWelcome
+{
+    public static readonly PeerWelcome Instance = new();
+
+    private PeerWelcome()
+    {
+    }
+}
 
 /// <summary>A session with shared subscriptions gained or lost its connection: its groups pick connected members first.</summary>
 public sealed record SessionPresence(string ClientId, bool Connected);
