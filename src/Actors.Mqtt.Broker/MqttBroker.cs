@@ -11,6 +11,7 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.DistributedData;
 using Akka.Event;
@@ -91,7 +92,10 @@ public sealed class MqttBroker : IConnectionFlowFactory
             ? () => new RandomPicker()
             : () => new RoundRobinPicker();
         var topicTree = system.ActorOf(TopicTreeGuardian.Props(picker, settings.Time), "topics");
-        var retained = system.ActorOf(RetainedStoreActor.SupervisedProps(settings.Persistence, settings.Time), "retained");
+
+        // The members already up give this node's tree their sessions' subscriptions before it serves a client.
+        await topicTree.Ask<PeersReady>(AwaitPeers.Instance, TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+        var retained = StartRetainedStore(system, settings);
         var acl = system.ActorOf(AclActor.Props(settings.Auth.AclFile, security.Acl), "acl");
         var auth = system.ActorOf(AuthActor.Props(settings.Auth, security.Passwords, acl), "auth");
         var sessions = await ClusterSharding.Get(system).StartAsync(
@@ -114,6 +118,24 @@ public sealed class MqttBroker : IConnectionFlowFactory
     }
 
     /// <summary>
+    /// The retained store as a cluster singleton: one writer of its journal in the whole cluster, on the oldest node,
+    /// handed over to the next oldest when that node leaves or is downed (docs/architecture.md, "Cluster"). Every node
+    /// reaches it through a proxy, which holds messages while the singleton moves; alone, a node hosts it itself.
+    /// </summary>
+    private static IActorRef StartRetainedStore(ActorSystem system, BrokerSettings settings)
+    {
+        system.ActorOf(
+            ClusterSingletonManager.Props(
+                RetainedStoreActor.SupervisedProps(settings.Persistence, settings.Time),
+                PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system).WithSingletonName("store")),
+            "retained");
+        return system.ActorOf(
+            ClusterSingletonProxy.Props("/user/retained", ClusterSingletonProxySettings.Create(system).WithSingletonName("store")),
+            "retained-proxy");
+    }
+
+    /// <summary>
     /// The configuration to create the broker's actor system with: the Akka.Persistence plugins of the configured
     /// store and the Akka.Remote and Akka.Cluster keys of <c>actors-mqtt.cluster</c> in front of <paramref name="config"/>.
     /// </summary>
@@ -128,6 +150,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
             .WithFallback(settings.Cluster.ToAkkaConfig())
             .WithFallback(config)
             .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(ClusterSingleton.DefaultConfig())
             .WithFallback(DistributedData.DefaultConfig());
     }
 

@@ -43,6 +43,26 @@ public sealed record PeerHello
     }
 }
 
+/// <summary>Asks the guardian to answer <see cref="PeersReady"/> once every other member that is up has given it its
+/// sessions' subscriptions: a node serves clients only then, so that it never routes past a subscriber.</summary>
+public sealed record AwaitPeers
+{
+    public static readonly AwaitPeers Instance = new();
+
+    private AwaitPeers()
+    {
+    }
+}
+
+public sealed record PeersReady
+{
+    public static readonly PeersReady Instance = new();
+
+    private PeersReady()
+    {
+    }
+}
+
 public sealed record PeerWelcome
 {
     public static readonly PeerWelcome Instance = new();

@@ -38,8 +38,14 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
     private readonly Dictionary<Address, IActorRef> peers = [];
     private readonly OwnSubscriptions own = new();
     private readonly Dictionary<long, Hold> holds = [];
+    private readonly List<IActorRef> peerWaiters = [];
     private readonly ILoggingAdapter log = Context.GetLogger();
     private long lastHold;
+
+    private const string PeersTimer = "peers";
+
+    /// <summary>How long a node that starts waits for the members already up to give it their subscriptions.</summary>
+    private static readonly TimeSpan PeersPatience = TimeSpan.FromSeconds(30);
 
     public TopicTreeGuardian(Func<ISharedSubscriptionPicker> pickerFactory, TimeProvider time)
     {
@@ -66,10 +72,26 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
         Receive<HoldTimedOut>(timedOut => Release(timedOut.Id, timedOut: true));
         Receive<PeerHello>(_ =>
         {
-            Sender.Tell(PeerWelcome.Instance);
+            // The table first, then the welcome: a peer that waits for welcomes before it serves clients has the table.
             AddPeer(Sender);
+            Sender.Tell(PeerWelcome.Instance);
         });
-        Receive<PeerWelcome>(_ => AddPeer(Sender));
+        Receive<PeerWelcome>(_ =>
+        {
+            AddPeer(Sender);
+            AnswerPeersReady();
+        });
+        Receive<AwaitPeers>(_ =>
+        {
+            peerWaiters.Add(Sender);
+            Timers.StartSingleTimer(PeersTimer, PeersTimedOut.Instance, PeersPatience);
+            AnswerPeersReady();
+        });
+        Receive<PeersTimedOut>(_ =>
+        {
+            log.Warning("Topic tree: no answer within {Seconds} s from {Nodes}; serving without their subscriptions until they answer", PeersPatience.TotalSeconds, string.Join(", ", MissingPeers()));
+            ReleasePeerWaiters();
+        });
         Receive<ClusterEvent.MemberUp>(up => Greet(up.Member.Address));
         Receive<Terminated>(t => RemovePeer(t.ActorRef));
     }
@@ -230,6 +252,38 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
         log.Info("Topic tree replicating to {Node} ({Sessions} sessions of this node given)", address, own.Count);
     }
 
+    private IEnumerable<Address> MissingPeers()
+    {
+        if (Context.System is not ExtendedActorSystem { Provider: IClusterActorRefProvider })
+        {
+            return [];
+        }
+
+        var cluster = Cluster.Get(Context.System);
+        return cluster.State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.Address != cluster.SelfAddress && !peers.ContainsKey(m.Address))
+            .Select(m => m.Address);
+    }
+
+    private void AnswerPeersReady()
+    {
+        if (peerWaiters.Count > 0 && !MissingPeers().Any())
+        {
+            ReleasePeerWaiters();
+        }
+    }
+
+    private void ReleasePeerWaiters()
+    {
+        Timers.Cancel(PeersTimer);
+        foreach (var waiter in peerWaiters)
+        {
+            waiter.Tell(PeersReady.Instance);
+        }
+
+        peerWaiters.Clear();
+    }
+
     private void RemovePeer(IActorRef peer)
     {
         var address = peer.Path.Address;
@@ -242,6 +296,8 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
         {
             Held(id, address);
         }
+
+        AnswerPeersReady();
     }
 
     private void Add(AddSubscriptions add)
@@ -288,4 +344,9 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
     private sealed record HoldTimer(long Id);
 
     private sealed record HoldTimedOut(long Id);
+
+    private sealed record PeersTimedOut
+    {
+        public static readonly PeersTimedOut Instance = new();
+    }
 }
