@@ -106,7 +106,12 @@ public sealed class MqttBroker : IConnectionFlowFactory
         topicTree.Tell(new UseSessionRegion(sessions));
         if (settings.Persistence.IsDurable)
         {
-            await WakeJournaledSessionsAsync(system, sessions, settings.Time, cancellationToken).ConfigureAwait(false);
+            // Once per cluster: by the node that forms it, before its listeners open; a node that joins finds them awake.
+            var waker = system.ActorOf(SessionWaker.Props(sessions, ReadJournal(system), settings.Time), "session-waker");
+            if (SessionWaker.IsOldest(cluster))
+            {
+                await waker.Ask<SessionWaker.Woken>(SessionWaker.WakeAll.Instance, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (statistics is not null)
@@ -167,31 +172,6 @@ public sealed class MqttBroker : IConnectionFlowFactory
     }
 
     /// <summary>
-    /// Starts every session that has a journal, before any client connects: an offline session's subscriptions must be
-    /// in the topic tree to receive what is published for it, and its expiry and will must run again. A session whose
-    /// journal cannot be read is logged and left stopped; the others, and the listeners, start all the same.
-    /// </summary>
-    private static async Task WakeJournaledSessionsAsync(ActorSystem system, IActorRef sessions, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var log = Logging.GetLogger(system, typeof(MqttBroker));
-        var started = time.GetTimestamp();
-        var journal = ReadJournal(system);
-        var (awake, unreadable) = await journal.CurrentPersistenceIds()
-            .Where(id => id.StartsWith(SessionActor.PersistenceIdPrefix, StringComparison.Ordinal))
-            .SelectAsync(8, id => WakeAsync(sessions, id[SessionActor.PersistenceIdPrefix.Length..], cancellationToken))
-            .RunAggregate((Awake: 0, Unreadable: 0), (n, woke) => woke ? (n.Awake + 1, n.Unreadable) : (n.Awake, n.Unreadable + 1), system.Materializer())
-            .ConfigureAwait(false);
-        if (unreadable == 0)
-        {
-            log.Info("Started {Count} journaled sessions in {Milliseconds} ms", awake, (long)time.GetElapsedTime(started).TotalMilliseconds);
-        }
-        else
-        {
-            log.Warning("Started {Count} journaled sessions in {Milliseconds} ms; {Unreadable} could not be read and stay stopped", awake, (long)time.GetElapsedTime(started).TotalMilliseconds, unreadable);
-        }
-    }
-
-    /// <summary>
     /// The query side of the journal. It gives up when the write journal has not made its tables within 5 s, which nodes
     /// starting together on one PostgreSQL, or a busy machine, can take longer to do: so it is asked again, for as long as
     /// a start may take.
@@ -210,11 +190,6 @@ public sealed class MqttBroker : IConnectionFlowFactory
             }
         }
     }
-
-    /// <summary>True once the session recovered; false when its journal could not be read (the session logged why).</summary>
-    private static async Task<bool> WakeAsync(IActorRef sessions, string clientId, CancellationToken cancellationToken) =>
-        await sessions.Ask<object>(new SessionEnvelope(clientId, WakeUp.Instance), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false)
-            is SessionAwake;
 
     public Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(ConnectionInfo connection)
     {
