@@ -18,12 +18,14 @@ public class ClusterRoutingTests(PostgresServer postgres, ITestOutputHelper outp
     [Fact]
     public async Task Messages_cross_nodes_with_their_QoS_right_after_SUBACK_shared_groups_get_one_copy_and_a_queue_follows_its_client()
     {
-        var nodes = BrokerCluster.Create(await postgres.CreateDatabaseAsync(), 3, out _);
+        var nodes = BrokerCluster.Create(await postgres.CreateDatabaseAsync(), 3, out var httpPorts);
         var clients = new List<TestClient>();
+        HaproxyServer? haproxy = null;
         try
         {
             await nodes[0].StartAsync();
             await Task.WhenAll(nodes[1].StartAsync(), nodes[2].StartAsync());
+            haproxy = await HaproxyServer.StartAsync([.. nodes.Select((n, i) => (n.EndPoint.Port, httpPorts[i]))]);
             async Task<TestClient> On(int node, string? clientId = null, Action<MqttClientOptionsBuilder>? configure = null)
             {
                 var client = await TestClient.ConnectAsync(
@@ -99,9 +101,35 @@ public class ClusterRoutingTests(PostgresServer postgres, ITestOutputHelper outp
             }
 
             Assert.Equal(Enumerable.Range(0, 5).Select(i => $"queued{i}"), queued);
+
+            // Through HAProxy, which spreads connections over the nodes round robin: three subscribers and a publisher.
+            var behind = new List<TestClient>();
+            for (var i = 0; i < 4; i++)
+            {
+                var client = await TestClient.ConnectAsync(MqttProtocolVersion.V311, o => o.WithTcpServer("127.0.0.1", haproxy.EndPoint.Port));
+                clients.Add(client);
+                behind.Add(client);
+            }
+
+            foreach (var client in behind[..3])
+            {
+                await client.SubscribeAsync("lb/+", MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+
+            await behind[3].PublishAsync("lb/1", "balanced", MqttQualityOfServiceLevel.AtLeastOnce);
+            foreach (var client in behind[..3])
+            {
+                Assert.Equal("balanced", TestClient.Text(await client.NextAsync(Wait)));
+            }
         }
         finally
         {
+            if (haproxy is not null)
+            {
+                output.WriteLine(haproxy.Output);
+                await haproxy.DisposeAsync();
+            }
+
             foreach (var client in clients)
             {
                 await client.DisposeAsync();
