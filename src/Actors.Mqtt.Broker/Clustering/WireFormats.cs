@@ -148,6 +148,63 @@ internal sealed class WireFormats(ExtendedActorSystem system, TimeProvider time)
 
     public PaceMark? FromProto(Proto.PaceMark? mark) => mark is null ? null : new(Ref(mark.Publisher), mark.Seq, mark.Copies);
 
+    public static Proto.PeerChange ToProto(PeerChange m)
+    {
+        var wire = new Proto.PeerChange { AwaitId = m.AwaitId };
+        switch (m.Change)
+        {
+            case AddSubscriptions add:
+                wire.Add = ToProto(add);
+                break;
+            case RemoveSubscriptions remove:
+                wire.Remove = new Proto.RemoveSubscriptions { ClientId = remove.ClientId, FilterTexts = { remove.FilterTexts } };
+                break;
+            case RemoveClient remove:
+                wire.RemoveClient = new Proto.RemoveClient { ClientId = remove.ClientId };
+                break;
+            case SessionPresence presence:
+                wire.Presence = new Proto.SessionPresence { ClientId = presence.ClientId, Connected = presence.Connected };
+                break;
+            default:
+                throw new ArgumentException($"{m.Change.GetType()} is no change of a topic tree", nameof(m));
+        }
+
+        return wire;
+    }
+
+    public PeerChange FromProto(Proto.PeerChange m) => new(
+        m.ChangeCase switch
+        {
+            Proto.PeerChange.ChangeOneofCase.Add => FromProto(m.Add),
+            Proto.PeerChange.ChangeOneofCase.Remove => new RemoveSubscriptions(m.Remove.ClientId, m.Remove.FilterTexts.ToList()),
+            Proto.PeerChange.ChangeOneofCase.RemoveClient => new RemoveClient(m.RemoveClient.ClientId),
+            Proto.PeerChange.ChangeOneofCase.Presence => new SessionPresence(m.Presence.ClientId, m.Presence.Connected),
+            _ => throw Missing(nameof(PeerChange)),
+        },
+        m.AwaitId);
+
+    public Proto.StoreRetained ToProto(StoreRetained m) => new()
+    {
+        Message = ToProto(m.Message),
+        Age = Age(m.ReceivedAt),
+        Confirm = m.Confirm is { } confirm ? new Proto.Confirmation { To = Path(confirm.To), Id = confirm.Id } : null,
+    };
+
+    public StoreRetained FromProto(Proto.StoreRetained m) =>
+        new(FromProto(m.Message ?? throw Missing(nameof(StoreRetained))), ReceivedAt(m.Age))
+        {
+            Confirm = m.Confirm is { } confirm ? new Confirmation(Ref(confirm.To), confirm.Id) : null,
+        };
+
+    public Proto.RetainedMatches ToProto(RetainedMatches m) => new()
+    {
+        Subscription = JournalFormats.ToProto(m.Subscription),
+        Messages = { m.Messages.Select(ToProto) },
+    };
+
+    public RetainedMatches FromProto(Proto.RetainedMatches m) =>
+        new(JournalFormats.FromProto(m.Subscription ?? throw Missing(nameof(RetainedMatches))), m.Messages.Select(FromProto).ToList());
+
     public static FormatException Missing(string what) => new($"a {what} from another node lacks a required field");
 
     private Proto.RoutePublish ToProto(RoutePublish p)

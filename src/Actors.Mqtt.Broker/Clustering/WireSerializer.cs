@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Runtime.Serialization;
+using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
@@ -98,6 +99,16 @@ public sealed class WireSerializer : SerializerWithStringManifest
             Format.Of<SessionAwake, Proto.SessionAwake>("SessionAwake", _ => new(), _ => SessionAwake.Instance),
             Format.Of<SessionUnreadable, Proto.SessionUnreadable>("SessionUnreadable", _ => new(), _ => SessionUnreadable.Instance),
             Format.Of<SessionWriteFailed, Proto.SessionWriteFailed>("SessionWriteFailed", _ => new(), _ => SessionWriteFailed.Instance),
+            Format.Of<PeerChange, Proto.PeerChange>("PeerChange", WireFormats.ToProto, w.FromProto),
+            Format.Of<PeerChangeHeld, Proto.PeerChangeHeld>("PeerChangeHeld", m => new() { AwaitId = m.AwaitId }, m => new(m.AwaitId)),
+            Format.Of<PeerHello, Proto.PeerHello>("PeerHello", _ => new(), _ => PeerHello.Instance),
+            Format.Of<PeerWelcome, Proto.PeerWelcome>("PeerWelcome", _ => new(), _ => PeerWelcome.Instance),
+            Format.Of<StoreRetained, Proto.StoreRetained>("StoreRetained", w.ToProto, w.FromProto),
+            Format.Of<QueryRetained, Proto.QueryRetained>(
+                "QueryRetained",
+                m => new() { Subscriptions = { m.Subscriptions.Select(JournalFormats.ToProto) } },
+                m => new(m.Subscriptions.Select(JournalFormats.FromProto).ToList())),
+            Format.Of<RetainedMatches, Proto.RetainedMatches>("RetainedMatches", w.ToProto, w.FromProto),
         ];
         byType = formats.ToFrozenDictionary(f => f.Type);
         byManifest = formats.ToFrozenDictionary(f => f.Manifest, StringComparer.Ordinal);

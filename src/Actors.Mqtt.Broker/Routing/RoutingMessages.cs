@@ -25,17 +25,17 @@ public sealed record SubscriptionsHeld(long AwaitId);
 /// passes it on to every other node's guardian: each node matches every publication through it locally.
 /// </summary>
 /// <param name="AwaitId">Non-zero when the sending guardian waits for <see cref="PeerChangeHeld"/>.</param>
-public sealed record PeerChange(object Change, long AwaitId = 0);
+public sealed record PeerChange(object Change, long AwaitId = 0) : IWireMessage;
 
 /// <summary>The <see cref="PeerChange"/> with this id is in every subtree of the node that answers.</summary>
-public sealed record PeerChangeHeld(long AwaitId);
+public sealed record PeerChangeHeld(long AwaitId) : IWireMessage;
 
 /// <summary>
 /// A topic tree guardian that started greets those of the other members, and each answers with
 /// <see cref="PeerWelcome"/>: from then on each passes the other the changes its own sessions make, after the
 /// subscriptions of its own sessions so far.
 /// </summary>
-public sealed record PeerHello
+public sealed record PeerHello : IWireMessage
 {
     public static readonly PeerHello Instance = new();
 
@@ -64,7 +64,7 @@ public sealed record PeersReady
     }
 }
 
-public sealed record PeerWelcome
+public sealed record PeerWelcome : IWireMessage
 {
     public static readonly PeerWelcome Instance = new();
 
@@ -158,17 +158,17 @@ public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, boo
 public sealed record SharedDeliveryRefused(DeliverMessage Message) : IWireMessage;
 
 /// <summary>A PUBLISH with RETAIN: store it, or clear the topic when the payload is empty.</summary>
-public sealed record StoreRetained(PublishPacket Message, long ReceivedAt)
+public sealed record StoreRetained(PublishPacket Message, long ReceivedAt) : IWireMessage
 {
     /// <summary>Who waits for the store's write before acknowledging the message to its publisher.</summary>
     public Confirmation? Confirm { get; init; }
 }
 
 /// <summary>Asks the retained store for what matches the filters of new subscriptions.</summary>
-public sealed record QueryRetained(IReadOnlyList<Subscription> Subscriptions);
+public sealed record QueryRetained(IReadOnlyList<Subscription> Subscriptions) : IWireMessage;
 
 /// <summary>The retained messages that match one subscription.</summary>
-public sealed record RetainedMatches(Subscription Subscription, IReadOnlyList<RoutePublish> Messages);
+public sealed record RetainedMatches(Subscription Subscription, IReadOnlyList<RoutePublish> Messages) : IWireMessage;
 
 /// <summary>The session shard region, given to the topic tree once it started, to reach sessions whose actor stopped.</summary>
 public sealed record UseSessionRegion(IActorRef Region);

@@ -76,11 +76,7 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
             AddPeer(Sender);
             Sender.Tell(PeerWelcome.Instance);
         });
-        Receive<PeerWelcome>(_ =>
-        {
-            AddPeer(Sender);
-            AnswerPeersReady();
-        });
+        Receive<PeerWelcome>(_ => AddPeer(Sender));
         Receive<AwaitPeers>(_ =>
         {
             peerWaiters.Add(Sender);
@@ -250,6 +246,7 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
         }
 
         log.Info("Topic tree replicating to {Node} ({Sessions} sessions of this node given)", address, own.Count);
+        AnswerPeersReady();
     }
 
     private IEnumerable<Address> MissingPeers()
