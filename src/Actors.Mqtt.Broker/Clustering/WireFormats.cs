@@ -26,10 +26,11 @@ internal sealed class WireFormats(ExtendedActorSystem system, TimeProvider time)
         Subscriptions = { m.Subscriptions.Select(JournalFormats.ToProto) },
         Durable = m.Durable,
         Connected = m.Connected,
+        AwaitId = m.AwaitId,
     };
 
     public AddSubscriptions FromProto(Proto.AddSubscriptions m) =>
-        new(Ref(m.Session), m.Subscriptions.Select(JournalFormats.FromProto).ToList(), m.Durable, m.Connected);
+        new(Ref(m.Session), m.Subscriptions.Select(JournalFormats.FromProto).ToList(), m.Durable, m.Connected) { AwaitId = m.AwaitId };
 
     public Proto.DeliverMessage ToProto(DeliverMessage m)
     {

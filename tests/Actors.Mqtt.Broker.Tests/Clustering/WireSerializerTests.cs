@@ -234,7 +234,10 @@ public sealed class WireSerializerTests() : TestKit(SystemSetup(Time, LocalConfi
                     },
                 ],
                 Durable: true,
-                Connected: true),
+                Connected: true)
+            {
+                AwaitId = 17,
+            },
             new RemoveSubscriptions("client-1", ["a/b", "$share/g/c"]),
             new RemoveClient("client-1"),
             new SessionPresence("client-1", Connected: true),
@@ -278,11 +281,24 @@ public sealed class WireSerializerTests() : TestKit(SystemSetup(Time, LocalConfi
             SessionAwake.Instance,
             SessionUnreadable.Instance,
             SessionWriteFailed.Instance,
+            new PeerChange(new AddSubscriptions(first, [new Subscription("client-2", Filter("a/#"), QualityOfService.AtLeastOnce) { NoLocal = true, RetainAsPublished = true, RetainHandling = RetainHandling.DoNotSend, SubscriptionIdentifier = 1 }], Durable: true, Connected: true) { AwaitId = 3 }, 8),
+            new PeerChange(new RemoveSubscriptions("client-2", ["a/#"]), 9),
+            new PeerChange(new RemoveClient("client-2"), 10),
+            new PeerChange(new SessionPresence("client-2", Connected: true), 11),
+            new PeerChangeHeld(long.MaxValue),
+            PeerHello.Instance,
+            PeerWelcome.Instance,
+            new StoreRetained(Publish(), Time.Milliseconds() - 300) { Confirm = new Confirmation(second, 5) },
+            new QueryRetained([new Subscription("client-3", Filter("sensors/#"), QualityOfService.ExactlyOnce) { NoLocal = true, RetainAsPublished = true, RetainHandling = RetainHandling.SendAtSubscribeIfNew, SubscriptionIdentifier = 2 }]),
+            new RetainedMatches(
+                new Subscription("client-3", Filter("sensors/#"), QualityOfService.ExactlyOnce) { NoLocal = true, RetainAsPublished = true, RetainHandling = RetainHandling.SendAtSubscribeIfNew, SubscriptionIdentifier = 2 },
+                [Deliver(first).Publish]),
         ];
         return messages.Select(m => (m switch
         {
             SessionEnvelope e => $"SessionEnvelope({e.Message.GetType().Name})",
             SendToClient s => $"SendToClient({s.Packet.Type})",
+            PeerChange c => $"PeerChange({c.Change.GetType().Name})",
             _ => m.GetType().Name,
         }, m));
     }
