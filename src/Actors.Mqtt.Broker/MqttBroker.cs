@@ -74,9 +74,6 @@ public sealed class MqttBroker : IConnectionFlowFactory
         {
             // Akka's seed node process: never a join of this node to itself, unless it is the first seed and finds none of the others.
             log.Info("Cluster node {Node} joining through seed nodes {Seeds}", ClusterNodeSettings.NodeOf(cluster.SelfAddress), string.Join(", ", settings.Cluster.SeedNodes));
-
-            // Until subscriptions are replicated (docs/cluster.md), an operator must not mistake joined nodes for a working cluster.
-            log.Warning("Clustering is not complete in this version: a message reaches only the subscribers whose sessions live on the node it was published to (docs/cluster.md)");
         }
 
         await up.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
