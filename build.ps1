@@ -95,8 +95,9 @@ $SeedGiven = $PSBoundParameters.ContainsKey('Seed')
 # mosquitto broker, to check our password files) for the integration tests;
 # PostgreSQL, whose server the durability tests start themselves (a temp cluster on a free
 # loopback port, never the system service); headless Chromium (MQTT.js over WebSocket, the status
-# page); Prometheus and promtool (the monitoring tests start their own server, never the system service).
-$TestDebianPackages = @('mosquitto-clients', 'mosquitto', 'postgresql', 'chromium', 'prometheus')
+# page); Prometheus and promtool (the monitoring tests start their own server, never the system service);
+# HAProxy, in front of the cluster tests' broker processes (each test starts its own, never the system service).
+$TestDebianPackages = @('mosquitto-clients', 'mosquitto', 'postgresql', 'chromium', 'prometheus', 'haproxy')
 
 # npm projects whose packages the tests serve (MQTT.js for the browser tests); `npm ci`
 # installs exactly what their package-lock.json says.

@@ -11,6 +11,7 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.DistributedData;
 using Akka.Event;
@@ -73,9 +74,6 @@ public sealed class MqttBroker : IConnectionFlowFactory
         {
             // Akka's seed node process: never a join of this node to itself, unless it is the first seed and finds none of the others.
             log.Info("Cluster node {Node} joining through seed nodes {Seeds}", ClusterNodeSettings.NodeOf(cluster.SelfAddress), string.Join(", ", settings.Cluster.SeedNodes));
-
-            // Until subscriptions are replicated (docs/cluster.md), an operator must not mistake joined nodes for a working cluster.
-            log.Warning("Clustering is not complete in this version: a message reaches only the subscribers whose sessions live on the node it was published to (docs/cluster.md)");
         }
 
         await up.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -91,7 +89,10 @@ public sealed class MqttBroker : IConnectionFlowFactory
             ? () => new RandomPicker()
             : () => new RoundRobinPicker();
         var topicTree = system.ActorOf(TopicTreeGuardian.Props(picker, settings.Time), "topics");
-        var retained = system.ActorOf(RetainedStoreActor.SupervisedProps(settings.Persistence, settings.Time), "retained");
+
+        // The members already up give this node's tree their sessions' subscriptions before it serves a client.
+        await topicTree.Ask<PeersReady>(AwaitPeers.Instance, TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+        var retained = StartRetainedStore(system, settings);
         var acl = system.ActorOf(AclActor.Props(settings.Auth.AclFile, security.Acl), "acl");
         var auth = system.ActorOf(AuthActor.Props(settings.Auth, security.Passwords, acl), "auth");
         var sessions = await ClusterSharding.Get(system).StartAsync(
@@ -102,7 +103,12 @@ public sealed class MqttBroker : IConnectionFlowFactory
         topicTree.Tell(new UseSessionRegion(sessions));
         if (settings.Persistence.IsDurable)
         {
-            await WakeJournaledSessionsAsync(system, sessions, settings.Time, cancellationToken).ConfigureAwait(false);
+            // Once per cluster: by the node that forms it, before its listeners open; a node that joins finds them awake.
+            var waker = system.ActorOf(SessionWaker.Props(sessions, ReadJournal(system), settings.Time), "session-waker");
+            if (SessionWaker.IsOldest(cluster))
+            {
+                await waker.Ask<SessionWaker.Woken>(SessionWaker.WakeAll.Instance, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (statistics is not null)
@@ -111,6 +117,24 @@ public sealed class MqttBroker : IConnectionFlowFactory
         }
 
         return new MqttBroker(system, settings, sessions, topicTree, retained, auth);
+    }
+
+    /// <summary>
+    /// The retained store as a cluster singleton: one writer of its journal in the whole cluster, on the oldest node,
+    /// handed over to the next oldest when that node leaves or is downed (docs/architecture.md, "Cluster"). Every node
+    /// reaches it through a proxy, which holds messages while the singleton moves; alone, a node hosts it itself.
+    /// </summary>
+    private static IActorRef StartRetainedStore(ActorSystem system, BrokerSettings settings)
+    {
+        system.ActorOf(
+            ClusterSingletonManager.Props(
+                RetainedStoreActor.SupervisedProps(settings.Persistence, settings.Time),
+                PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system).WithSingletonName("store")),
+            "retained");
+        return system.ActorOf(
+            ClusterSingletonProxy.Props("/user/retained", ClusterSingletonProxySettings.Create(system).WithSingletonName("store")),
+            "retained-proxy");
     }
 
     /// <summary>
@@ -128,6 +152,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
             .WithFallback(settings.Cluster.ToAkkaConfig())
             .WithFallback(config)
             .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(ClusterSingleton.DefaultConfig())
             .WithFallback(DistributedData.DefaultConfig());
     }
 
@@ -141,31 +166,6 @@ public sealed class MqttBroker : IConnectionFlowFactory
         var prepared = PrepareConfig(config);
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(front is null ? prepared : front.WithFallback(prepared)));
         return BrokerSettings.From(config).Persistence.ToAkkaSetup() is { } store ? setup.And(store) : setup;
-    }
-
-    /// <summary>
-    /// Starts every session that has a journal, before any client connects: an offline session's subscriptions must be
-    /// in the topic tree to receive what is published for it, and its expiry and will must run again. A session whose
-    /// journal cannot be read is logged and left stopped; the others, and the listeners, start all the same.
-    /// </summary>
-    private static async Task WakeJournaledSessionsAsync(ActorSystem system, IActorRef sessions, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var log = Logging.GetLogger(system, typeof(MqttBroker));
-        var started = time.GetTimestamp();
-        var journal = ReadJournal(system);
-        var (awake, unreadable) = await journal.CurrentPersistenceIds()
-            .Where(id => id.StartsWith(SessionActor.PersistenceIdPrefix, StringComparison.Ordinal))
-            .SelectAsync(8, id => WakeAsync(sessions, id[SessionActor.PersistenceIdPrefix.Length..], cancellationToken))
-            .RunAggregate((Awake: 0, Unreadable: 0), (n, woke) => woke ? (n.Awake + 1, n.Unreadable) : (n.Awake, n.Unreadable + 1), system.Materializer())
-            .ConfigureAwait(false);
-        if (unreadable == 0)
-        {
-            log.Info("Started {Count} journaled sessions in {Milliseconds} ms", awake, (long)time.GetElapsedTime(started).TotalMilliseconds);
-        }
-        else
-        {
-            log.Warning("Started {Count} journaled sessions in {Milliseconds} ms; {Unreadable} could not be read and stay stopped", awake, (long)time.GetElapsedTime(started).TotalMilliseconds, unreadable);
-        }
     }
 
     /// <summary>
@@ -187,11 +187,6 @@ public sealed class MqttBroker : IConnectionFlowFactory
             }
         }
     }
-
-    /// <summary>True once the session recovered; false when its journal could not be read (the session logged why).</summary>
-    private static async Task<bool> WakeAsync(IActorRef sessions, string clientId, CancellationToken cancellationToken) =>
-        await sessions.Ask<object>(new SessionEnvelope(clientId, WakeUp.Instance), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false)
-            is SessionAwake;
 
     public Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(ConnectionInfo connection)
     {

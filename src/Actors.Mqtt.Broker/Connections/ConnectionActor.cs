@@ -17,7 +17,7 @@ namespace Actors.Mqtt.Broker.Connections;
 //                                   v                          v                                v
 //                                 Close                      Close                          Connected
 //                                                                                               |
-//   Close (DISCONNECT, DetachSession, stop) <-- SessionTakenOver, SessionWriteFailed, ProtocolViolation,
+//   Close (DISCONNECT, DetachSession, stop) <-- SessionTakenOver, SessionWriteFailed, session's node gone, ProtocolViolation,
 //                                               keep-alive timeout, bad packet, DISCONNECT or end of the socket
 //
 // This file holds the states and what every state shares; the handshake, the inbound and outbound sides and the
@@ -298,6 +298,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case SessionAttached attached:
                 {
                     session = attached.Session;
+
+                    // A session on another node may go down with its node: the connection must then end, or it would live
+                    // on unheard while the session starts again elsewhere (one on this node says so itself).
+                    if (!session.Path.Address.HasLocalScope)
+                    {
+                        Context.Watch(session);
+                    }
+
                     Send(BuildConnAck(attached.SessionPresent));
                     connAckSent = true;
                     online = true;
@@ -472,6 +480,16 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     session = null;
                     holdsSession = false;
                     Close("session taken over by a new connection", publishWill: false, ReasonCode.SessionTakenOver);
+                    return;
+                }
+
+            case Terminated terminated when terminated.ActorRef.Equals(session):
+                {
+                    // Its node left or died. The session starts again from its journal on another node, detached, and runs
+                    // the will and expiry from there; the client reconnects and takes it over.
+                    session = null;
+                    holdsSession = false;
+                    Close("its session's node left the cluster", publishWill: false, ReasonCode.UnspecifiedError);
                     return;
                 }
 

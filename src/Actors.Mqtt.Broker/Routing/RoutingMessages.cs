@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
 using Akka.Event;
@@ -7,16 +8,79 @@ namespace Actors.Mqtt.Broker.Routing;
 /// <summary>A session's subscriptions to add to the topic tree (a replacement when the filter text is the same).</summary>
 /// <param name="Durable">The session journals what it queues, so a publisher's acknowledgement waits for its write.</param>
 /// <param name="Connected">The session has a connection now (see <see cref="SessionPresence"/>).</param>
-public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions, bool Durable = false, bool Connected = true);
+public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscription> Subscriptions, bool Durable = false, bool Connected = true) : IWireMessage
+{
+    /// <summary>Non-zero when the session waits (to send SUBACK) until every node's topic tree holds these
+    /// subscriptions: the guardian then answers <see cref="SubscriptionsHeld"/> with it.</summary>
+    public long AwaitId { get; init; }
+}
+
+/// <summary>The topic tree of every node holds the subscriptions of the <see cref="AddSubscriptions"/> with this id (or
+/// a node did not answer in time, which the guardian logged).</summary>
+public sealed record SubscriptionsHeld(long AwaitId);
+
+/// <summary>
+/// A change to the topic tree (<see cref="AddSubscriptions"/>, <see cref="RemoveSubscriptions"/>,
+/// <see cref="RemoveClient"/> or <see cref="SessionPresence"/>) that a session told the guardian of another node, which
+/// passes it on to every other node's guardian: each node matches every publication through it locally.
+/// </summary>
+/// <param name="AwaitId">Non-zero when the sending guardian waits for <see cref="PeerChangeHeld"/>.</param>
+public sealed record PeerChange(object Change, long AwaitId = 0) : IWireMessage;
+
+/// <summary>The <see cref="PeerChange"/> with this id is in every subtree of the node that answers.</summary>
+public sealed record PeerChangeHeld(long AwaitId) : IWireMessage;
+
+/// <summary>
+/// A topic tree guardian that started greets those of the other members, and each answers with
+/// <see cref="PeerWelcome"/>: from then on each passes the other the changes its own sessions make, after the
+/// subscriptions of its own sessions so far.
+/// </summary>
+public sealed record PeerHello : IWireMessage
+{
+    public static readonly PeerHello Instance = new();
+
+    private PeerHello()
+    {
+    }
+}
+
+/// <summary>Asks the guardian to answer <see cref="PeersReady"/> once every other member that is up has given it its
+/// sessions' subscriptions: a node serves clients only then, so that it never routes past a subscriber.</summary>
+public sealed record AwaitPeers
+{
+    public static readonly AwaitPeers Instance = new();
+
+    private AwaitPeers()
+    {
+    }
+}
+
+public sealed record PeersReady
+{
+    public static readonly PeersReady Instance = new();
+
+    private PeersReady()
+    {
+    }
+}
+
+public sealed record PeerWelcome : IWireMessage
+{
+    public static readonly PeerWelcome Instance = new();
+
+    private PeerWelcome()
+    {
+    }
+}
 
 /// <summary>A session with shared subscriptions gained or lost its connection: its groups pick connected members first.</summary>
-public sealed record SessionPresence(string ClientId, bool Connected);
+public sealed record SessionPresence(string ClientId, bool Connected) : IWireMessage;
 
 /// <summary>Subscriptions a session gave up, by their filter text.</summary>
-public sealed record RemoveSubscriptions(string ClientId, IReadOnlyList<string> FilterTexts);
+public sealed record RemoveSubscriptions(string ClientId, IReadOnlyList<string> FilterTexts) : IWireMessage;
 
 /// <summary>Every subscription of a session that ended.</summary>
-public sealed record RemoveClient(string ClientId);
+public sealed record RemoveClient(string ClientId) : IWireMessage;
 
 /// <summary>An application message to deliver to every matching subscription.</summary>
 /// <param name="PublisherClientId">Who sent it, for No Local; null for messages the broker makes (wills are published for their client).</param>
@@ -47,7 +111,7 @@ public sealed record PaceMark(IActorRef Publisher, long Seq, int Copies = 0)
 }
 
 /// <summary>One copy of a marked message reached its connection (or was dropped on the way), of <paramref name="Copies"/>.</summary>
-public sealed record Paced(long Seq, int Copies) : IDeadLetterSuppression;
+public sealed record Paced(long Seq, int Copies) : IDeadLetterSuppression, IWireMessage;
 
 /// <summary>Where to report the writes one routed message needs: <paramref name="Id"/> is the waiter's own number for it.</summary>
 public sealed record Confirmation(IActorRef To, long Id);
@@ -55,13 +119,13 @@ public sealed record Confirmation(IActorRef To, long Id);
 /// <summary>The topic tree matched the message and no durable session is to write it: sent only then, since each
 /// session's <see cref="WriteConfirmed"/> carries the count otherwise.</summary>
 /// <param name="Matched">Some subscription matched; an MQTT 5 publisher is told 0x10 No matching subscribers otherwise.</param>
-public sealed record RouteCounted(long Id, int Writes, bool Matched = true);
+public sealed record RouteCounted(long Id, int Writes, bool Matched = true) : IWireMessage;
 
 /// <summary>One write a message needed is done (<paramref name="Stored"/>) or failed.</summary>
 /// <param name="RoutedWrites">From a session: how many durable sessions the topic tree counted for the message, so that
 /// the waiter learns the count with the first confirmation instead of from a message of its own; 0 from the retained
 /// store.</param>
-public sealed record WriteConfirmed(long Id, bool Stored, int RoutedWrites = 0);
+public sealed record WriteConfirmed(long Id, bool Stored, int RoutedWrites = 0) : IWireMessage;
 
 /// <summary>
 /// Asks the topic tree guardian for the actor of one subtree (<see cref="TopicTreeGuardian.SubtreeOf"/>), to send to it
@@ -76,7 +140,7 @@ public sealed record SubtreeResolved(int Index, IActorRef Subtree) : IDeadLetter
 /// <summary>One matching message for a session, with what its subscriptions decided.</summary>
 /// <param name="MustConfirm">The tree counted this session among the writes the publisher waits for.</param>
 /// <param name="RoutedWrites">When it must confirm: how many sessions the tree counted, for its <see cref="WriteConfirmed"/>.</param>
-public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, bool MustConfirm = false, int RoutedWrites = 0)
+public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, bool MustConfirm = false, int RoutedWrites = 0) : IWireMessage
 {
     /// <summary>The publication's mark with the count of copies, to pass on to the connection or answer here.</summary>
     public PaceMark? Pace { get; init; }
@@ -91,20 +155,20 @@ public sealed record DeliverMessage(RoutePublish Publish, Delivery Delivery, boo
 
 /// <summary>A member of a shared group could not take a copy (its queue is full, or it has no connection and keeps no
 /// queue): the subtree picks another member, and acknowledges the copy as dropped only when none is left.</summary>
-public sealed record SharedDeliveryRefused(DeliverMessage Message);
+public sealed record SharedDeliveryRefused(DeliverMessage Message) : IWireMessage;
 
 /// <summary>A PUBLISH with RETAIN: store it, or clear the topic when the payload is empty.</summary>
-public sealed record StoreRetained(PublishPacket Message, long ReceivedAt)
+public sealed record StoreRetained(PublishPacket Message, long ReceivedAt) : IWireMessage
 {
     /// <summary>Who waits for the store's write before acknowledging the message to its publisher.</summary>
     public Confirmation? Confirm { get; init; }
 }
 
 /// <summary>Asks the retained store for what matches the filters of new subscriptions.</summary>
-public sealed record QueryRetained(IReadOnlyList<Subscription> Subscriptions);
+public sealed record QueryRetained(IReadOnlyList<Subscription> Subscriptions) : IWireMessage;
 
 /// <summary>The retained messages that match one subscription.</summary>
-public sealed record RetainedMatches(Subscription Subscription, IReadOnlyList<RoutePublish> Messages);
+public sealed record RetainedMatches(Subscription Subscription, IReadOnlyList<RoutePublish> Messages) : IWireMessage;
 
 /// <summary>The session shard region, given to the topic tree once it started, to reach sessions whose actor stopped.</summary>
 public sealed record UseSessionRegion(IActorRef Region);

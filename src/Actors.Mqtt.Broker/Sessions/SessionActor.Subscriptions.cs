@@ -76,13 +76,27 @@ public sealed partial class SessionActor
         var replyTo = Sender;
         Record(new Subscribed(accepted), () =>
         {
-            topicTree.Tell(new AddSubscriptions(Self, accepted, journaling, Connected: connection is not null));
-            replyTo.Tell(new SendToClient(new SubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
-            if (fresh.Count > 0)
+            // SUBACK waits until the topic tree of every node holds the subscriptions, so that a message published
+            // through any node after it reaches them (docs/architecture.md, "Cluster").
+            var awaitId = ++lastTreeAwait;
+            awaitingTrees[awaitId] = () =>
             {
-                retainedStore.Tell(new QueryRetained(fresh));
-            }
+                replyTo.Tell(new SendToClient(new SubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
+                if (fresh.Count > 0)
+                {
+                    retainedStore.Tell(new QueryRetained(fresh));
+                }
+            };
+            topicTree.Tell(new AddSubscriptions(Self, accepted, journaling, Connected: connection is not null) { AwaitId = awaitId });
         });
+    }
+
+    private void OnSubscriptionsHeld(SubscriptionsHeld held)
+    {
+        if (awaitingTrees.Remove(held.AwaitId, out var then))
+        {
+            then();
+        }
     }
 
     private void Unsubscribe(UnsubscribeRequest request)

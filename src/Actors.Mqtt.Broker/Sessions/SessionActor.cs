@@ -37,6 +37,9 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     private readonly SessionState state = new();
     private readonly ILoggingAdapter log = SharedLogs.For<SessionActor>(Context);
     private IActorRef? connection;
+    // SUBACKs (and their retained messages) waiting for every node's topic tree to hold the new subscriptions.
+    private readonly Dictionary<long, Action> awaitingTrees = [];
+    private long lastTreeAwait;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
     private ushort window = 1;
 
@@ -189,6 +192,10 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
 
             case RetainedMatches matches:
                 OnRetained(matches);
+                return;
+
+            case SubscriptionsHeld held:
+                OnSubscriptionsHeld(held);
                 return;
 
             case SubscribeRequest subscribe:

@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
@@ -6,7 +7,7 @@ using Akka.Actor;
 namespace Actors.Mqtt.Broker.Sessions;
 
 /// <summary>A message for the session of one client id, as the shard region routes it.</summary>
-public sealed record SessionEnvelope(string ClientId, object Message);
+public sealed record SessionEnvelope(string ClientId, object Message) : IWireMessage;
 
 /// <summary>A connection that completed CONNECT takes the session of its client id.</summary>
 /// <param name="SessionExpiryInterval">Seconds the session outlives the connection (0: ends with it; uint.MaxValue: never expires).</param>
@@ -18,17 +19,17 @@ public sealed record AttachSession(
     bool CleanStart,
     uint SessionExpiryInterval,
     MqttWill? Will,
-    ushort ClientReceiveMaximum);
+    ushort ClientReceiveMaximum) : IWireMessage;
 
-public sealed record SessionAttached(IActorRef Session, bool SessionPresent);
+public sealed record SessionAttached(IActorRef Session, bool SessionPresent) : IWireMessage;
 
 /// <summary>The connection of this session ended.</summary>
 /// <param name="PublishWill">False after a DISCONNECT with reason 0x00, which discards the will.</param>
 /// <param name="SessionExpiryInterval">A new expiry from an MQTT 5 DISCONNECT, or null to keep the one from CONNECT.</param>
-public sealed record DetachSession(IActorRef Connection, bool PublishWill, uint? SessionExpiryInterval);
+public sealed record DetachSession(IActorRef Connection, bool PublishWill, uint? SessionExpiryInterval) : IWireMessage;
 
 /// <summary>Told to a connection whose session another connection with the same client id took.</summary>
-public sealed record SessionTakenOver
+public sealed record SessionTakenOver : IWireMessage
 {
     public static readonly SessionTakenOver Instance = new();
 
@@ -38,34 +39,34 @@ public sealed record SessionTakenOver
 }
 
 /// <param name="Denied">By position, the filters the ACL refuses (answered 0x87, or 0x80 before 5.0); null when none.</param>
-public sealed record SubscribeRequest(SubscribePacket Packet, IReadOnlyList<bool>? Denied = null);
+public sealed record SubscribeRequest(SubscribePacket Packet, IReadOnlyList<bool>? Denied = null) : IWireMessage;
 
-public sealed record UnsubscribeRequest(UnsubscribePacket Packet);
+public sealed record UnsubscribeRequest(UnsubscribePacket Packet) : IWireMessage;
 
 /// <summary>The client acknowledged outbound QoS 1 messages (PUBACK) or finished QoS 2 ones (PUBCOMP): those of one
 /// read from the socket together, so that the session journals them as one event. Kept apart, since each must fit the
 /// flow of the message it names.</summary>
-public sealed record OutboundAcknowledged(IReadOnlyList<ushort> PubAcks, IReadOnlyList<ushort> PubComps);
+public sealed record OutboundAcknowledged(IReadOnlyList<ushort> PubAcks, IReadOnlyList<ushort> PubComps) : IWireMessage;
 
 /// <summary>The connection dropped an outbound QoS 1 or 2 message instead of sending it (larger than the client
 /// accepts, or a topic it may not read): the session goes on as if the client had finished it [MQTT-3.1.2-25].</summary>
-public sealed record OutboundDiscarded(ushort PacketId);
+public sealed record OutboundDiscarded(ushort PacketId) : IWireMessage;
 
 /// <summary>Told to the connection whose client broke the protocol in a way only the session sees (an acknowledgement
 /// that does not fit the flow of the message it names): it closes with the error's reason code.</summary>
-public sealed record ProtocolViolation(MqttError Error);
+public sealed record ProtocolViolation(MqttError Error) : IWireMessage;
 
 /// <summary>The client answered an outbound QoS 2 message with PUBREC.</summary>
-public sealed record OutboundReceived(ushort PacketId, ReasonCode ReasonCode);
+public sealed record OutboundReceived(ushort PacketId, ReasonCode ReasonCode) : IWireMessage;
 
 /// <summary>An inbound QoS 2 PUBLISH: the session routes it unless it holds that packet id already.</summary>
-public sealed record InboundQos2(PublishPacket Packet, long ReceivedAt);
+public sealed record InboundQos2(PublishPacket Packet, long ReceivedAt) : IWireMessage;
 
 /// <summary>An inbound PUBREL: the session forgets the packet id.</summary>
-public sealed record InboundRelease(ushort PacketId);
+public sealed record InboundRelease(ushort PacketId) : IWireMessage;
 
 /// <summary>A packet the session wants written to its client, in order.</summary>
-public sealed record SendToClient(MqttPacket Packet)
+public sealed record SendToClient(MqttPacket Packet) : IWireMessage
 {
     /// <summary>A publisher waits for the connection's answer to this copy of its message.</summary>
     public PaceMark? Pace { get; init; }
@@ -73,12 +74,12 @@ public sealed record SendToClient(MqttPacket Packet)
 
 /// <summary>Answers an inbound QoS 2 PUBLISH: PUBREC with this code may go (in order) once every write it needed is done.</summary>
 /// <param name="Durable">Whether the route waited for a durable write (the PUBREC's latency is then measured).</param>
-public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode, bool Durable);
+public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode, bool Durable) : IWireMessage;
 
 /// <summary>Starts a journaled session after a restart of the broker, so its subscriptions are in the topic tree
 /// before any client publishes; answered with <see cref="SessionAwake"/> once it recovered, or with
 /// <see cref="SessionUnreadable"/>.</summary>
-public sealed record WakeUp
+public sealed record WakeUp : IWireMessage
 {
     public static readonly WakeUp Instance = new();
 
@@ -87,7 +88,7 @@ public sealed record WakeUp
     }
 }
 
-public sealed record SessionAwake
+public sealed record SessionAwake : IWireMessage
 {
     public static readonly SessionAwake Instance = new();
 
@@ -98,7 +99,7 @@ public sealed record SessionAwake
 
 /// <summary>The session's journal could not be read, so the session stays stopped: the answer to a
 /// <see cref="WakeUp"/>, and what a connection that asked to attach is told instead of <see cref="SessionAttached"/>.</summary>
-public sealed record SessionUnreadable
+public sealed record SessionUnreadable : IWireMessage
 {
     public static readonly SessionUnreadable Instance = new();
 
@@ -110,7 +111,7 @@ public sealed record SessionUnreadable
 /// <summary>The session could not write its journal and stops (Akka's rule after a failed write): what its client sends
 /// from now on could not be kept, so its connection closes (MQTT 5: DISCONNECT 0x80) rather than living on unheard. The
 /// session recovers from its journal when the next message for it arrives.</summary>
-public sealed record SessionWriteFailed
+public sealed record SessionWriteFailed : IWireMessage
 {
     public static readonly SessionWriteFailed Instance = new();
 

@@ -76,6 +76,35 @@ public sealed class TopicTreeGuardianTests : TestKit
         Assert.All(subtrees, subtree => Assert.Equal(new SubtreeCounted(Nodes: 1, Subscriptions: 0, Sessions: 0), Count(subtree)));
     }
 
+    [Fact]
+    public void A_guardian_without_peers_answers_a_session_waiting_for_its_subscriptions_after_its_subtrees_have_them()
+    {
+        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker(), TimeProvider.System), "topics");
+        var session = CreateTestProbe();
+        guardian.Tell(new AddSubscriptions(session.Ref, [Subscriptions.Of("s", "t/#")]) { AwaitId = 7 }, session.Ref);
+
+        Assert.Equal(7, session.ExpectMsg<SubscriptionsHeld>(Generous).AwaitId);
+        guardian.Tell(Publication("t/x"));
+        Assert.Equal("t/x", session.ExpectMsg<DeliverMessage>(Generous).Publish.Message.Topic);
+    }
+
+    [Fact]
+    public void A_session_added_without_a_connection_is_picked_for_its_shared_group_after_the_connected_ones()
+    {
+        var guardian = Sys.ActorOf(TopicTreeGuardian.Props(() => new RoundRobinPicker(), TimeProvider.System), "topics");
+        var offline = CreateTestProbe();
+        var online = CreateTestProbe();
+        guardian.Tell(new AddSubscriptions(offline.Ref, [Subscriptions.Of("offline", "$share/g/t")], Durable: true, Connected: false));
+        guardian.Tell(new AddSubscriptions(online.Ref, [Subscriptions.Of("online", "$share/g/t")], Durable: true));
+        for (var i = 0; i < 4; i++)
+        {
+            guardian.Tell(Publication("t"));
+        }
+
+        online.ReceiveN(4, Generous);
+        offline.ExpectNoMsg(Quiet);
+    }
+
     /// <summary>
     /// The guardian's children, once it has handled everything sent to it before: it forwards at once, so what it
     /// forwarded is in their mailboxes ahead of any question the test asks them.

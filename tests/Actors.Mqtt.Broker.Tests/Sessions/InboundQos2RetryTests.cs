@@ -16,7 +16,7 @@ public sealed class InboundQos2RetryTests() : SessionActorTestKit()
     [Trait("spec", "MQTT-4.3.3-10")]
     public void A_retry_from_a_new_connection_while_the_route_is_still_running_gets_the_answer()
     {
-        var topicTree = CreateTestProbe();
+        var topicTree = TreeProbe();
         var session = Sys.ActorOf(SessionActor.Props("retry", Settings, topicTree.Ref, CreateTestProbe().Ref));
         var first = CreateTestProbe();
         Attach(session, first);

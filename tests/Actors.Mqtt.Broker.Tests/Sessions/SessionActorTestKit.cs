@@ -1,3 +1,6 @@
+using Actors.Mqtt.Broker.Routing;
+using Akka.Actor;
+using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 
 namespace Actors.Mqtt.Broker.Tests.Sessions;
@@ -28,4 +31,23 @@ public abstract class SessionActorTestKit(bool gated = false, bool testScheduler
         akka.persistence.journal.gated.class = "Actors.Mqtt.Broker.Tests.Sessions.GatedJournal, Actors.Mqtt.Broker.Tests"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
         """;
+
+    /// <summary>
+    /// A probe in the place of the topic tree that answers a session waiting for its subscriptions to be held, as the
+    /// guardian of a node without peers does, so that SUBACK goes out; it records every message as any probe does.
+    /// </summary>
+    protected TestProbe TreeProbe()
+    {
+        var probe = CreateTestProbe();
+        probe.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
+        {
+            if (message is AddSubscriptions { AwaitId: not 0 } add)
+            {
+                sender.Tell(new SubscriptionsHeld(add.AwaitId));
+            }
+
+            return AutoPilot.KeepRunning;
+        }));
+        return probe;
+    }
 }

@@ -17,7 +17,7 @@ public sealed class SessionAttachRaceTests() : SessionActorTestKit(gated: true)
     public void A_connection_that_leaves_before_its_attach_is_written_is_not_answered_and_the_session_goes_on()
     {
         var first = CreateTestProbe();
-        var session = Sys.ActorOf(SessionActor.Props("race-1", Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var session = Sys.ActorOf(SessionActor.Props("race-1", Settings, TreeProbe().Ref, CreateTestProbe().Ref));
         Attach(session, "race-1", first, cleanStart: true);
         first.ExpectMsg<SessionAttached>(Generous);
         session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("#") { MaximumQoS = QualityOfService.AtLeastOnce }] }), first.Ref);
@@ -49,7 +49,7 @@ public sealed class SessionAttachRaceTests() : SessionActorTestKit(gated: true)
     [Trait("spec", "MQTT-3.1.4-3")]
     public void A_connection_taken_over_before_its_attach_is_written_hears_only_that_it_was_taken_over()
     {
-        var session = Sys.ActorOf(SessionActor.Props("race-2", Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var session = Sys.ActorOf(SessionActor.Props("race-2", Settings, TreeProbe().Ref, CreateTestProbe().Ref));
         var taken = CreateTestProbe();
         var taking = CreateTestProbe();
         using (GatedJournal.Closed())

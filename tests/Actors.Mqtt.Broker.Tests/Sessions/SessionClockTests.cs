@@ -25,7 +25,7 @@ public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: tru
     [Fact]
     public void The_will_goes_when_its_delay_has_passed_on_the_broker_clock_and_not_before()
     {
-        var topics = CreateTestProbe();
+        var topics = TreeProbe();
         var connection = CreateTestProbe();
         var session = Sys.ActorOf(SessionActor.Props("will", TimedSettings, topics.Ref, CreateTestProbe().Ref));
         Attach(session, "will", connection, expiry: 3600, Will(delay: 30));
@@ -46,7 +46,7 @@ public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: tru
     public void A_session_whose_expiry_passed_while_the_broker_was_down_ends_at_recovery_and_publishes_its_will()
     {
         var connection = CreateTestProbe();
-        var session = Sys.ActorOf(SessionActor.Props("down", TimedSettings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var session = Sys.ActorOf(SessionActor.Props("down", TimedSettings, TreeProbe().Ref, CreateTestProbe().Ref));
         Attach(session, "down", connection, expiry: 60, Will(delay: 30));
         connection.ExpectMsg<SessionAttached>(Generous);
         Detach(session, connection);
@@ -56,7 +56,7 @@ public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: tru
 
         // The broker is down for two minutes; the journal says when the connection was lost.
         time.Advance(TimeSpan.FromMinutes(2));
-        var topics = CreateTestProbe();
+        var topics = TreeProbe();
         var recovered = Sys.ActorOf(SessionActor.Props("down", TimedSettings, topics.Ref, CreateTestProbe().Ref));
         recovered.Tell(WakeUp.Instance);
 
@@ -67,7 +67,7 @@ public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: tru
     public void A_queued_message_whose_expiry_passed_while_its_client_was_away_is_not_sent()
     {
         var connection = CreateTestProbe();
-        var session = Sys.ActorOf(SessionActor.Props("away", TimedSettings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var session = Sys.ActorOf(SessionActor.Props("away", TimedSettings, TreeProbe().Ref, CreateTestProbe().Ref));
         Attach(session, "away", connection, expiry: 3600);
         connection.ExpectMsg<SessionAttached>(Generous);
         session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("#") { MaximumQoS = QualityOfService.AtLeastOnce }] }), connection.Ref);

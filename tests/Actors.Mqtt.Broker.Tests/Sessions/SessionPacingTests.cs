@@ -38,7 +38,7 @@ public sealed class SessionPacingTests() : SessionActorTestKit()
 
     private IActorRef Attached(string clientId, Akka.TestKit.TestProbe connection)
     {
-        var session = Sys.ActorOf(SessionActor.Props(clientId, Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var session = Sys.ActorOf(SessionActor.Props(clientId, Settings, TreeProbe().Ref, CreateTestProbe().Ref));
         session.Tell(new AttachSession(clientId, connection.Ref, MqttProtocolVersion.V500, CleanStart: true, SessionExpiryInterval: 0, Will: null, ClientReceiveMaximum: 10), connection.Ref);
         connection.FishForMessage<SessionAttached>(_ => true, Generous);
         return session;

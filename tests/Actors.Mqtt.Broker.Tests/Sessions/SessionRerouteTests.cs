@@ -52,7 +52,7 @@ public sealed class SessionRerouteTests() : SessionActorTestKit()
         Sys.Stop(session);
         ExpectTerminated(session, Generous);
         var again = CreateTestProbe();
-        var recovered = Sys.ActorOf(SessionActor.Props("restarted", Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var recovered = Sys.ActorOf(SessionActor.Props("restarted", Settings, TreeProbe().Ref, CreateTestProbe().Ref));
         Attach(recovered, "restarted", again, 3600, cleanStart: false);
         Assert.True(again.ExpectMsg<SessionAttached>(Generous).SessionPresent);
 
@@ -74,7 +74,7 @@ public sealed class SessionRerouteTests() : SessionActorTestKit()
 
     private IActorRef Subscribed(string clientId, Akka.TestKit.TestProbe connection, uint expiry, QualityOfService qos)
     {
-        var session = Sys.ActorOf(SessionActor.Props(clientId, Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var session = Sys.ActorOf(SessionActor.Props(clientId, Settings, TreeProbe().Ref, CreateTestProbe().Ref));
         Attach(session, clientId, connection, expiry, cleanStart: true);
         connection.ExpectMsg<SessionAttached>(Generous);
         session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("#") { MaximumQoS = qos }] }), connection.Ref);

@@ -63,7 +63,7 @@ public sealed class SessionSendOrderTests() : SessionActorTestKit(gated: true)
 
     private IActorRef DurableAndSubscribed(string clientId, Akka.TestKit.TestProbe connection)
     {
-        var session = Sys.ActorOf(SessionActor.Props(clientId, Settings, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var session = Sys.ActorOf(SessionActor.Props(clientId, Settings, TreeProbe().Ref, CreateTestProbe().Ref));
         session.Tell(new AttachSession(clientId, connection.Ref, MqttProtocolVersion.V500, CleanStart: true, SessionExpiryInterval: 3600, Will: null, ClientReceiveMaximum: 10), connection.Ref);
         connection.ExpectMsg<SessionAttached>(Generous);
         session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("#") { MaximumQoS = QualityOfService.ExactlyOnce }] }), connection.Ref);

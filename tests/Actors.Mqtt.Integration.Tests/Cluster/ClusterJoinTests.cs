@@ -19,19 +19,7 @@ public class ClusterJoinTests(PostgresServer postgres, ITestOutputHelper output)
     public async Task Three_nodes_with_the_same_seeds_form_one_cluster_and_a_stopped_node_leaves_it()
     {
         var database = await postgres.CreateDatabaseAsync();
-        var clusterPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToArray();
-        var httpPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToArray();
-        var seeds = string.Join(",", clusterPorts.Select(p => $"127.0.0.1:{p}"));
-        var nodes = Enumerable.Range(0, 3).Select(i => new BrokerProcess(
-            Directory.CreateTempSubdirectory($"actors-mqtt-cluster-{i}-").FullName,
-            "actors-mqtt.log.level=information",
-            "actors-mqtt.persistence.store=postgresql",
-            $"actors-mqtt.persistence.postgresql.connection-string={database}",
-            $"actors-mqtt.cluster.port={clusterPorts[i]}",
-            $"actors-mqtt.cluster.seed-nodes={seeds}",
-            "actors-mqtt.cluster.split-brain-resolver.stable-after=5s",
-            "actors-mqtt.http.host=127.0.0.1",
-            $"actors-mqtt.http.port={httpPorts[i]}")).ToArray();
+        var nodes = BrokerCluster.Create(database, 3, out var httpPorts);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {

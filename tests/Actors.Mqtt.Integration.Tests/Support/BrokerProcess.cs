@@ -44,10 +44,15 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the broker on a free loopback port and returns once it accepts connections.</summary>
-    public async Task StartAsync()
+    /// <summary>Starts the broker on a free loopback port (or, with <paramref name="samePort"/>, on the port of its last
+    /// start, where a load balancer expects it) and returns once it accepts connections.</summary>
+    public async Task StartAsync(bool samePort = false)
     {
-        EndPoint = new IPEndPoint(IPAddress.Loopback, FreePort());
+        if (!samePort)
+        {
+            EndPoint = new IPEndPoint(IPAddress.Loopback, FreePort());
+        }
+
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
