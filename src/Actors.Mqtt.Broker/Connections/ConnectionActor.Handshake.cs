@@ -1,13 +1,15 @@
 using Actors.Mqtt.Broker.Security;
+using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Properties;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Mqtt.Broker.Connections;
 
-// The CONNECT handshake of ConnectionActor: authentication, the CONNACK, refusals.
+// The CONNECT handshake of ConnectionActor: authentication, waiting for the session, the CONNACK, refusals.
 public sealed partial class ConnectionActor
 {
     private void OnConnect(MqttFrame frame, MqttError? pendingError)
@@ -147,4 +149,89 @@ public sealed partial class ConnectionActor
         MqttProtocolVersion.V311 => "3.1.1",
         _ => "5.0",
     };
+
+    private void AwaitingSession(object message, MqttError? pendingError)
+    {
+        switch (message)
+        {
+            case SessionAttached attached:
+                {
+                    session = attached.Session;
+
+                    // A session on another node may go down with its node: the connection must then end, or it would live
+                    // on unheard while the session starts again elsewhere (one on this node says so itself).
+                    if (!session.Path.Address.HasLocalScope)
+                    {
+                        Context.Watch(session);
+                    }
+
+                    Send(BuildConnAck(attached.SessionPresent));
+                    connAckSent = true;
+                    online = true;
+                    BrokerMetrics.ConnectionsAccepted.Add(1);
+                    BrokerMetrics.SessionsOnline.Add(1);
+
+                    // The connect timeout also covers a session that does not answer; it ends with CONNACK.
+                    Timers.Cancel(ConnectTimer);
+                    log.Info("Client {ClientId} connected from {RemoteEndPoint} as {UserName} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, userName ?? "(no user name)", VersionText(version), attached.SessionPresent, keepAlive);
+                    Become(Connected);
+                    if (keepAlive > 0)
+                    {
+                        Timers.StartPeriodicTimer(KeepAliveTimer, KeepAliveCheck.Instance, TimeSpan.FromMilliseconds(keepAlive * 500));
+                    }
+
+                    while (!closing && backlog is not null && backlog.TryDequeue(out var frame))
+                    {
+                        Handle(frame);
+                    }
+
+                    backlog = null;
+
+                    TellAcknowledged();
+
+                    if (pendingError is { } error)
+                    {
+                        CloseOnError(error);
+                    }
+                    else if (!closing)
+                    {
+                        AckInbound();
+                    }
+
+                    return;
+                }
+
+            case SessionTakenOver:
+                {
+                    // Another connection took the session before this one heard it was attached: it did connect, and is
+                    // told so, then why it ends [MQTT-3.1.4-3].
+                    holdsSession = false;
+                    Send(BuildConnAck(sessionPresent: false));
+                    connAckSent = true;
+                    Close("session taken over by a new connection", publishWill: false, ReasonCode.SessionTakenOver);
+                    return;
+                }
+
+            case SessionUnreadable:
+                {
+                    // The session stopped before it began: a DetachSession would only start it, and fail it, again.
+                    holdsSession = false;
+                    log.Warning("Client {ClientId} from {RemoteEndPoint} refused: its session's journal could not be read", clientId, info.RemoteEndPoint);
+                    Refuse(ReasonCode.UnspecifiedError, "session state could not be read", logged: true);
+                    return;
+                }
+
+            case SessionWriteFailed:
+                {
+                    holdsSession = false;
+                    log.Warning("Client {ClientId} from {RemoteEndPoint} refused: its session could not write its journal", clientId, info.RemoteEndPoint);
+                    Refuse(ReasonCode.UnspecifiedError, "session state could not be stored", logged: true);
+                    return;
+                }
+
+            default:
+                Common(message);
+                return;
+        }
+    }
 }
