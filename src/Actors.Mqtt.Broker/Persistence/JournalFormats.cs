@@ -162,7 +162,7 @@ internal static class JournalFormats
             Subscriptions = { s.Subscriptions.Select(ToProto) },
             Queue = { s.Queue.Select(ToProto) },
             Inflight = { s.Inflight.Select(f => new Proto.InflightSnapshot { PacketId = f.PacketId, Message = ToProto(f.Message), Released = f.Released }) },
-            InboundQos2 = { s.InboundQos2.Select(i => new Proto.InboundQos2Snapshot { PacketId = i.PacketId, MessageKey = i.MessageKey, Routed = i.Routed }) },
+            InboundQos2 = { s.InboundQos2.Select(i => new Proto.InboundQos2Snapshot { PacketId = i.PacketId, MessageKey = i.MessageKey, Routed = i.Routed, ContentDigest = i.Digest }) },
             LastPacketId = s.LastPacketId,
             FinishedKeys = { s.FinishedKeys },
         };
@@ -180,7 +180,7 @@ internal static class JournalFormats
         stored.Subscriptions.Select(FromProto).ToList(),
         stored.Queue.Select(FromProto).ToList(),
         stored.Inflight.Select(f => new InflightSnapshot(PacketId(f.PacketId), FromProto(f.Message ?? throw Missing(nameof(InflightSnapshot))), f.Released)).ToList(),
-        stored.InboundQos2.Select(i => new InboundQos2Snapshot(PacketId(i.PacketId), i.MessageKey, i.Routed)).ToList(),
+        stored.InboundQos2.Select(i => new InboundQos2Snapshot(PacketId(i.PacketId), i.MessageKey, i.Routed, i.ContentDigest)).ToList(),
         PacketId(stored.LastPacketId),
         stored.HasDetachedAt ? DateTimeOffset.FromUnixTimeMilliseconds(stored.DetachedAt) : null)
     {

@@ -47,8 +47,8 @@ public sealed class JournalSerializer(ExtendedActorSystem system) : SerializerWi
         Format.Of<MessageReceived, Proto.MessageReceived>("MessageReceived", e => new() { PacketId = e.PacketId }, m => new(JournalFormats.PacketId(m.PacketId))),
         Format.Of<Qos2Received, Proto.Qos2Received>(
             "Qos2Received",
-            e => new() { PacketId = e.PacketId, MessageKey = e.MessageKey },
-            m => new(JournalFormats.PacketId(m.PacketId), m.MessageKey)),
+            e => new() { PacketId = e.PacketId, MessageKey = e.MessageKey, ContentDigest = e.Digest },
+            m => new(JournalFormats.PacketId(m.PacketId), m.MessageKey, m.ContentDigest)),
         Format.Of<Qos2Routed, Proto.Qos2Routed>("Qos2Routed", e => new() { PacketId = e.PacketId }, m => new(JournalFormats.PacketId(m.PacketId))),
         Format.Of<Qos2Released, Proto.Qos2Released>("Qos2Released", e => new() { PacketId = e.PacketId }, m => new(JournalFormats.PacketId(m.PacketId))),
         Format.Of<SessionDetached, Proto.SessionDetached>(

@@ -13,34 +13,61 @@ public sealed partial class SessionActor
     /// An inbound QoS 2 PUBLISH. Its packet id is journaled with a key for the message first, then the message is
     /// routed, and PUBREC goes once every durable session that matched has written it: a restart at any point either
     /// forgets the message (no PUBREC was sent, the client sends it again) or routes it again under the same key,
-    /// which sessions that have it already skip [MQTT-4.3.3-10].
+    /// which sessions that have it already skip [MQTT-4.3.3-10]. A different message under a held id is a client
+    /// that gave the old one up and reused its id: it is a new message with a new key.
     /// </summary>
     private void OnInboundQos2(InboundQos2 inbound)
     {
         var id = inbound.Packet.PacketId;
         var replyTo = Sender;
+        var digest = ContentDigest.Of(inbound.Packet);
         if (state.InboundQos2(id) is { } held)
         {
-            if (held.Routed)
+            if (ContentDigest.Same(held.Digest, digest))
             {
-                // A retry before PUBREL: acknowledge again, deliver nothing twice.
-                replyTo.Tell(new InboundQos2Done(id, ReasonCode.Success, Durable: false));
-            }
-            else if (routing is null || !routing.ContainsKey(id))
-            {
-                Route(inbound, held.MessageKey, rerouted: true, replyTo);
-            }
-            else
-            {
-                routing[id] = replyTo;
+                OnInboundQos2Retry(inbound, held, replyTo);
+                return;
             }
 
-            return;
+            log.Info("Session {ClientId}: packet id {PacketId} reused for a new QoS 2 message before the last one under it was {Stage}; the last one is given up", clientId, id, held.Routed ? "released" : "acknowledged");
+            AbandonRoutes(id);
         }
 
         var key = Random.Shared.NextInt64(1, long.MaxValue);
         (routing ??= [])[id] = replyTo;
-        Record(new Qos2Received(id, key), () => Route(inbound, key, rerouted: false, routing?.GetValueOrDefault(id) ?? replyTo));
+        Record(new Qos2Received(id, key, digest), () => Route(inbound, key, rerouted: false, routing?.GetValueOrDefault(id) ?? replyTo));
+    }
+
+    private void OnInboundQos2Retry(InboundQos2 inbound, InboundQos2Snapshot held, IActorRef replyTo)
+    {
+        if (held.Routed)
+        {
+            // A retry before PUBREL: acknowledge again, deliver nothing twice.
+            replyTo.Tell(new InboundQos2Done(held.PacketId, ReasonCode.Success, Durable: false));
+        }
+        else if (routing is null || !routing.ContainsKey(held.PacketId))
+        {
+            Route(inbound, held.MessageKey, rerouted: true, replyTo);
+        }
+        else
+        {
+            routing[held.PacketId] = replyTo;
+        }
+    }
+
+    /// <summary>Forgets the routes still running for a message its client gave up: their answers are no one's now.</summary>
+    private void AbandonRoutes(ushort packetId)
+    {
+        foreach (var routeId in (routes ?? []).Where(r => r.Value.PacketId == packetId).Select(r => r.Key).ToList())
+        {
+            routes!.Remove(routeId);
+        }
+
+        routing?.Remove(packetId);
+        if (routes is { Count: 0 })
+        {
+            Timers.Cancel(RouteSweepTimer);
+        }
     }
 
     private void Route(InboundQos2 inbound, long key, bool rerouted, IActorRef replyTo)

@@ -53,7 +53,8 @@ public sealed record MessageReceived(ushort PacketId) : ISessionEvent;
 /// <summary>An inbound QoS 2 message arrived; its packet id is held until PUBREL.</summary>
 /// <param name="MessageKey">Names the message on its way to subscribers, so that routing it again after a restart
 /// does not queue it twice where it already arrived.</param>
-public sealed record Qos2Received(ushort PacketId, long MessageKey) : ISessionEvent;
+/// <param name="Digest">The message's <see cref="ContentDigest"/>: a PUBLISH under the id is a retry only if it matches.</param>
+public sealed record Qos2Received(ushort PacketId, long MessageKey, ulong Digest) : ISessionEvent;
 
 /// <summary>Every durable session the inbound QoS 2 message went to has it: a retry of the PUBLISH only gets PUBREC.</summary>
 public sealed record Qos2Routed(ushort PacketId) : ISessionEvent;

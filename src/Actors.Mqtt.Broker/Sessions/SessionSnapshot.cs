@@ -22,5 +22,5 @@ public sealed record SessionSnapshot(
 /// <summary>A message sent to the client and not yet done, in the order it was sent.</summary>
 public sealed record InflightSnapshot(ushort PacketId, QueuedMessage Message, bool Released);
 
-/// <summary>An inbound QoS 2 packet id held until PUBREL.</summary>
-public sealed record InboundQos2Snapshot(ushort PacketId, long MessageKey, bool Routed);
+/// <summary>An inbound QoS 2 packet id held until PUBREL, with the <see cref="ContentDigest"/> of its message.</summary>
+public sealed record InboundQos2Snapshot(ushort PacketId, long MessageKey, bool Routed, ulong Digest);

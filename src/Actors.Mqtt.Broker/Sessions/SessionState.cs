@@ -224,7 +224,7 @@ internal sealed class SessionState
 
                 break;
             case Qos2Received received:
-                (inboundQos2 ??= [])[received.PacketId] = new InboundQos2Snapshot(received.PacketId, received.MessageKey, Routed: false);
+                (inboundQos2 ??= [])[received.PacketId] = new InboundQos2Snapshot(received.PacketId, received.MessageKey, Routed: false, received.Digest);
                 break;
             case Qos2Routed routed when inboundQos2 is not null && inboundQos2.TryGetValue(routed.PacketId, out var held):
                 inboundQos2[routed.PacketId] = held with { Routed = true };

@@ -166,7 +166,7 @@ public sealed class JournalCompatibilityTests(JournalSerializerTests.SystemFixtu
             [mqtt5, shared, plain, literal],
             [queued, queuedQos2],
             [new InflightSnapshot(8, queued, Released: true), new InflightSnapshot(65535, queuedQos2, Released: false)],
-            [new InboundQos2Snapshot(11, 99, Routed: true), new InboundQos2Snapshot(65535, long.MinValue, Routed: false)],
+            [new InboundQos2Snapshot(11, 99, Routed: true, ContentDigest.Unknown), new InboundQos2Snapshot(65535, long.MinValue, Routed: false, ContentDigest.Unknown)],
             65535,
             DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000))
         {
@@ -187,8 +187,8 @@ public sealed class JournalCompatibilityTests(JournalSerializerTests.SystemFixtu
         yield return ("MessageSent", "MessageSent", new MessageSent([65535, 1, 300]));
         yield return ("MessageAcknowledged", "MessageAcknowledged", new MessageAcknowledged([7, 300, 65535]));
         yield return ("MessageReceived", "MessageReceived", new MessageReceived(65535));
-        yield return ("Qos2Received", "Qos2Received", new Qos2Received(3, long.MinValue + 1));
-        yield return ("Qos2Received-positive-key", "Qos2Received", new Qos2Received(300, long.MaxValue));
+        yield return ("Qos2Received", "Qos2Received", new Qos2Received(3, long.MinValue + 1, ContentDigest.Unknown));
+        yield return ("Qos2Received-positive-key", "Qos2Received", new Qos2Received(300, long.MaxValue, ContentDigest.Unknown));
         yield return ("Qos2Routed", "Qos2Routed", new Qos2Routed(300));
         yield return ("Qos2Released", "Qos2Released", new Qos2Released(65535));
         yield return ("SessionDetached", "SessionDetached", new SessionDetached(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_123)));

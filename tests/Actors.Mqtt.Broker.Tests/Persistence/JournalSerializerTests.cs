@@ -39,7 +39,7 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
 
         var read = (Qos2Received)serializer.FromBinary([0x08, 0x07], "Qos2Received");
 
-        Assert.Equal(new Qos2Received(7, 0), read);
+        Assert.Equal(new Qos2Received(7, 0, ContentDigest.Unknown), read);
     }
 
     [Fact]
@@ -100,7 +100,12 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         var serializer = new JournalSerializer((ExtendedActorSystem)system);
 
         // Field 1 (varint) = 300, field 2 (zigzag varint) = -2: the key/value layout old journals hold.
-        Assert.Equal(new byte[] { 0x08, 0xAC, 0x02, 0x10, 0x03 }, serializer.ToBinary(new Qos2Received(300, -2)));
+        Assert.Equal(new byte[] { 0x08, 0xAC, 0x02, 0x10, 0x03 }, serializer.ToBinary(new Qos2Received(300, -2, ContentDigest.Unknown)));
+
+        // The content digest: field 3, eight little-endian bytes.
+        Assert.Equal(
+            new byte[] { 0x08, 0x01, 0x10, 0x02, 0x19, 0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE },
+            serializer.ToBinary(new Qos2Received(1, 1, 0xFEDC_BA98_7654_3210)));
         Assert.Equal(new byte[] { 0x08, 0x80, 0x80, 0x04 }, serializer.ToBinary(new SessionStarted(65536)));
         Assert.Equal(new byte[] { 0x08, 0x00, 0x08, 0xAC, 0x02, 0x08, 0x01 }, serializer.ToBinary(new MessageAcknowledged([0, 300, 1])));
     }
@@ -190,7 +195,7 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
         yield return new MessageSent([65535, 1, 2]);
         yield return new MessageAcknowledged([1, 7]);
         yield return new MessageReceived(2);
-        yield return new Qos2Received(3, long.MinValue + 1);
+        yield return new Qos2Received(3, long.MinValue + 1, 0xFEDC_BA98_7654_3210);
         yield return new Qos2Routed(3);
         yield return new Qos2Released(3);
         yield return new SessionDetached(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_123));
@@ -201,7 +206,7 @@ public sealed class JournalSerializerTests(JournalSerializerTests.SystemFixture 
             [subscription, new Subscription("client-1", Literal("$share/group/x"), QualityOfService.AtLeastOnce)],
             [queued],
             [new InflightSnapshot(8, queued, Released: true)],
-            [new InboundQos2Snapshot(11, 99, Routed: true)],
+            [new InboundQos2Snapshot(11, 99, Routed: true, ulong.MaxValue)],
             8,
             DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000))
         {

@@ -34,7 +34,8 @@ public abstract class SessionActorTestKit(bool gated = false, bool testScheduler
 
     /// <summary>
     /// A probe in the place of the topic tree that answers a session waiting for its subscriptions to be held, as the
-    /// guardian of a node without peers does, so that SUBACK goes out; it records every message as any probe does.
+    /// guardian of a node without peers does, so that SUBACK goes out, and names itself as every subtree, so that each
+    /// message a session publishes reaches it; it records every message as any probe does.
     /// </summary>
     protected TestProbe TreeProbe()
     {
@@ -44,6 +45,10 @@ public abstract class SessionActorTestKit(bool gated = false, bool testScheduler
             if (message is AddSubscriptions { AwaitId: not 0 } add)
             {
                 sender.Tell(new SubscriptionsHeld(add.AwaitId));
+            }
+            else if (message is ResolveSubtree resolve)
+            {
+                sender.Tell(new SubtreeResolved(resolve.Index, probe.Ref));
             }
 
             return AutoPilot.KeepRunning;
