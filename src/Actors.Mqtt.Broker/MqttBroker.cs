@@ -101,6 +101,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
             ClusterShardingSettings.Create(system),
             new SessionMessageExtractor(100)).ConfigureAwait(false);
         topicTree.Tell(new UseSessionRegion(sessions));
+        system.ActorOf(AttachRetrier.Props("/user/" + ConnectionNamePrefix + "*"), "attach-retrier");
         if (settings.Persistence.IsDurable)
         {
             // Once per cluster: by the node that forms it, before its listeners open; a node that joins finds them awake.

@@ -157,6 +157,7 @@ public sealed partial class ConnectionActor
             case SessionAttached attached:
                 {
                     session = attached.Session;
+                    attachRequest = null;
 
                     // A session on another node may go down with its node: the connection must then end, or it would live
                     // on unheard while the session starts again elsewhere (one on this node says so itself).
@@ -198,6 +199,16 @@ public sealed partial class ConnectionActor
                         AckInbound();
                     }
 
+                    return;
+                }
+
+            case AttachAgain when attachRequest is not null:
+                {
+                    // A member left the cluster, and the AttachSession may have gone to it and been lost; the shard
+                    // region sends it where the session starts now, and a session that has it already ignores it.
+                    log.Debug("Client {ClientId}: asking for its session again after a member left the cluster", clientId);
+                    sessionRegion.Tell(attachRequest);
+                    Timers.StartSingleTimer(ConnectTimer, ConnectTimeout.Instance, settings.ConnectTimeout);
                     return;
                 }
 

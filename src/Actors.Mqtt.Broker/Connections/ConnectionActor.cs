@@ -87,6 +87,8 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // From the AttachSession on until the session is told this connection ended: the session does not watch a
     // connection on its own node, so this connection must tell it, whatever way it stops.
     private bool holdsSession;
+    // The AttachSession until the session answers it: sent again when a member leaves, since it may have gone there.
+    private SessionEnvelope? attachRequest;
     private bool connAckSent;
     private bool closing;
     private uint sessionExpiry;
@@ -265,14 +267,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     willTopic = will?.Topic;
                     Become(m => AwaitingSession(m, pendingError));
                     holdsSession = true;
-                    sessionRegion.Tell(new SessionEnvelope(clientId, new AttachSession(
+                    attachRequest = new SessionEnvelope(clientId, new AttachSession(
                         clientId,
                         Self,
                         version,
                         connect.CleanSession,
                         sessionExpiry,
                         will,
-                        connect.Properties?.ReceiveMaximum ?? ushort.MaxValue)));
+                        connect.Properties?.ReceiveMaximum ?? ushort.MaxValue));
+                    sessionRegion.Tell(attachRequest);
                     return;
                 }
 
@@ -492,11 +495,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 {
                     if (!connAckSent)
                     {
-                        Close("no CONNECT within " + settings.ConnectTimeout, publishWill: false);
+                        Close((attachRequest is null ? "no CONNECT within " : "its session did not answer within ") + settings.ConnectTimeout, publishWill: false);
                     }
 
                     return;
                 }
+
+            case AttachAgain:
+                return;
 
             case AclChanged changed:
                 {

@@ -57,6 +57,19 @@ public sealed record OutboundComplete
     }
 }
 
+/// <summary>
+/// Sent to every connection actor when a member was removed from the cluster: one still waiting for its session sends
+/// its AttachSession again, since the first may have gone to the member that died and been lost there.
+/// </summary>
+public sealed record AttachAgain
+{
+    public static readonly AttachAgain Instance = new();
+
+    private AttachAgain()
+    {
+    }
+}
+
 /// <summary>Sent to every connection actor when the server stops: every connection closes, MQTT 5 ones with 0x8B.</summary>
 public sealed record ServerShuttingDown
 {

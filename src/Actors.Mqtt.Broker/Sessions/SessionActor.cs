@@ -174,6 +174,11 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
                     return;
                 }
 
+            case AttachSession attach when attach.Connection.Equals(connection):
+                // The connection asked again (a member left while it waited, and it could not know where this session
+                // lived); its answer is on its way.
+                return;
+
             case AttachSession attach:
                 Attach(attach);
                 return;

@@ -46,6 +46,33 @@ public sealed class SessionAttachRaceTests() : SessionActorTestKit(gated: true)
     }
 
     [Fact]
+    public void A_connection_that_asks_again_while_or_after_its_attach_is_written_is_answered_once_and_loses_nothing()
+    {
+        // A connection asks again when a member leaves the cluster while it waits: its first AttachSession may have
+        // gone to the member that died, or reached this session, which must not start over.
+        var first = CreateTestProbe();
+        var session = Sys.ActorOf(SessionActor.Props("race-again", Settings, TreeProbe().Ref, CreateTestProbe().Ref));
+        Attach(session, "race-again", first, cleanStart: true);
+        first.ExpectMsg<SessionAttached>(Generous);
+        session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("#") { MaximumQoS = QualityOfService.AtLeastOnce }] }), first.Ref);
+        first.ExpectMsg<SendToClient>(Generous);
+        session.Tell(new DetachSession(first.Ref, PublishWill: false, SessionExpiryInterval: null));
+
+        var asking = CreateTestProbe();
+        using (GatedJournal.Closed())
+        {
+            Attach(session, "race-again", asking, cleanStart: false);
+            Attach(session, "race-again", asking, cleanStart: false);
+        }
+
+        Assert.True(asking.ExpectMsg<SessionAttached>(Generous).SessionPresent);
+        Attach(session, "race-again", asking, cleanStart: false);
+        session.Tell(Copy("race-again", "after"));
+        Assert.Equal("after", Assert.IsType<PublishPacket>(asking.ExpectMsg<SendToClient>(Generous).Packet).Topic);
+        asking.ExpectNoMsg(Quiet);
+    }
+
+    [Fact]
     [Trait("spec", "MQTT-3.1.4-3")]
     public void A_connection_taken_over_before_its_attach_is_written_hears_only_that_it_was_taken_over()
     {

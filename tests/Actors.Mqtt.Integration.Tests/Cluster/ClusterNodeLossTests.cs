@@ -91,6 +91,53 @@ public class ClusterNodeLossTests(PostgresServer postgres, ITestOutputHelper out
         }
     }
 
+    [Fact]
+    public async Task A_client_that_connects_while_the_node_of_its_session_is_dying_is_answered_once_that_node_is_removed()
+    {
+        // A connect timeout longer than it takes to notice the death and remove the node (5 s stable-after here), so
+        // that only an AttachSession lost on the dying node, and never asked again, leaves a client unanswered.
+        var nodes = BrokerCluster.Create(await postgres.CreateDatabaseAsync(), 3, out _, "actors-mqtt.limits.connect-timeout=60s");
+        var clients = new List<TestClient>();
+        try
+        {
+            await nodes[0].StartAsync();
+            await Task.WhenAll(nodes[1].StartAsync(), nodes[2].StartAsync());
+            for (var i = 0; i < Clients; i++)
+            {
+                await using var first = await PersistentAsync(nodes[0], $"waiting-{i}");
+                await first.SubscribeAsync("dying/#", MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+
+            await nodes[2].KillAsync();
+            var connecting = Enumerable.Range(0, Clients).Select(i => TestClient.ConnectAsync(
+                MqttProtocolVersion.V500,
+                o => o.WithTcpServer("127.0.0.1", nodes[0].EndPoint.Port).WithCleanStart(false).WithSessionExpiryInterval(3600).WithTimeout(Wait),
+                $"waiting-{i}")).ToList();
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var connect in connecting)
+            {
+                var client = await connect;
+                clients.Add(client);
+                Assert.True(client.ConnectResult.IsSessionPresent);
+            }
+
+            output.WriteLine($"{Clients} clients connected {waited.Elapsed.TotalSeconds:F1} s after one of the three nodes was killed");
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+
+            foreach (var node in nodes)
+            {
+                output.WriteLine(node.Output);
+                await node.DisposeAsync();
+            }
+        }
+    }
+
     private static Task<TestClient> PersistentAsync(BrokerProcess node, string clientId) =>
         TestClient.ConnectAsync(
             MqttProtocolVersion.V500,
