@@ -114,7 +114,8 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
         if (statistics is not null)
         {
-            system.ActorOf(SysTopicsActor.Props(statistics, topicTree, retained, settings.SysInterval, settings.Time), "sys");
+            var node = cluster.Settings.SeedNodes.Count > 0 ? ClusterNodeSettings.NodeOf(cluster.SelfAddress).ToString() : null;
+            system.ActorOf(SysTopicsActor.Props(statistics, topicTree, retained, settings.SysInterval, settings.Time, node), "sys");
         }
 
         return new MqttBroker(system, settings, sessions, topicTree, retained, auth);

@@ -11,7 +11,9 @@ namespace Actors.Mqtt.Broker.Statistics;
 /// <summary>
 /// Publishes what the broker knows about itself under <c>$SYS/broker/</c> every <c>actors-mqtt.sys-interval</c>, with the
 /// names Mosquitto uses: retained QoS 0 messages, so a new subscriber gets the latest at once; a value is published again
-/// only when it changed. Clients may read them, never write them (<see cref="Security.BrokerTopics"/>).
+/// only when it changed. Clients may read them, never write them (<see cref="Security.BrokerTopics"/>). A node of a
+/// cluster counts only itself, so it publishes under <c>$SYS/brokers/&lt;node&gt;/</c> (EMQX's form), where the nodes'
+/// values do not overwrite each other in the one retained store.
 /// </summary>
 public sealed class SysTopicsActor : ReceiveActor, IWithTimers
 {
@@ -23,6 +25,7 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
     private readonly BrokerPublisher publisher;
     private readonly TimeProvider time;
     private readonly string version;
+    private readonly string prefix;
     private readonly TimeSpan interval;
     private readonly long startedAt;
     private readonly Dictionary<string, string> published = new(StringComparer.Ordinal);
@@ -38,9 +41,10 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
 
     private long lastSampleAt;
 
-    public SysTopicsActor(BrokerStatistics statistics, IActorRef topicTree, IActorRef retainedStore, TimeSpan interval, TimeProvider time)
+    public SysTopicsActor(BrokerStatistics statistics, IActorRef topicTree, IActorRef retainedStore, TimeSpan interval, TimeProvider time, string prefix)
     {
         this.statistics = statistics;
+        this.prefix = prefix;
         this.time = time;
         publisher = new BrokerPublisher(topicTree, retainedStore, Self);
         version = typeof(SysTopicsActor).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -53,8 +57,11 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="statistics">Owned by the actor from now on: disposed when it stops.</param>
-    public static Props Props(BrokerStatistics statistics, IActorRef topicTree, IActorRef retainedStore, TimeSpan interval, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new SysTopicsActor(statistics, topicTree, retainedStore, interval, time));
+    /// <param name="node">This node's cluster address as <c>host:port</c>, or null for a broker that is not one of several.</param>
+    public static Props Props(BrokerStatistics statistics, IActorRef topicTree, IActorRef retainedStore, TimeSpan interval, TimeProvider time, string? node) =>
+        Akka.Actor.Props.Create(() => new SysTopicsActor(statistics, topicTree, retainedStore, interval, time, PrefixFor(node)));
+
+    private static string PrefixFor(string? node) => node is null ? "$SYS/broker/" : $"$SYS/brokers/{node}/";
 
     protected override void PreStart()
     {
@@ -118,7 +125,7 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
         published[topic] = value;
         var message = new PublishPacket
         {
-            Topic = "$SYS/broker/" + topic,
+            Topic = prefix + topic,
             Payload = Encoding.UTF8.GetBytes(value),
             QoS = QualityOfService.AtMostOnce,
             Retain = true,

@@ -113,6 +113,20 @@ public class ClusterRoutingTests(PostgresServer postgres, ITestOutputHelper outp
             {
                 Assert.Equal("balanced", TestClient.Text(await client.NextAsync(Wait)));
             }
+
+            // Each node publishes its own $SYS values under its own name, retained, none over another's.
+            var watcher = await On(0);
+            await watcher.SubscribeAsync("$SYS/+/+/uptime");
+            var uptimes = new HashSet<string>();
+            while (uptimes.Count < 3)
+            {
+                uptimes.Add((await watcher.NextAsync(Wait)).Topic);
+            }
+
+            Assert.All(uptimes, topic => Assert.Matches(@"^\$SYS/brokers/127\.0\.0\.1:[0-9]+/uptime$", topic));
+            var mosquittoNames = await On(1);
+            await mosquittoNames.SubscribeAsync("$SYS/broker/#");
+            await mosquittoNames.ExpectNothingAsync();
         }
         finally
         {
