@@ -51,7 +51,9 @@ public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: tru
         connection.ExpectMsg<SessionAttached>(Generous);
         Detach(session, connection);
         Watch(session);
-        Sys.Stop(session);
+
+        // Behind what was told it, as a restart would find it; Sys.Stop would overtake the messages still queued.
+        session.Tell(PoisonPill.Instance);
         ExpectTerminated(session, Generous);
 
         // The broker is down for two minutes; the journal says when the connection was lost.

@@ -49,7 +49,9 @@ public sealed class SessionRerouteTests() : SessionActorTestKit()
 
         // The session actor stops and starts again from its journal, as after a broker restart, then its client returns.
         Watch(session);
-        Sys.Stop(session);
+
+        // Behind what was told it, as a restart would find it; Sys.Stop would overtake the messages still queued.
+        session.Tell(PoisonPill.Instance);
         ExpectTerminated(session, Generous);
         var again = CreateTestProbe();
         var recovered = Sys.ActorOf(SessionActor.Props("restarted", Settings, TreeProbe().Ref, CreateTestProbe().Ref));
