@@ -7,7 +7,7 @@
     Run it through the local tool manifest so only the .NET SDK is needed:
 
         dotnet tool restore
-        dotnet pwsh build.ps1 [build|test|format|publish|bench|bench-codec|soak] [options] [extra BenchmarkDotNet args]
+        dotnet pwsh build.ps1 [build|test|format|publish|bench|bench-cluster|bench-codec|soak] [options] [extra BenchmarkDotNet args]
 
     build   dotnet build Actors.sln -c Release
     publish the broker self-contained for linux-x64 (its own .NET runtime), with
@@ -28,6 +28,21 @@
             section of docs/benchmarks.md with medians and spreads. -Quick: one
             repeat at a tenth of the counts. -Scale multiplies the tool's counts.
             -Note 'text' adds a sentence to the results (e.g. a busy machine).
+    bench-cluster
+            our three-node cluster against our single node (no Mosquitto: it
+            has no cluster): builds the broker and the bench tool in Release,
+            installs Debian's postgresql if missing, starts a throwaway
+            PostgreSQL on a free loopback port, then (a) one node with
+            store=postgresql and (b) three nodes on it (seed nodes, cluster
+            hostname 127.0.0.1, split-brain-resolver stable-after 5s), waits for
+            /ready on each, runs fan-in QoS 1, persistent QoS 1 and
+            point-to-point against both with the same counts (on three nodes
+            publishers go to one node and subscribers to the next; latency also
+            with every client on one node), then cluster-failover (kill -9 of
+            one node under a QoS 1 stream) on the cluster; stops everything,
+            also on failure, and rewrites the Cluster section of
+            docs/benchmarks.md. -Repeats defaults to 1 here; -Quick, -Scale and
+            -Note as for bench.
     bench-codec
             runs the protocol codec benchmarks (BenchmarkDotNet); extra
             arguments are passed through, e.g. `dotnet pwsh build.ps1 bench-codec --job short`.
@@ -43,10 +58,10 @@
 param(
     # The only positional parameter: the others are named, so a stray word never lands in -Repeats.
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'format', 'publish', 'bench', 'bench-codec', 'soak')]
+    [ValidateSet('build', 'test', 'format', 'publish', 'bench', 'bench-cluster', 'bench-codec', 'soak')]
     [string]$Target = 'build',
 
-    # bench: how many times every scenario runs against each broker (the median is reported).
+    # bench: how many times every scenario runs against each broker (the median is reported); bench-cluster: 1 if not given.
     [ValidateRange(1, 20)]
     [int]$Repeats = 3,
 
@@ -90,6 +105,7 @@ Set-StrictMode -Version 3.0
 
 # Read here: inside a function $PSBoundParameters is that function's.
 $SeedGiven = $PSBoundParameters.ContainsKey('Seed')
+$RepeatsGiven = $PSBoundParameters.ContainsKey('Repeats')
 
 # Debian packages the test run needs: mosquitto_pub/mosquitto_sub and mosquitto_passwd (and the
 # mosquitto broker, to check our password files) for the integration tests;
@@ -113,6 +129,10 @@ $IntegrationTestProject = 'tests/Actors.Mqtt.Integration.Tests'
 $SoakTestFilter = 'FullyQualifiedName~Actors.Mqtt.Integration.Tests.Durability.Soak.RepeatedKillTests'
 # The scenarios of the bench tool, in the order it runs them (ScenarioCatalog.cs).
 $BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber', 'topic-spread')
+# bench-cluster: the scenarios run against one node and against three with the same counts (ScenarioCatalog.cs).
+$ClusterBenchScenarios = @('fan-in-qos1', 'persistent-qos1', 'point-to-point')
+# bench-cluster: what operators get by default is 20 s (reference.conf); the report says how much this shortens failover.
+$ClusterBenchStableAfter = '5s'
 # Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10,
 # with no byte limit (Mosquitto has none by default).
 $BenchMaxQueued = 1000000
@@ -509,14 +529,15 @@ function Get-BenchRows($AllResults) {
     return $rows
 }
 
-function Update-BenchDoc([string]$Section) {
-    $start = '<!-- broker-bench:start -->'
-    $end = '<!-- broker-bench:end -->'
+# Replaces what lies between the '<!-- Marker:start -->' and '<!-- Marker:end -->' lines of docs/benchmarks.md.
+function Update-BenchDoc([string]$Section, [string]$Marker = 'broker-bench') {
+    $start = "<!-- $($Marker):start -->"
+    $end = "<!-- $($Marker):end -->"
     $doc = Get-Content -Raw -LiteralPath $BenchDoc
     $from = $doc.IndexOf($start, [StringComparison]::Ordinal)
     $to = $doc.IndexOf($end, [StringComparison]::Ordinal)
     if ($from -lt 0 -or $to -lt $from) {
-        Fail "$BenchDoc has no '$start' ... '$end' markers around the broker results section"
+        Fail "$BenchDoc has no '$start' ... '$end' markers around the results section"
     }
     $updated = $doc.Substring(0, $from + $start.Length) + "`n" + $Section.TrimEnd() + "`n" + $doc.Substring($to)
     [System.IO.File]::WriteAllText($BenchDoc, $updated)
@@ -649,6 +670,270 @@ function Invoke-BrokerBench {
     }
 }
 
+# A throwaway PostgreSQL for bench-cluster: Debian's binaries, a fresh cluster in a temp folder, a free loopback port.
+# PostgreSQL refuses to run as root, so as root it runs as the postgres user on a folder that user owns (as
+# tests/Actors.Mqtt.Integration.Tests/Support/PostgresServer.cs does).
+function Start-BenchPostgres {
+    $bin = @(Get-ChildItem -Path /usr/lib/postgresql -Directory -ErrorAction SilentlyContinue | Sort-Object Name -Descending |
+        ForEach-Object { Join-Path $_.FullName 'bin' } | Where-Object { Test-Path (Join-Path $_ 'pg_ctl') }) | Select-Object -First 1
+    if (-not $bin) { Fail 'PostgreSQL is not installed (Debian package postgresql)' }
+    $folder = [System.IO.Directory]::CreateTempSubdirectory('actors-mqtt-bench-pg-').FullName
+    $root = (& id -u) -eq '0'
+    if ($root) { Invoke-Native chown @('postgres:postgres', $folder) "chown of $folder failed" }
+    $pg = [pscustomobject]@{ Bin = $bin; Folder = $folder; Data = (Join-Path $folder 'data'); Port = (Get-FreeLoopbackPort); Root = $root }
+    Invoke-Postgres $pg 'initdb' @('-D', $pg.Data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync')
+    Invoke-Postgres $pg 'pg_ctl' @('start', '-w', '-t', '60', '-D', $pg.Data, '-l', (Join-Path $folder 'server.log'),
+        '-o', "-p $($pg.Port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=$folder")
+    return $pg
+}
+
+function Invoke-Postgres($Pg, [string]$Tool, [string[]]$Arguments) {
+    $path = Join-Path $Pg.Bin $Tool
+    if ($Pg.Root) { Invoke-Native runuser (@('-u', 'postgres', '--', $path) + $Arguments) "$Tool failed" }
+    else { Invoke-Native $path $Arguments "$Tool failed" }
+}
+
+# A new empty database; returns its connection string.
+function New-BenchDatabase($Pg, [string]$Name) {
+    Invoke-Native (Join-Path $Pg.Bin 'psql') @('-h', '127.0.0.1', '-p', "$($Pg.Port)", '-U', 'postgres', '-q', '-c', "CREATE DATABASE $Name") "creating database $Name failed"
+    return "Host=127.0.0.1;Port=$($Pg.Port);Username=postgres;Database=$Name"
+}
+
+function Stop-BenchPostgres($Pg) {
+    if ($null -eq $Pg) { return }
+    Invoke-Postgres $Pg 'pg_ctl' @('stop', '-w', '-m', 'fast', '-D', $Pg.Data)
+    Remove-Item -LiteralPath $Pg.Folder -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+# One broker node on PostgreSQL, with its monitoring port for /ready; $More are further --set settings (the cluster's).
+function Start-BenchNode([string]$WorkDir, [string]$Name, [string]$Database, [string[]]$More) {
+    $port = Get-FreeLoopbackPort
+    $http = Get-FreeLoopbackPort
+    $dll = Join-Path $PSScriptRoot "$ServerProject/bin/Release/net10.0/actors-mqtt.dll"
+    $log = Join-Path $WorkDir "$Name.log"
+    $sets = @(
+        "actors-mqtt.listeners.tcp.port=$port", 'actors-mqtt.listeners.tcp.host=127.0.0.1',
+        "actors-mqtt.limits.max-queued-messages=$BenchMaxQueued", 'actors-mqtt.limits.max-queued-bytes=0',
+        'actors-mqtt.log.level=warning', 'actors-mqtt.persistence.store=postgresql',
+        "actors-mqtt.persistence.postgresql.connection-string=$Database",
+        'actors-mqtt.http.host=127.0.0.1', "actors-mqtt.http.port=$http") + $More
+    $command = "dotnet '$dll' " + (($sets | ForEach-Object { "--set '$_'" }) -join ' ')
+    $process = Start-LoggedProcess $command $log
+    return [pscustomobject]@{ Name = $Name; Port = $port; HttpPort = $http; Process = $process; Log = $log }
+}
+
+# Waits until the node answers /ready with 200: an Up cluster member with its listeners bound (docs/cluster.md).
+function Wait-NodeReady($Node) {
+    $http = [System.Net.Http.HttpClient]::new()
+    $http.Timeout = [TimeSpan]::FromSeconds(5)
+    try {
+        $deadline = (Get-Date).AddSeconds(120)
+        while ((Get-Date) -lt $deadline) {
+            if ($Node.Process.HasExited) {
+                Fail "$($Node.Name) exited with code $($Node.Process.ExitCode) before it was ready; its log ($($Node.Log)):`n$(Get-Content -Raw -LiteralPath $Node.Log -ErrorAction SilentlyContinue)"
+            }
+            try {
+                $response = $http.GetAsync("http://127.0.0.1:$($Node.HttpPort)/ready").GetAwaiter().GetResult()
+                if ([int]$response.StatusCode -eq 200) { return }
+            }
+            catch {
+                # Not listening yet.
+            }
+            Start-Sleep -Milliseconds 500
+        }
+        Fail "$($Node.Name) was not ready within 120 s (log: $($Node.Log))"
+    }
+    finally {
+        $http.Dispose()
+    }
+}
+
+# Runs the bench tool: clients on the nodes $Ports, CPU and memory of every process in $Nodes. Exit code 2 stops the script.
+function Invoke-ClusterBenchTool([string]$BenchDll, $Nodes, $Ports, [string]$Label, [string]$Scenario, [string]$Scale, [string]$Json, [string[]]$More = @()) {
+    $arguments = @($BenchDll) + @($Ports | ForEach-Object { '--port', "$_" }) + @($Nodes | ForEach-Object { '--broker-pid', "$($_.Process.Id)" }) +
+        @('--label', $Label, '--scenario', $Scenario, '--scale', $Scale) + $More
+    if ($Json) { $arguments += @('--json', $Json) } else { $arguments += '--no-progress' }
+    Write-Step "$Scenario against $Label (ports $($Ports -join ', '))$(if (-not $Json) { ' (warm-up, not recorded)' })"
+    $code = Invoke-NativeCommand dotnet $arguments
+    if ($code -eq 2) { Fail 'the bench tool refused to run (exit code 2), see above' }
+    return $code
+}
+
+function Get-ClusterBenchRows($AllResults) {
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
+    $perSecond = { param($r) $r.messagesPerSecond }
+    $cpu = { param($r) $r.brokerCpuMicrosPerMessage }
+    $queued = { param($r) $q = @($r.notes | Where-Object { $_ -like 'queued at * msg/s' }); if ($q.Count -gt 0) { [double]($q[0] -split ' ')[2] } }
+    $p50 = { param($r) $r.latencyP50Micros }
+    $p99 = { param($r) $r.latencyP99Micros }
+    # scenario, label of the one-node results, label of the three-node results, metric name, value, format, which is better
+    $rows = @(
+        @('fan-in-qos1', 'one-node', 'three-nodes', 'delivered msg/s', $perSecond, 'N0', 'higher'),
+        @('fan-in-qos1', 'one-node', 'three-nodes', 'broker CPU us/msg (all nodes)', $cpu, 'N1', 'lower'),
+        @('persistent-qos1', 'one-node', 'three-nodes', 'acknowledged publish msg/s (queueing)', $queued, 'N0', 'higher'),
+        @('persistent-qos1', 'one-node', 'three-nodes', 'drain msg/s', $perSecond, 'N0', 'higher'),
+        @('persistent-qos1', 'one-node', 'three-nodes', 'broker CPU us/msg (all nodes)', $cpu, 'N1', 'lower'),
+        @('point-to-point', 'one-node', 'three-nodes-same-node', 'latency p50 us, publisher and subscriber on one node', $p50, 'N0', 'lower'),
+        @('point-to-point', 'one-node', 'three-nodes-same-node', 'latency p99 us, publisher and subscriber on one node', $p99, 'N0', 'lower'),
+        @('point-to-point', $null, 'three-nodes', 'latency p50 us, subscriber on the next node', $p50, 'N0', 'lower'),
+        @('point-to-point', $null, 'three-nodes', 'latency p99 us, subscriber on the next node', $p99, 'N0', 'lower'),
+        @('point-to-point', 'one-node', 'three-nodes', 'broker CPU us/msg (all nodes)', $cpu, 'N1', 'lower'))
+    $lines = @()
+    foreach ($row in $rows) {
+        $one = if ($row[1]) { (Get-Statistic @($AllResults | Where-Object { $_.scenario -eq $row[0] -and $_.broker -eq $row[1] }) $row[4] $row[5]).Text } else { 'n/a' }
+        $three = (Get-Statistic @($AllResults | Where-Object { $_.scenario -eq $row[0] -and $_.broker -eq $row[2] }) $row[4] $row[5]).Text
+        $lines += "| $($row[0]) | $($row[3]) ($($row[6]) is better) | $one | $three |"
+    }
+    return $lines
+}
+
+function Invoke-ClusterBench {
+    # PowerShell names are case-insensitive: a local $scale would overwrite the parameter $Scale.
+    $runRepeats = if ($RepeatsGiven) { $Repeats } else { 1 }
+    $runScale = $Scale
+    if ($Quick) {
+        $runRepeats = 1
+        $runScale = $Scale / 10
+    }
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
+    $scaleText = $runScale.ToString('0.###', $inv)
+
+    Install-DebianPackages @('postgresql')
+    foreach ($project in @($ServerProject, $BenchToolProject)) {
+        Write-Step "dotnet build $project -c Release"
+        Invoke-Native dotnet @('build', $project, '-c', 'Release') "build of $project failed"
+    }
+    $benchDll = Join-Path $PSScriptRoot "$BenchToolProject/bin/Release/net10.0/actors-mqtt-bench.dll"
+    $stamp = (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss')
+    $workDir = Join-Path $PSScriptRoot "artifacts/bench-cluster/$stamp"
+    New-Item -ItemType Directory -Path $workDir -Force | Out-Null
+    Write-Step "Cluster bench: $runRepeats repeat(s), scale $scaleText, results and node logs in $workDir"
+    # As for bench: the build's dirty pages would be written back while the first scenario measures.
+    Invoke-Native sync @() 'sync failed'
+
+    $started = Get-Date
+    $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
+    $failures = @()
+    $nodes = @()
+    $pg = $null
+    try {
+        $pg = Start-BenchPostgres
+        for ($run = 1; $run -le $runRepeats; $run++) {
+            # (a) One node: a cluster of one, on its own database.
+            $single = Start-BenchNode $workDir "one-node-$run" (New-BenchDatabase $pg "one_$run") @()
+            $nodes = @($single)
+            Wait-NodeReady $single
+            foreach ($scenario in $ClusterBenchScenarios) {
+                # Warm: one untimed pass at the same counts, as bench does (the JIT's optimized tier).
+                Invoke-ClusterBenchTool $benchDll $nodes @($single.Port) 'one-node' $scenario $scaleText $null | Out-Null
+            }
+            foreach ($scenario in $ClusterBenchScenarios) {
+                $code = Invoke-ClusterBenchTool $benchDll $nodes @($single.Port) 'one-node' $scenario $scaleText (Join-Path $workDir "one-node-$scenario-$run.json")
+                if ($code -ne 0) { $failures += "run $run, $scenario on one node: exit code $code" }
+            }
+            Stop-Broker $single
+            $nodes = @()
+
+            # (b) Three nodes, every one with the same seed nodes, on another database.
+            $database = New-BenchDatabase $pg "three_$run"
+            $clusterPorts = @(1..3 | ForEach-Object { Get-FreeLoopbackPort })
+            $seeds = ($clusterPorts | ForEach-Object { "127.0.0.1:$_" }) -join ','
+            $nodes = @(0..2 | ForEach-Object {
+                    Start-BenchNode $workDir "three-nodes-$run-node$($_ + 1)" $database @(
+                        'actors-mqtt.cluster.hostname=127.0.0.1', "actors-mqtt.cluster.port=$($clusterPorts[$_])",
+                        "actors-mqtt.cluster.seed-nodes=$seeds", "actors-mqtt.cluster.split-brain-resolver.stable-after=$ClusterBenchStableAfter")
+                })
+            foreach ($node in $nodes) { Wait-NodeReady $node }
+            $all = @($nodes | ForEach-Object { $_.Port })
+            foreach ($scenario in $ClusterBenchScenarios) {
+                Invoke-ClusterBenchTool $benchDll $nodes $all 'three-nodes' $scenario $scaleText $null | Out-Null
+            }
+            foreach ($scenario in $ClusterBenchScenarios) {
+                $code = Invoke-ClusterBenchTool $benchDll $nodes $all 'three-nodes' $scenario $scaleText (Join-Path $workDir "three-nodes-$scenario-$run.json")
+                if ($code -ne 0) { $failures += "run $run, $scenario on three nodes: exit code $code" }
+            }
+            # Latency with every client on the first node (their sessions may still live on the others: shards spread).
+            $code = Invoke-ClusterBenchTool $benchDll $nodes @($nodes[0].Port) 'three-nodes-same-node' 'point-to-point' $scaleText (Join-Path $workDir "three-nodes-same-node-point-to-point-$run.json")
+            if ($code -ne 0) { $failures += "run $run, point-to-point on one node of three: exit code $code" }
+
+            # Failover: the third node (not the first seed) dies; its subscribers come back on the first and second.
+            $victim = $nodes[2]
+            $code = Invoke-ClusterBenchTool $benchDll @($nodes[0], $nodes[1]) @($victim.Port, $nodes[0].Port, $nodes[1].Port) 'three-nodes' 'cluster-failover' $scaleText (Join-Path $workDir "three-nodes-cluster-failover-$run.json") @('--kill-pid', "$($victim.Process.Id)", '--time-limit', '180')
+            if ($code -ne 0) { $failures += "run $run, cluster-failover: exit code $code" }
+            foreach ($node in $nodes) { Stop-Broker $node }
+            $nodes = @()
+        }
+    }
+    finally {
+        foreach ($node in $nodes) { Stop-Broker $node }
+        Stop-BenchPostgres $pg
+    }
+    $elapsed = (Get-Date) - $started
+
+    $results = @(Get-ChildItem -Path $workDir -Filter '*.json' -File | ForEach-Object { (Get-Content -Raw -LiteralPath $_.FullName | ConvertFrom-Json).results })
+    $failover = @($results | Where-Object { $_.scenario -eq 'cluster-failover' })
+    $dotnetVersion = (& dotnet --version)
+    $runtime = (& dotnet --list-runtimes | Where-Object { $_ -like 'Microsoft.NETCore.App*' } | Select-Object -Last 1) -replace '\s*\[.*\]$', ''
+    $pgVersion = (& (Join-Path $pg.Bin 'postgres') --version)
+    $cpuModel = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
+    $command = 'dotnet tool restore && dotnet pwsh build.ps1 bench-cluster' +
+        $(if ($Quick) { ' -Quick' } else { '' }) +
+        $(if ($RepeatsGiven -and -not $Quick) { " -Repeats $Repeats" } else { '' }) +
+        $(if ($Scale -ne 1.0) { " -Scale $($Scale.ToString('0.###', $inv))" } else { '' }) +
+        $(if ($Note) { ' -Note ''...''' } else { '' })
+    $lines = @(
+        '',
+        "### Run of $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm', $inv)) UTC",
+        '',
+        '- Command, from the repository root:',
+        '',
+        '  ```sh',
+        "  $command",
+        '  ```',
+        '',
+        "- $runRepeats repeat(s) at scale $scaleText$(if ($runScale -ne 1.0) { ' (**reduced counts**: not the full load)' }); $([int][Math]::Floor($elapsed.TotalMinutes)) min $($elapsed.Seconds) s in all. Each setup gets one untimed pass of the three scenarios at the same counts before it is measured.",
+        "- One node: one broker process, ``store=postgresql``. Three nodes: three broker processes on one database of the same PostgreSQL ($pgVersion, Debian, defaults), seed nodes, ``cluster.hostname=127.0.0.1``, ``split-brain-resolver.stable-after=$ClusterBenchStableAfter``. Same counts for both, so the same total load.",
+        "- On three nodes publishers connect to one node and their subscribers to the next, so every delivery crosses nodes (point-to-point spreads its pairs over the three nodes; fan-in and persistent put every publisher on the first node and the subscriber on the second). The same-node latency row has every client on the first node; their sessions may still live on the other nodes (shards are spread). Broker CPU is the sum over the nodes.",
+        "- **The three nodes share $([Environment]::ProcessorCount) cores with each other, PostgreSQL and the load generator**: a cluster here adds the work of crossing nodes and gives no extra CPU, so these rows measure that overhead, not how a cluster on three machines scales.",
+        "- Machine: $([Environment]::ProcessorCount) cores, CPU ``$cpuModel``; .NET SDK $dotnetVersion ($runtime).",
+        "- Load average (1 min) of the machine before the run: $loadBefore; after: $((Get-Content /proc/loadavg).Split(' ')[0]).",
+        "- Cells: median (min-max) over the repeats. Raw JSON and node logs: ``artifacts/bench-cluster/<date>/`` (not committed).",
+        ''
+    )
+    if ($Note) {
+        $lines += @("**Note:** $Note", '')
+    }
+    if ($failures.Count -gt 0) {
+        $lines += '- **Runs that reported an error**:'
+        $lines += @($failures | ForEach-Object { "  - $_" })
+        $lines += @($results | Where-Object { -not $_.ok } | ForEach-Object { "  - $($_.broker) $($_.scenario): $($_.errors -join '; ')" } | Select-Object -Unique)
+        $lines += ''
+    }
+    $lines += @('| scenario | metric | one node | three nodes |', '|---|---|---:|---:|')
+    $lines += Get-ClusterBenchRows $results
+    $lines += @(
+        '',
+        "**Failover** (``cluster-failover``, three nodes): two persistent QoS 1 subscribers (MQTT 3.1.1, clean session 0) on the node that is killed and two on the first node, a QoS 1 publisher at a steady rate on the second; after the warm-up the tool sends SIGKILL to the third node (not the first seed), and every client whose connection ends connects again, same client id, to the remaining nodes in turn. Failover time: from the kill until every subscriber has received a message published after it. Lost: acknowledged to the publisher and never received by a subscriber (must be 0). With ``stable-after`` at $ClusterBenchStableAfter; operators run the default 20 s, and failover takes about the difference (15 s) longer there.",
+        '')
+    $lines += @('| metric | three nodes |', '|---|---:|')
+    $lines += "| failover time s (lower is better) | $((Get-Statistic $failover { param($r) $r.failoverSeconds } 'N1').Text) |"
+    $lines += "| messages acknowledged by the publisher | $((Get-Statistic $failover { param($r) $r.acknowledged } 'N0').Text) |"
+    $lines += "| deliveries of acknowledged messages received (4 subscribers) | $((Get-Statistic $failover { param($r) $r.delivered } 'N0').Text) |"
+    $lines += "| lost (acknowledged, never received) | $((Get-Statistic $failover { param($r) $r.lost } 'N0').Text) |"
+    $lines += "| duplicates | $((Get-Statistic $failover { param($r) $r.duplicates } 'N0').Text) |"
+    $lines += ''
+    foreach ($result in $failover) {
+        $lines += "What the tool said: $(@($result.notes) -join '; ')."
+        $lines += ''
+    }
+    Update-BenchDoc ($lines -join "`n") 'cluster-bench'
+    Write-Host ''
+    Write-Host "Cluster bench results written to $BenchDoc (raw results in $workDir)"
+    if ($failures.Count -gt 0) {
+        Write-Host "Runs with errors: $($failures.Count)"
+    }
+}
+
 function Invoke-Soak {
     Write-Step "dotnet build $IntegrationTestProject -c Release"
     Invoke-Native dotnet @('build', $IntegrationTestProject, '-c', 'Release') "build of $IntegrationTestProject failed"
@@ -705,6 +990,7 @@ try {
         'format' { Invoke-Format }
         'publish' { Invoke-Publish | Out-Null }
         'bench' { Invoke-BrokerBench }
+        'bench-cluster' { Invoke-ClusterBench }
         'bench-codec' { Invoke-BenchCodec }
         'soak' { Invoke-Soak }
     }

@@ -15,18 +15,32 @@ public static class BenchCommand
     public static RootCommand Create()
     {
         var host = new Option<string>("--host") { Description = "Broker host name or address", DefaultValueFactory = _ => "127.0.0.1", HelpName = "host" };
-        var port = new Option<int>("--port", "-p") { Description = "Broker TCP port", DefaultValueFactory = _ => 1883, HelpName = "port" };
+        var port = new Option<int[]>("--port", "-p")
+        {
+            Description = "Broker TCP port; for the nodes of a cluster, one per node (repeat --port): publishers go to one node and their subscribers to the next",
+            DefaultValueFactory = _ => [1883],
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "port",
+        };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow a target that is not a loopback address (only a broker you are allowed to load)" };
-        var brokerPid = new Option<int?>("--broker-pid") { Description = "Process id of the broker, for its CPU and memory from /proc (same machine only)", HelpName = "pid" };
+        var brokerPid = new Option<int[]>("--broker-pid")
+        {
+            Description = "Process id of the broker, for its CPU and memory from /proc (same machine only); one per node of a cluster (repeat it), summed",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "pid",
+        };
+        var killPid = new Option<int?>("--kill-pid") { Description = $"Process id of the node at the first --port, which {ScenarioCatalog.ClusterFailover} kills with SIGKILL (this machine only)", HelpName = "pid" };
         var label = new Option<string>("--label") { Description = "Name of the broker in the report", DefaultValueFactory = _ => "broker", HelpName = "name" };
         var scenarios = new Option<string[]>("--scenario", "-s")
         {
-            Description = $"Scenario to run (repeatable; default {ScenarioCatalog.All})",
+            Description = $"Scenario to run (repeatable; default {ScenarioCatalog.All}, which leaves out {ScenarioCatalog.ClusterFailover}: it needs three nodes and --kill-pid)",
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = true,
             HelpName = "name",
         };
-        scenarios.AcceptOnlyFromAmong([ScenarioCatalog.All, .. ScenarioCatalog.Names]);
+        scenarios.AcceptOnlyFromAmong([ScenarioCatalog.All, .. ScenarioCatalog.Names, ScenarioCatalog.ClusterFailover]);
         var scale = new Option<double>("--scale") { Description = "Multiplies every message and connection count (0.01 for a smoke run)", DefaultValueFactory = _ => 1.0, HelpName = "factor" };
         var timeLimit = new Option<int>("--time-limit") { Description = "Seconds after which a scenario stops, whatever its counts", DefaultValueFactory = _ => 60, HelpName = "seconds" };
         var payloadSize = new Option<int>("--payload-size") { Description = "PUBLISH payload bytes", DefaultValueFactory = _ => 64, HelpName = "bytes" };
@@ -43,39 +57,52 @@ public static class BenchCommand
 
         var root = new RootCommand("actors-mqtt-bench: load scenarios against an MQTT broker at host:port, with CPU and memory of the broker from /proc when --broker-pid is given")
         {
-            host, port, allowRemote, brokerPid, label, scenarios, scale, timeLimit, payloadSize, rate, idleLimit, json, noProgress,
+            host, port, allowRemote, brokerPid, killPid, label, scenarios, scale, timeLimit, payloadSize, rate, idleLimit, json, noProgress,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var (target, refusal) = await TargetGuard.ResolveAsync(parse.GetRequiredValue(host), parse.GetValue(port), parse.GetValue(allowRemote), cancellationToken);
-            if (target is null)
+            var targets = new List<System.Net.IPEndPoint>();
+            foreach (var p in parse.GetValue(port) ?? [])
             {
-                await error.WriteLineAsync($"actors-mqtt-bench: {refusal}");
-                return Refused;
+                var (target, refusal) = await TargetGuard.ResolveAsync(parse.GetRequiredValue(host), p, parse.GetValue(allowRemote), cancellationToken);
+                if (target is null)
+                {
+                    await error.WriteLineAsync($"actors-mqtt-bench: {refusal}");
+                    return Refused;
+                }
+
+                targets.Add(target);
             }
 
-            var pid = parse.GetValue(brokerPid);
-            if (pid is { } p && !new Measurement.ProcessProbe(p).IsReadable)
+            var pids = parse.GetValue(brokerPid) ?? [];
+            foreach (var p in pids.Where(p => !new Measurement.ProcessProbe(p).IsReadable))
             {
                 await error.WriteLineAsync($"actors-mqtt-bench: cannot read /proc/{p}/stat: is --broker-pid the broker's process id on this machine?");
                 return Refused;
             }
 
+            var selected = ScenarioCatalog.Select(parse.GetValue(scenarios) ?? []);
+            if (await CheckFailoverAsync(selected, targets, parse.GetValue(killPid), parse.GetValue(allowRemote), error) is { } refused)
+            {
+                return refused;
+            }
+
             var settings = new BenchSettings(
-                target,
-                pid,
+                targets,
+                pids,
                 parse.GetRequiredValue(label),
                 parse.GetValue(scale),
                 TimeSpan.FromSeconds(parse.GetValue(timeLimit)),
                 parse.GetValue(payloadSize),
                 parse.GetValue(rate),
-                TimeSpan.FromSeconds(parse.GetValue(idleLimit)));
+                TimeSpan.FromSeconds(parse.GetValue(idleLimit)),
+                parse.GetValue(killPid));
             var started = DateTimeOffset.UtcNow;
             var inPlace = !parse.GetValue(noProgress) && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             var progress = parse.GetValue(noProgress) ? TextWriter.Null : error;
-            var results = await BenchRunner.RunAsync(settings, ScenarioCatalog.Select(parse.GetValue(scenarios) ?? []), output, progress, inPlace, cancellationToken);
+            var results = await BenchRunner.RunAsync(settings, selected, output, progress, inPlace, cancellationToken);
 
             if (parse.GetValue(json) is { } file)
             {
@@ -83,12 +110,15 @@ public static class BenchCommand
                     "actors-mqtt-bench",
                     typeof(BenchCommand).Assembly.GetName().Version?.ToString() ?? "unknown",
                     settings.Label,
-                    target.ToString(),
-                    pid,
+                    string.Join(",", targets),
+                    pids.Length > 0 ? pids[0] : null,
                     settings.Scale,
                     started,
                     Environment.ProcessorCount,
-                    results);
+                    results)
+                {
+                    BrokerPids = pids.Length > 1 ? pids : null,
+                };
                 await File.WriteAllTextAsync(file.FullName, report.ToJson(), cancellationToken);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"results written to {file.FullName}"));
             }
@@ -96,5 +126,37 @@ public static class BenchCommand
             return results.All(r => r.Ok) ? Ok : ScenarioFailed;
         });
         return root;
+    }
+
+    /// <summary>
+    /// The failover scenario kills a process: only with three nodes or more, and only the node at the first --port, on
+    /// this machine. Returns <see cref="Refused"/> after saying why, or null when the run may go on.
+    /// </summary>
+    private static async Task<int?> CheckFailoverAsync(IReadOnlyList<IScenario> selected, List<System.Net.IPEndPoint> targets, int? killPid, bool allowRemote, TextWriter error)
+    {
+        var failover = selected.Any(s => s.Name == ScenarioCatalog.ClusterFailover);
+        string? refusal = null;
+        if (failover && targets.Count < 3)
+        {
+            refusal = $"{ScenarioCatalog.ClusterFailover} needs three nodes or more (one --port each): subscribers on the node it kills and on another, the publisher on a third";
+        }
+        else if (killPid is { } pid)
+        {
+            refusal = allowRemote
+                ? "--kill-pid cannot go with --allow-remote: the tool only kills a node on this machine"
+                : TargetGuard.CheckKillTarget(pid, targets[0].Port);
+        }
+        else if (failover)
+        {
+            refusal = $"{ScenarioCatalog.ClusterFailover} needs --kill-pid, the process id of the node at the first --port";
+        }
+
+        if (refusal is null)
+        {
+            return null;
+        }
+
+        await error.WriteLineAsync($"actors-mqtt-bench: {refusal}");
+        return Refused;
     }
 }

@@ -18,7 +18,7 @@ public static class BenchRunner
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(scenarios);
         ArgumentNullException.ThrowIfNull(output);
-        var probe = settings.BrokerPid is { } pid ? new ProcessProbe(pid) : null;
+        var probe = settings.BrokerPids.Count > 0 ? new ProcessProbe(settings.BrokerPids) : null;
         var results = new List<ScenarioResult>();
         foreach (var scenario in scenarios)
         {

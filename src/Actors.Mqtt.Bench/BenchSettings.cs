@@ -3,24 +3,42 @@ using System.Net;
 namespace Actors.Mqtt.Bench;
 
 /// <summary>What one run of the tool targets and how large its scenarios are.</summary>
-/// <param name="Target">The broker's address, already checked by <see cref="TargetGuard"/>.</param>
-/// <param name="BrokerPid">The broker's process id, for CPU and memory from /proc; null when not given.</param>
+/// <param name="Targets">The broker's addresses, already checked by <see cref="TargetGuard"/>: one for a single broker,
+/// one per node for a cluster.</param>
+/// <param name="BrokerPids">The broker's process ids (one per node), for CPU and memory from /proc, summed; empty when
+/// not given.</param>
 /// <param name="Label">Name of the broker in the report (e.g. actors-mqtt, mosquitto).</param>
 /// <param name="Scale">Multiplies every scenario's message and connection counts (a smoke run uses a small one).</param>
 /// <param name="TimeLimit">No scenario runs longer than this, whatever its counts.</param>
 /// <param name="PayloadSize">Bytes of each PUBLISH payload (at least <see cref="Clients.Payload.HeaderSize"/>).</param>
 /// <param name="Rate">Messages per second, all pairs together, of the point-to-point scenario.</param>
 /// <param name="IdleLimit">How long nothing may arrive before a scenario stops waiting for the rest of its messages.</param>
+/// <param name="KillPid">The process the failover scenario kills: the node at the first of <paramref name="Targets"/>.</param>
 public sealed record BenchSettings(
-    IPEndPoint Target,
-    int? BrokerPid,
+    IReadOnlyList<IPEndPoint> Targets,
+    IReadOnlyList<int> BrokerPids,
     string Label,
     double Scale,
     TimeSpan TimeLimit,
     int PayloadSize,
     int Rate,
-    TimeSpan IdleLimit)
+    TimeSpan IdleLimit,
+    int? KillPid = null)
 {
+    /// <summary>The first address: every client's when there is only one.</summary>
+    public IPEndPoint Target => Targets[0];
+
+    /// <summary>
+    /// Where publisher <paramref name="index"/> connects: the nodes in turn. With one address, that address.
+    /// </summary>
+    public IPEndPoint PublisherTarget(int index) => Targets[index % Targets.Count];
+
+    /// <summary>
+    /// Where the subscriber paired with publisher <paramref name="index"/> connects: the node after that publisher's, so
+    /// with several nodes every delivery crosses from one node to another.
+    /// </summary>
+    public IPEndPoint SubscriberTarget(int index) => Targets[(index + 1) % Targets.Count];
+
     /// <summary><paramref name="count"/> times <see cref="Scale"/>, never below <paramref name="minimum"/>.</summary>
     public int Scaled(int count, int minimum = 1) => Math.Max(minimum, (int)Math.Round(count * Scale));
 }

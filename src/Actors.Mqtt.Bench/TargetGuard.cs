@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -46,5 +47,60 @@ public static class TargetGuard
 
         var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
         return (new IPEndPoint(chosen, port), null);
+    }
+
+    /// <summary>
+    /// Null when process <paramref name="pid"/> of this machine holds a socket listening on TCP <paramref name="port"/>,
+    /// else why the tool refuses to kill it: a typo in a pid must not take down something that is not the broker node.
+    /// Reads /proc/net/tcp and tcp6 for the listening sockets' inodes and /proc/PID/fd for the process's sockets.
+    /// </summary>
+    public static string? CheckKillTarget(int pid, int port)
+    {
+        var listening = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(table))
+            {
+                continue;
+            }
+
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 9 && fields[3] == "0A"
+                    && int.Parse(fields[1][(fields[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                {
+                    listening.Add($"socket:[{fields[9]}]");
+                }
+            }
+        }
+
+        string[] descriptors;
+        try
+        {
+            descriptors = Directory.GetFiles($"/proc/{pid}/fd");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read /proc/{pid}/fd ({e.Message}): --kill-pid must be a process of this machine that this user may inspect";
+        }
+
+        foreach (var descriptor in descriptors)
+        {
+            try
+            {
+                if (new FileInfo(descriptor).LinkTarget is { } target && listening.Contains(target))
+                {
+                    return null;
+                }
+            }
+            catch (IOException)
+            {
+                // Closed while we looked: not the listening socket, which stays open.
+            }
+        }
+
+        return $"process {pid} does not listen on port {port}: --kill-pid must be the broker node at the first --port";
     }
 }

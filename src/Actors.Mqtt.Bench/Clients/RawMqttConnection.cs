@@ -107,18 +107,21 @@ public sealed class RawMqttConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(onPacket);
         var acks = new ArrayBufferWriter<byte>();
+        // Packets that came with the CONNACK or SUBACK (a persistent session's queue) are decoded before waiting for more.
+        var buffered = filled > 0;
         while (true)
         {
             string? closed;
             try
             {
-                closed = await FillAsync(cancellationToken);
+                closed = buffered ? null : await FillAsync(cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return null;
             }
 
+            buffered = false;
             if (closed is not null)
             {
                 return closed;

@@ -3,26 +3,53 @@ using System.Globalization;
 namespace Actors.Mqtt.Bench.Measurement;
 
 /// <summary>
-/// CPU time and resident memory of another process, read from /proc: utime+stime of /proc/PID/stat and VmRSS of
-/// /proc/PID/status. Linux only; null readings elsewhere or once the process is gone.
+/// CPU time and resident memory of other processes (a broker, or every node of a cluster), summed, read from /proc:
+/// utime+stime of /proc/PID/stat and VmRSS of /proc/PID/status. Linux only; null readings elsewhere or once one of the
+/// processes is gone.
 /// </summary>
-public sealed class ProcessProbe(int pid)
+public sealed class ProcessProbe(IReadOnlyList<int> pids)
 {
     // USER_HZ, the unit of utime and stime: 100 on every Linux architecture .NET runs on.
     private const double TicksPerSecond = 100;
 
-    public int Pid { get; } = pid;
+    public ProcessProbe(int pid)
+        : this([pid])
+    {
+    }
 
-    /// <summary>True when /proc/PID/stat can be read now.</summary>
+    public IReadOnlyList<int> Pids { get; } = pids;
+
+    /// <summary>True when /proc/PID/stat of every process can be read now.</summary>
     public bool IsReadable => CpuSeconds() is not null;
 
-    /// <summary>User plus system CPU seconds the process has used so far.</summary>
-    public double? CpuSeconds()
+    /// <summary>User plus system CPU seconds the processes have used so far.</summary>
+    public double? CpuSeconds() => Sum(CpuSeconds);
+
+    /// <summary>Resident set size in bytes.</summary>
+    public long? RssBytes() => (long?)Sum(pid => RssBytes(pid));
+
+    private double? Sum(Func<int, double?> read)
+    {
+        var total = 0.0;
+        foreach (var pid in Pids)
+        {
+            if (read(pid) is not { } value)
+            {
+                return null;
+            }
+
+            total += value;
+        }
+
+        return total;
+    }
+
+    private static double? CpuSeconds(int pid)
     {
         string stat;
         try
         {
-            stat = File.ReadAllText($"/proc/{Pid}/stat");
+            stat = File.ReadAllText($"/proc/{pid}/stat");
         }
         catch (IOException)
         {
@@ -46,13 +73,12 @@ public sealed class ProcessProbe(int pid)
         return (user + system) / TicksPerSecond;
     }
 
-    /// <summary>Resident set size in bytes.</summary>
-    public long? RssBytes()
+    private static long? RssBytes(int pid)
     {
         string[] lines;
         try
         {
-            lines = File.ReadAllLines($"/proc/{Pid}/status");
+            lines = File.ReadAllLines($"/proc/{pid}/status");
         }
         catch (IOException)
         {

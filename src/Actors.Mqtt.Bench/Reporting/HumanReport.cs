@@ -20,6 +20,11 @@ public static class HumanReport
             line.Append(c, $", {rate:N0}/s over {result.MeasuredSeconds:F2} s");
         }
 
+        if (result.FailoverSeconds is { } failover)
+        {
+            line.Append(c, $"; failover {failover:F2} s, {result.Acknowledged} acknowledged");
+        }
+
         if (result.LatencyP50Micros is { } p50)
         {
             line.Append(c, $"; latency p50 {p50} us, p99 {result.LatencyP99Micros} us, max {result.LatencyMaxMicros} us");

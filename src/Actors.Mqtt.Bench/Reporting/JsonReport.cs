@@ -15,6 +15,10 @@ public sealed record JsonReport(
     int ProcessorCount,
     IReadOnlyList<ScenarioResult> Results)
 {
+    /// <summary>Every node's process id when several were given (<see cref="BrokerPid"/> is the first); left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? BrokerPids { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -60,6 +60,8 @@ public static class ResultBuilder
             RssEndBytes = reading.RssEndBytes,
             RssPerConnectionBytes = outcome.RssPerConnectionBytes,
             RssPerTopicBytes = outcome.RssPerTopicBytes,
+            Acknowledged = outcome.Acknowledged,
+            FailoverSeconds = outcome.FailoverSeconds,
         };
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Actors.Mqtt.Bench.Reporting;
 
 /// <summary>One scenario against one broker: counts, rates, CPU and memory (the JSON the build script reads).</summary>
@@ -70,4 +72,15 @@ public sealed record ScenarioResult
     public required long? RssPerConnectionBytes { get; init; }
 
     public required double? RssPerTopicBytes { get; init; }
+
+    /// <summary>Failover: QoS 1 messages the broker acknowledged to the publisher; left out of other scenarios' JSON.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Acknowledged { get; init; }
+
+    /// <summary>
+    /// Failover: seconds from the kill until every subscriber had received a message published after it; left out of
+    /// other scenarios' JSON.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? FailoverSeconds { get; init; }
 }

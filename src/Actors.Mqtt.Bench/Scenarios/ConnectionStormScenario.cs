@@ -38,7 +38,7 @@ public sealed class ConnectionStormScenario : IScenario
             Concurrency,
             async i =>
             {
-                var connection = await RawMqttConnection.ConnectAsync(settings.Target, context.ClientId($"cs{i}"), context.Deadline);
+                var connection = await RawMqttConnection.ConnectAsync(settings.PublisherTarget(i), context.ClientId($"cs{i}"), context.Deadline);
                 Interlocked.Increment(ref opened);
                 return connection;
             },

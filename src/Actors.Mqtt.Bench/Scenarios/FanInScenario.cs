@@ -30,11 +30,11 @@ public sealed class FanInScenario(QualityOfService qos) : IScenario
         outcome.RequireAll = qos != QualityOfService.AtMostOnce;
         outcome.Connections = Publishers + 1;
 
-        await using var subscriber = await Subscriber.ConnectAsync(settings.Target, context.ClientId("fis"), topic + "/#", qos, Publishers, perPublisher, context.Deadline);
+        await using var subscriber = await Subscriber.ConnectAsync(settings.SubscriberTarget(0), context.ClientId("fis"), topic + "/#", qos, Publishers, perPublisher, context.Deadline);
         var publishers = await ConnectionSet.OpenAsync(
             Publishers,
             Publishers,
-            i => Publisher.ConnectAsync(settings.Target, context.ClientId($"fip{i}"), new PublishTemplate($"{topic}/{i}", qos, settings.PayloadSize), i, Window, context.Deadline),
+            i => Publisher.ConnectAsync(settings.PublisherTarget(0), context.ClientId($"fip{i}"), new PublishTemplate($"{topic}/{i}", qos, settings.PayloadSize), i, Window, context.Deadline),
             context.Deadline);
         context.Status = () => $"sent {publishers.Sum(p => p.Sent)}, received {subscriber.Received} of {outcome.Expected}";
         subscriber.StartReading();

@@ -26,7 +26,7 @@ public sealed class FanOutScenario : IScenario
         var subscribers = await ConnectionSet.OpenAsync(
             subscriberCount,
             16,
-            i => Subscriber.ConnectAsync(settings.Target, context.ClientId($"fos{i}"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline),
+            i => Subscriber.ConnectAsync(settings.SubscriberTarget(0), context.ClientId($"fos{i}"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline),
             context.Deadline);
         await OneToMany.RunAsync(context, "fop", topic, messages, subscribers, "subscriber");
     }

@@ -25,7 +25,7 @@ internal static class OneToMany
         var outcome = context.Outcome;
         try
         {
-            await using var publisher = await Publisher.ConnectAsync(settings.Target, context.ClientId(publisherRole), new PublishTemplate(topic, QualityOfService.AtMostOnce, settings.PayloadSize), 0, 0, context.Deadline);
+            await using var publisher = await Publisher.ConnectAsync(settings.PublisherTarget(0), context.ClientId(publisherRole), new PublishTemplate(topic, QualityOfService.AtMostOnce, settings.PayloadSize), 0, 0, context.Deadline);
             long Received() => readers.Sum(s => s.Received);
             long Distinct() => readers.Sum(s => s.Distinct);
             context.Status = () => $"sent {publisher.Sent} of {messages}, delivered to {readersName}s {Received()} of {outcome.Expected}";

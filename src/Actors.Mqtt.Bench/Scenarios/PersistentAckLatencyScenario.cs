@@ -30,7 +30,7 @@ public sealed class PersistentAckLatencyScenario : IScenario
         outcome.Connections = 2;
         outcome.Notes.Add($"{rate} msg/s");
 
-        await using (var subscriber = await RawMqttConnection.ConnectAsync(settings.Target, subscriberId, context.Deadline, cleanSession: false))
+        await using (var subscriber = await RawMqttConnection.ConnectAsync(settings.SubscriberTarget(0), subscriberId, context.Deadline, cleanSession: false))
         {
             await subscriber.SubscribeAsync(topic, QualityOfService.AtLeastOnce, context.Deadline);
             await subscriber.DisconnectAsync();
@@ -40,7 +40,7 @@ public sealed class PersistentAckLatencyScenario : IScenario
         var dueAt = new long[ushort.MaxValue + 1];
         var acknowledged = 0L;
         using var reading = new CancellationTokenSource();
-        await using var publisher = await RawMqttConnection.ConnectAsync(settings.Target, context.ClientId("palp"), context.Deadline);
+        await using var publisher = await RawMqttConnection.ConnectAsync(settings.PublisherTarget(0), context.ClientId("palp"), context.Deadline);
         var readLoop = publisher.ReadLoopAsync(
             packet =>
             {
@@ -94,7 +94,7 @@ public sealed class PersistentAckLatencyScenario : IScenario
     private static async Task EndSessionAsync(BenchSettings settings, string clientId)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var cleanup = await RawMqttConnection.ConnectAsync(settings.Target, clientId, deadline.Token, cleanSession: true);
+        await using var cleanup = await RawMqttConnection.ConnectAsync(settings.SubscriberTarget(0), clientId, deadline.Token, cleanSession: true);
         await cleanup.DisconnectAsync();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Net;
 using Actors.Mqtt.Bench.Clients;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -46,7 +47,7 @@ public sealed class PersistentSessionScenario : IScenario
             counter.Add(e.ApplicationMessage.Payload);
             return Task.CompletedTask;
         };
-        var subscriberOptions = Build(Options(settings, subscriberId)
+        var subscriberOptions = Build(Options(settings.SubscriberTarget(0), subscriberId)
             .WithCleanStart(false)
             .WithSessionExpiryInterval(SessionExpirySeconds));
 
@@ -86,9 +87,9 @@ public sealed class PersistentSessionScenario : IScenario
         }
     }
 
-    private static MqttClientOptionsBuilder Options(BenchSettings settings, string clientId) =>
+    private static MqttClientOptionsBuilder Options(IPEndPoint target, string clientId) =>
         new MqttClientOptionsBuilder()
-            .WithTcpServer(settings.Target.Address.ToString(), settings.Target.Port)
+            .WithTcpServer(target.Address.ToString(), target.Port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(clientId)
             .WithTimeout(ClientTimeout);
@@ -110,7 +111,7 @@ public sealed class PersistentSessionScenario : IScenario
     private static async Task<long> PublishAsync(ScenarioContext context, string topic, int messages)
     {
         using var publisher = new MqttClientFactory().CreateMqttClient();
-        await publisher.ConnectAsync(Build(Options(context.Settings, context.ClientId("psp")).WithCleanStart(true)), context.Deadline);
+        await publisher.ConnectAsync(Build(Options(context.Settings.PublisherTarget(0), context.ClientId("psp")).WithCleanStart(true)), context.Deadline);
         var acknowledged = 0L;
         var refused = 0L;
         context.Status = () => $"queueing: {Interlocked.Read(ref acknowledged)} of {messages} acknowledged";

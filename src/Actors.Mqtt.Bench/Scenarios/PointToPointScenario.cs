@@ -35,7 +35,7 @@ public sealed class PointToPointScenario : IScenario
         var subscribers = await ConnectionSet.OpenAsync(
             pairs,
             ConnectConcurrency,
-            i => Subscriber.ConnectAsync(settings.Target, context.ClientId($"pps{i}"), $"{topic}/{i}", QualityOfService.AtMostOnce, 1, perPair, context.Deadline, latency),
+            i => Subscriber.ConnectAsync(settings.SubscriberTarget(i), context.ClientId($"pps{i}"), $"{topic}/{i}", QualityOfService.AtMostOnce, 1, perPair, context.Deadline, latency),
             context.Deadline);
         Publisher[] publishers = [];
         try
@@ -43,7 +43,7 @@ public sealed class PointToPointScenario : IScenario
             publishers = await ConnectionSet.OpenAsync(
                 pairs,
                 ConnectConcurrency,
-                i => Publisher.ConnectAsync(settings.Target, context.ClientId($"ppp{i}"), new PublishTemplate($"{topic}/{i}", QualityOfService.AtMostOnce, settings.PayloadSize), 0, 0, context.Deadline),
+                i => Publisher.ConnectAsync(settings.PublisherTarget(i), context.ClientId($"ppp{i}"), new PublishTemplate($"{topic}/{i}", QualityOfService.AtMostOnce, settings.PayloadSize), 0, 0, context.Deadline),
                 context.Deadline);
             long Received() => subscribers.Sum(s => s.Received);
             long Distinct() => subscribers.Sum(s => s.Distinct);

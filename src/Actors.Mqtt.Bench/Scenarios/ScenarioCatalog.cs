@@ -10,6 +10,9 @@ public static class ScenarioCatalog
 {
     public const string All = "all";
 
+    /// <summary>Kills a cluster node: never part of <see cref="All"/>, run only when named.</summary>
+    public const string ClusterFailover = "cluster-failover";
+
     public static IReadOnlyList<IScenario> Scenarios { get; } =
     [
         new ConnectionStormScenario(),
@@ -25,12 +28,16 @@ public static class ScenarioCatalog
 
     public static IEnumerable<string> Names => Scenarios.Select(s => s.Name);
 
-    /// <summary>The scenarios named, in catalog order; "all" (or nothing) selects every one.</summary>
+    /// <summary>
+    /// The scenarios named, in catalog order; "all" (or nothing) selects every one but <see cref="ClusterFailover"/>,
+    /// which comes last when named.
+    /// </summary>
     public static IReadOnlyList<IScenario> Select(IReadOnlyCollection<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        return names.Count == 0 || names.Contains(All)
+        IReadOnlyList<IScenario> chosen = names.Count == 0 || names.Contains(All)
             ? Scenarios
             : [.. Scenarios.Where(s => names.Contains(s.Name))];
+        return names.Contains(ClusterFailover) ? [.. chosen, new ClusterFailoverScenario()] : chosen;
     }
 }

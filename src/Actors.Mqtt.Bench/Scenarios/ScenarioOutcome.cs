@@ -36,6 +36,12 @@ public sealed class ScenarioOutcome
     /// <summary>Growth of the broker's RSS per distinct topic published (topic spread); may be below 0.</summary>
     public double? RssPerTopicBytes { get; set; }
 
+    /// <summary>QoS 1 messages the publisher had acknowledged (failover).</summary>
+    public long? Acknowledged { get; set; }
+
+    /// <summary>Seconds from a node's kill until every subscriber received a message published after it (failover).</summary>
+    public double? FailoverSeconds { get; set; }
+
     /// <summary>Scenario-specific facts for the human line and the JSON.</summary>
     public List<string> Notes { get; } = [];
 }

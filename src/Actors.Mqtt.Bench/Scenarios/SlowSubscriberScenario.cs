@@ -28,11 +28,11 @@ public sealed class SlowSubscriberScenario : IScenario
         outcome.Connections = subscriberCount + 1;
 
         await using var stalled = await Subscriber.ConnectAsync(
-            settings.Target, context.ClientId("sss"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline, receiveBufferSize: StalledReceiveBuffer);
+            settings.SubscriberTarget(0), context.ClientId("sss"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline, receiveBufferSize: StalledReceiveBuffer);
         var readers = await ConnectionSet.OpenAsync(
             subscriberCount - 1,
             16,
-            i => Subscriber.ConnectAsync(settings.Target, context.ClientId($"ssr{i}"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline),
+            i => Subscriber.ConnectAsync(settings.SubscriberTarget(0), context.ClientId($"ssr{i}"), topic, QualityOfService.AtMostOnce, 1, messages, context.Deadline),
             context.Deadline);
         await OneToMany.RunAsync(
             context,

@@ -34,9 +34,9 @@ public sealed class TopicSpreadScenario : IScenario
         outcome.Expected = 2 * topics;
         outcome.Connections = 3;
 
-        await using var everything = await Subscriber.ConnectAsync(settings.Target, context.ClientId("tsa"), "#", QualityOfService.AtMostOnce, 1, topics, context.Deadline);
-        await using var telemetry = await Subscriber.ConnectAsync(settings.Target, context.ClientId("tst"), "+/telemetry", QualityOfService.AtMostOnce, 1, topics, context.Deadline);
-        var publisher = await RawMqttConnection.ConnectAsync(settings.Target, context.ClientId("tsp"), context.Deadline);
+        await using var everything = await Subscriber.ConnectAsync(settings.SubscriberTarget(0), context.ClientId("tsa"), "#", QualityOfService.AtMostOnce, 1, topics, context.Deadline);
+        await using var telemetry = await Subscriber.ConnectAsync(settings.SubscriberTarget(0), context.ClientId("tst"), "+/telemetry", QualityOfService.AtMostOnce, 1, topics, context.Deadline);
+        var publisher = await RawMqttConnection.ConnectAsync(settings.PublisherTarget(0), context.ClientId("tsp"), context.Deadline);
         using var reading = new CancellationTokenSource();
         var publisherClosed = publisher.ReadLoopAsync(_ => { }, acknowledge: false, reading.Token);
         var sent = 0L;

@@ -32,6 +32,12 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>The running process's id, for a tool that signals it.</summary>
+    public int Pid => process?.Id ?? throw new InvalidOperationException("the broker is not running");
+
+    /// <summary>True once the process started last has ended, whoever ended it.</summary>
+    public bool HasExited => process is { HasExited: true };
+
     /// <summary>Everything the process wrote so far, for a failing test's message.</summary>
     public string Output
     {
