@@ -16,7 +16,7 @@ public class ClusterRoutingTests(PostgresServer postgres, ITestOutputHelper outp
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task Messages_cross_nodes_with_their_QoS_right_after_SUBACK_shared_groups_get_one_copy_and_a_queue_follows_its_client()
+    public async Task Messages_cross_nodes_with_their_QoS_right_after_SUBACK_shared_groups_get_one_copy_retained_ones_are_everywhere_and_a_session_follows_its_client()
     {
         var nodes = BrokerCluster.Create(await postgres.CreateDatabaseAsync(), 3, out var httpPorts);
         var clients = new List<TestClient>();
@@ -93,6 +93,27 @@ public class ClusterRoutingTests(PostgresServer postgres, ITestOutputHelper outp
             }
 
             Assert.Equal(Enumerable.Range(0, 5).Select(i => $"queued{i}"), queued);
+
+            // A retained message set through node 1 is what a subscriber through node 3 gets on subscribing.
+            await publisher.Client.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic("status/door")
+                .WithPayload("open")
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithRetainFlag()
+                .Build());
+            var late = await On(2);
+            await late.SubscribeAsync("status/+", MqttQualityOfServiceLevel.AtLeastOnce);
+            var retained = await late.NextAsync(Wait);
+            Assert.Equal(("status/door", "open", true), (retained.Topic, TestClient.Text(retained), retained.Retain));
+
+            // A client still connected through node 2 is taken over by a connection through node 3: the old one is told
+            // [MQTT-3.1.4-3], and the new one has the session, with what was queued for it.
+            var taking = await On(2, "roamer", o => o.WithCleanStart(false).WithSessionExpiryInterval(3600));
+            Assert.True(taking.ConnectResult.IsSessionPresent);
+            var taken = await back.Disconnected.WaitAsync(Wait);
+            Assert.Equal(MqttClientDisconnectReason.SessionTakenOver, taken.Reason);
+            await publisher.PublishAsync("q/y", "after-takeover", MqttQualityOfServiceLevel.AtLeastOnce);
+            Assert.Equal("after-takeover", TestClient.Text(await taking.NextAsync(Wait)));
 
             // Through HAProxy, which spreads connections over the nodes round robin: three subscribers and a publisher.
             var behind = new List<TestClient>();
