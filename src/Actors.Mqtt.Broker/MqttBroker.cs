@@ -66,7 +66,21 @@ public sealed class MqttBroker : IConnectionFlowFactory
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         var log = Logging.GetLogger(system, typeof(MqttBroker));
-        if (cluster.Settings.SeedNodes.Count == 0)
+        var discovery = settings.Cluster.Discovery;
+        var joinsOthers = cluster.Settings.SeedNodes.Count > 0 || discovery.Method is not null;
+        if (discovery.Method is not null)
+        {
+            // Bootstrap joins: the lowest of the contact points forms the cluster when none has one, the rest join it.
+            var endpoint = await BootstrapEndpoint.StartAsync(system, settings.Cluster).WaitAsync(cancellationToken).ConfigureAwait(false);
+            log.Info(
+                "Cluster node {Node} joining through cluster bootstrap: discovery {Method} of {Contacts}, {Required} contact points needed to form a cluster, management endpoint {Management}",
+                ClusterNodeSettings.NodeOf(cluster.SelfAddress),
+                discovery.Method,
+                discovery.Method == ClusterDiscoverySettings.ConfigMethod ? string.Join(", ", discovery.Endpoints) : discovery.PodLabelSelector,
+                discovery.RequiredContactPoints,
+                endpoint.BaseUri);
+        }
+        else if (cluster.Settings.SeedNodes.Count == 0)
         {
             await cluster.JoinAsync(cluster.SelfAddress, cancellationToken).ConfigureAwait(false);
         }
@@ -78,7 +92,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
         await up.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         ClusterMembership.Observe(cluster);
-        if (cluster.Settings.SeedNodes.Count > 0)
+        if (joinsOthers)
         {
             log.Info("Cluster node {Node} is up; members: {Members}", ClusterNodeSettings.NodeOf(cluster.SelfAddress), string.Join(", ", cluster.State.Members.Select(m => ClusterNodeSettings.NodeOf(m.Address))));
         }

@@ -29,8 +29,12 @@ public sealed record ClusterNodeSettings
     /// <summary>The cluster transport's port; 0 picks a free one (a node no other node has to reach).</summary>
     public int Port { get; init; }
 
-    /// <summary>The nodes to join; empty: this node is a one-node cluster and joins itself.</summary>
+    /// <summary>The nodes to join; empty: this node finds them through <see cref="Discovery"/>, or without a discovery
+    /// method is a one-node cluster and joins itself.</summary>
     public IReadOnlyList<NodeAddress> SeedNodes { get; init; } = [];
+
+    /// <summary>How this node finds the others when it has no seed nodes: Akka.Management's cluster bootstrap.</summary>
+    public ClusterDiscoverySettings Discovery { get; init; } = new();
 
     /// <summary>How long membership must stay unchanged before the split brain resolver downs unreachable nodes.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(20);
@@ -41,7 +45,8 @@ public sealed record ClusterNodeSettings
         var c = config.GetConfig("actors-mqtt.cluster");
         var hostname = c.GetString("hostname");
         var port = c.GetInt("port");
-        var seeds = ReadSeeds(c);
+        var seeds = ReadAddresses(c, "seed-nodes", "cluster.seed-nodes");
+        var discovery = ClusterDiscoverySettings.From(c);
         var stableAfter = c.GetTimeSpan("split-brain-resolver.stable-after");
         if (string.IsNullOrWhiteSpace(hostname) || hostname.Contains(' ', StringComparison.Ordinal))
         {
@@ -58,12 +63,22 @@ public sealed record ClusterNodeSettings
             throw BrokerSettings.Invalid("cluster.port", "is 0, but seed-nodes are set: the other nodes must know where to reach this one, so give it a fixed port");
         }
 
+        if (discovery.Method is not null && seeds.Count > 0)
+        {
+            throw BrokerSettings.Invalid("cluster.seed-nodes", $"are set, and so is discovery.method = {discovery.Method}: a node joins through one or the other, so empty seed-nodes or unset discovery.method");
+        }
+
+        if (discovery.Method is not null && port == 0)
+        {
+            throw BrokerSettings.Invalid("cluster.port", $"is 0, but discovery.method = {discovery.Method} is set: the other nodes must know where to reach this one, so give it a fixed port");
+        }
+
         if (stableAfter <= TimeSpan.Zero)
         {
             throw BrokerSettings.Invalid("cluster.split-brain-resolver.stable-after", "must be longer than 0");
         }
 
-        return new ClusterNodeSettings { Hostname = hostname, Port = port, SeedNodes = seeds, StableAfter = stableAfter };
+        return new ClusterNodeSettings { Hostname = hostname, Port = port, SeedNodes = seeds, StableAfter = stableAfter, Discovery = discovery };
     }
 
     /// <summary>The Akka keys these settings stand for, to put in front of the rest of the configuration.</summary>
@@ -85,7 +100,7 @@ public sealed record ClusterNodeSettings
                 stable-after = {{stableAfter}}
               }
             }
-            """);
+            """).WithFallback(Discovery.ToAkkaConfig(Hostname));
     }
 
     /// <summary>A member's address as operators write it in <c>seed-nodes</c>.</summary>
@@ -95,15 +110,17 @@ public sealed record ClusterNodeSettings
         return new NodeAddress(address.Host ?? string.Empty, address.Port ?? 0);
     }
 
-    /// <summary>A list of <c>host:port</c> strings; <c>--set</c> can give only a string, so a comma-separated one too.</summary>
-    private static List<NodeAddress> ReadSeeds(Config c)
+    /// <summary>
+    /// A list of <c>host:port</c> strings at <paramref name="path"/> of <paramref name="c"/>; <c>--set</c> can give only
+    /// a string, so a comma-separated one too. <paramref name="key"/> names it in errors.
+    /// </summary>
+    internal static List<NodeAddress> ReadAddresses(Config c, string path, string key)
     {
-        const string key = "cluster.seed-nodes";
         // Akka reads a string as an empty list and a list as an empty string.
-        var list = c.GetStringList("seed-nodes");
+        var list = c.GetStringList(path);
         IEnumerable<string> items = list.Count > 0
             ? list
-            : (c.GetString("seed-nodes") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            : (c.GetString(path) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var seeds = new List<NodeAddress>();
         foreach (var item in items)
         {
@@ -126,5 +143,5 @@ public sealed record ClusterNodeSettings
         return seeds;
     }
 
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    internal static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

@@ -53,6 +53,42 @@ public class BrokerSettingsTests
     }
 
     [Fact]
+    public void A_discovery_method_becomes_cluster_bootstrap_settings_and_no_seed_nodes()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            actors-mqtt.cluster {
+              hostname = "10.0.0.3"
+              port = 4053
+              discovery {
+                method = config
+                service-name = mqtt
+                required-contact-points = 3
+                management.port = 8600
+                config.endpoints = ["10.0.0.1:8600", "10.0.0.2:8600", "10.0.0.3:8600"]
+              }
+            }
+            """);
+
+        var akka = BrokerSettings.From(config).Cluster.ToAkkaConfig();
+
+        Assert.Empty(akka.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal("config", akka.GetString("akka.discovery.method"));
+        Assert.Equal(["10.0.0.1:8600", "10.0.0.2:8600", "10.0.0.3:8600"], akka.GetStringList("akka.discovery.config.services.mqtt.endpoints"));
+        Assert.Equal("mqtt", akka.GetString("akka.management.cluster.bootstrap.contact-point-discovery.service-name"));
+        Assert.Equal(3, akka.GetInt("akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"));
+        Assert.Equal(("10.0.0.3", 8600), (akka.GetString("akka.management.http.hostname"), akka.GetInt("akka.management.http.port")));
+    }
+
+    [Fact]
+    public void Without_a_discovery_method_no_bootstrap_keys_are_set()
+    {
+        var akka = BrokerSettings.From(BrokerSettings.Reference).Cluster.ToAkkaConfig();
+
+        Assert.False(akka.HasPath("akka.discovery.method"));
+        Assert.False(akka.HasPath("akka.management"));
+    }
+
+    [Fact]
     public void Seed_nodes_become_akka_addresses_of_the_broker_system()
     {
         var config = ConfigurationFactory.ParseString("""
@@ -76,6 +112,15 @@ public class BrokerSettingsTests
     [InlineData("port = 4053, seed-nodes = [\"node-1:0\"]", "actors-mqtt.cluster.seed-nodes", "'node-1:0' is not host:port")]
     [InlineData("port = 4053, seed-nodes = [\"fd00::1:4053\"]", "actors-mqtt.cluster.seed-nodes", "an IPv6 address goes in brackets")]
     [InlineData("seed-nodes = [\"node-1:4053\"]", "actors-mqtt.cluster.port", "give it a fixed port")]
+    [InlineData("port = 4053, seed-nodes = [\"node-1:4053\"], discovery { method = config, config.endpoints = [\"node-1:8558\"] }", "actors-mqtt.cluster.seed-nodes", "one or the other")]
+    [InlineData("port = 4053, discovery.method = dns", "actors-mqtt.cluster.discovery.method", "'dns' is not a discovery method")]
+    [InlineData("discovery.method = kubernetes-api", "actors-mqtt.cluster.port", "give it a fixed port")]
+    [InlineData("port = 4053, discovery.method = config", "actors-mqtt.cluster.discovery.config.endpoints", "is empty")]
+    [InlineData("port = 4053, discovery { method = config, config.endpoints = [\"node-1\"] }", "actors-mqtt.cluster.discovery.config.endpoints", "'node-1' is not host:port")]
+    [InlineData("port = 4053, discovery { method = kubernetes-api, config.endpoints = [\"node-1:8558\"] }", "actors-mqtt.cluster.discovery.config.endpoints", "only with method = config")]
+    [InlineData("port = 4053, discovery { method = kubernetes-api, required-contact-points = 0 }", "actors-mqtt.cluster.discovery.required-contact-points", "out of range")]
+    [InlineData("port = 4053, discovery { method = kubernetes-api, management.port = 0 }", "actors-mqtt.cluster.discovery.management.port", "out of range")]
+    [InlineData("port = 4053, discovery { method = kubernetes-api, service-name = \"a b\" }", "actors-mqtt.cluster.discovery.service-name", "is not a name")]
     [InlineData("port = 70000", "actors-mqtt.cluster.port", "out of range")]
     [InlineData("hostname = \"\"", "actors-mqtt.cluster.hostname", "is not a host name")]
     [InlineData("split-brain-resolver.stable-after = 0s", "actors-mqtt.cluster.split-brain-resolver.stable-after", "longer than 0")]

@@ -61,6 +61,22 @@ public sealed class ConfigLoaderTests : IDisposable
             MqttBroker.PrepareConfig(config).GetStringList("akka.cluster.seed-nodes"));
     }
 
+    [Fact]
+    public void Set_gives_discovery_endpoints_as_a_comma_separated_string()
+    {
+        Write(_cwd, "broker.conf", "");
+        var config = Load(
+            "broker.conf",
+            "actors-mqtt.cluster.port=4053",
+            "actors-mqtt.cluster.discovery.method=config",
+            "actors-mqtt.cluster.discovery.config.endpoints=10.0.0.1:8558, node-2.example:8558");
+
+        var discovery = BrokerSettings.From(config).Cluster.Discovery;
+
+        Assert.Equal([new NodeAddress("10.0.0.1", 8558), new NodeAddress("node-2.example", 8558)], discovery.Endpoints);
+        Assert.Equal(["10.0.0.1:8558", "node-2.example:8558"], MqttBroker.PrepareConfig(config).GetStringList("akka.discovery.config.services.actors-mqtt.endpoints"));
+    }
+
     [Theory]
     [InlineData("1883", "1883")]
     [InlineData("-2.5e3", "-2.5e3")]
