@@ -128,7 +128,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
 
         if (statistics is not null)
         {
-            var node = cluster.Settings.SeedNodes.Count > 0 ? ClusterNodeSettings.NodeOf(cluster.SelfAddress).ToString() : null;
+            var node = joinsOthers ? ClusterNodeSettings.NodeOf(cluster.SelfAddress).ToString() : null;
             system.ActorOf(SysTopicsActor.Props(statistics, topicTree, retained, settings.SysInterval, settings.Time, node), "sys");
         }
 

@@ -43,6 +43,10 @@ public class ClusterBootstrapTests(PostgresServer postgres, ITestOutputHelper ou
 
             var received = await subscriber.NextAsync(TimeSpan.FromSeconds(20));
             Assert.Equal("bootstrap/1 across AtLeastOnce", $"{received.Topic} {TestClient.Text(received)} {received.QualityOfServiceLevel}");
+
+            // A node of a bootstrapped cluster is one of several too: its $SYS values go under its own name.
+            await subscriber.SubscribeAsync("$SYS/+/+/uptime");
+            Assert.StartsWith("$SYS/brokers/127.0.0.1:", (await subscriber.NextAsync(TimeSpan.FromSeconds(20))).Topic, StringComparison.Ordinal);
         }
         finally
         {
