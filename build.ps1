@@ -543,33 +543,48 @@ function Update-BenchDoc([string]$Section, [string]$Marker = 'broker-bench') {
     [System.IO.File]::WriteAllText($BenchDoc, $updated)
 }
 
-function Invoke-BrokerBench {
+# What both bench targets do first: the repeats and scale a run uses (-Quick: one repeat at a tenth of the counts),
+# the Debian packages it needs, a Release build of the broker and the bench tool, and a fresh folder for its results.
+function Initialize-BenchRun([string]$Name, [string]$Folder, [string[]]$Packages, [int]$RunRepeats) {
     # PowerShell names are case-insensitive: a local $scale would overwrite the parameter $Scale.
-    $runRepeats = $Repeats
     $runScale = $Scale
     if ($Quick) {
-        $runRepeats = 1
+        $RunRepeats = 1
         $runScale = $Scale / 10
     }
-    $inv = [System.Globalization.CultureInfo]::InvariantCulture
-    $scaleText = $runScale.ToString('0.###', $inv)
+    $scaleText = $runScale.ToString('0.###', [System.Globalization.CultureInfo]::InvariantCulture)
 
-    Install-DebianPackages @('mosquitto')
+    Install-DebianPackages $Packages
     foreach ($project in @($ServerProject, $BenchToolProject)) {
         Write-Step "dotnet build $project -c Release"
         Invoke-Native dotnet @('build', $project, '-c', 'Release') "build of $project failed"
     }
-    $benchDll = Join-Path $PSScriptRoot "$BenchToolProject/bin/Release/net10.0/actors-mqtt-bench.dll"
 
     $stamp = (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss')
-    $workDir = Join-Path $PSScriptRoot "artifacts/bench/$stamp"
+    $workDir = Join-Path $PSScriptRoot "artifacts/$Folder/$stamp"
     New-Item -ItemType Directory -Path $workDir -Force | Out-Null
-    Write-Step "Broker bench: $runRepeats repeat(s), scale $scaleText, results and broker logs in $workDir"
+    Write-Step "${Name}: $RunRepeats repeat(s), scale $scaleText, results and broker logs in $workDir"
 
     # The build leaves the page cache full of dirty files, written back while the first repeat runs; two first repeats
     # showed a PUBACK p99 of 94 and 702 ms (6-7 ms in the others), most likely the journal's fsyncs waiting behind that
     # writeback. Flush it before measuring.
-    Invoke-Native sync @() "sync failed"
+    Invoke-Native sync @() 'sync failed'
+    return @{
+        Repeats = $RunRepeats
+        Scale = $runScale
+        ScaleText = $scaleText
+        Dll = Join-Path $PSScriptRoot "$BenchToolProject/bin/Release/net10.0/actors-mqtt-bench.dll"
+        WorkDir = $workDir
+    }
+}
+
+function Invoke-BrokerBench {
+    $setup = Initialize-BenchRun 'Broker bench' 'bench' @('mosquitto') $Repeats
+    $runRepeats = $setup.Repeats
+    $scaleText = $setup.ScaleText
+    $benchDll = $setup.Dll
+    $workDir = $setup.WorkDir
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
 
     $started = Get-Date
     $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
@@ -788,28 +803,13 @@ function Get-ClusterBenchRows($AllResults) {
 }
 
 function Invoke-ClusterBench {
-    # PowerShell names are case-insensitive: a local $scale would overwrite the parameter $Scale.
-    $runRepeats = if ($RepeatsGiven) { $Repeats } else { 1 }
-    $runScale = $Scale
-    if ($Quick) {
-        $runRepeats = 1
-        $runScale = $Scale / 10
-    }
+    $setup = Initialize-BenchRun 'Cluster bench' 'bench-cluster' @('postgresql') $(if ($RepeatsGiven) { $Repeats } else { 1 })
+    $runRepeats = $setup.Repeats
+    $runScale = $setup.Scale
+    $scaleText = $setup.ScaleText
+    $benchDll = $setup.Dll
+    $workDir = $setup.WorkDir
     $inv = [System.Globalization.CultureInfo]::InvariantCulture
-    $scaleText = $runScale.ToString('0.###', $inv)
-
-    Install-DebianPackages @('postgresql')
-    foreach ($project in @($ServerProject, $BenchToolProject)) {
-        Write-Step "dotnet build $project -c Release"
-        Invoke-Native dotnet @('build', $project, '-c', 'Release') "build of $project failed"
-    }
-    $benchDll = Join-Path $PSScriptRoot "$BenchToolProject/bin/Release/net10.0/actors-mqtt-bench.dll"
-    $stamp = (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss')
-    $workDir = Join-Path $PSScriptRoot "artifacts/bench-cluster/$stamp"
-    New-Item -ItemType Directory -Path $workDir -Force | Out-Null
-    Write-Step "Cluster bench: $runRepeats repeat(s), scale $scaleText, results and node logs in $workDir"
-    # As for bench: the build's dirty pages would be written back while the first scenario measures.
-    Invoke-Native sync @() 'sync failed'
 
     $started = Get-Date
     $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
