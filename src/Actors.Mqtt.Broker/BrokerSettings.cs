@@ -60,6 +60,10 @@ public sealed record BrokerSettings
     /// <summary>How often the broker publishes its <c>$SYS/broker/...</c> topics; zero turns them off.</summary>
     public TimeSpan SysInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a journaled session without a connection stays in memory with nothing to do before it sleeps
+    /// (its actor stops; it is woken by its client, a message for it, or its deadline); zero keeps it awake.</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public SharedSubscriptionStrategy SharedSubscriptionStrategy { get; init; } = SharedSubscriptionStrategy.RoundRobin;
 
     public StoreSettings Persistence { get; init; } = new();
@@ -113,6 +117,7 @@ public sealed record BrokerSettings
                 "random" => SharedSubscriptionStrategy.Random,
                 var other => throw Invalid("sessions.shared-subscription-strategy", $"'{other}' is not a strategy: expected round-robin or random"),
             },
+            SessionIdleTimeout = c.GetTimeSpan("sessions.idle-timeout") is var idle && idle >= TimeSpan.Zero ? idle : throw Invalid("sessions.idle-timeout", "must be 0 (never) or longer"),
             SysInterval = c.GetTimeSpan("sys-interval") is var sys && sys >= TimeSpan.Zero ? sys : throw Invalid("sys-interval", "must be 0 (off) or longer"),
             Persistence = StoreSettings.From(full),
             Cluster = ClusterNodeSettings.From(full),

@@ -109,21 +109,26 @@ public sealed class MqttBroker : IConnectionFlowFactory
         var retained = StartRetainedStore(system, settings);
         var acl = system.ActorOf(AclActor.Props(settings.Auth.AclFile, security.Acl), "acl");
         var auth = system.ActorOf(AuthActor.Props(settings.Auth, security.Passwords, acl), "auth");
+        var index = SessionIndexStore.For(settings.Persistence);
+        SessionIndexing? indexing = null;
+        if (index is not null)
+        {
+            await index.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            var writer = system.ActorOf(SessionIndexActor.Props(index), "session-index");
+            indexing = new SessionIndexing(writer, ClusterNodeSettings.NodeOf(cluster.SelfAddress).ToString());
+        }
+
         var sessions = await ClusterSharding.Get(system).StartAsync(
             "session",
-            clientId => SessionActor.Props(clientId, settings, topicTree, retained),
+            clientId => SessionActor.Props(clientId, settings, topicTree, retained, indexing),
             ClusterShardingSettings.Create(system),
             new SessionMessageExtractor(100)).ConfigureAwait(false);
         topicTree.Tell(new UseSessionRegion(sessions));
         system.ActorOf(AttachRetrier.Props("/user/" + ConnectionNamePrefix + "*"), "attach-retrier");
-        if (settings.Persistence.IsDurable)
+        if (index is not null)
         {
-            // Once per cluster: by the node that forms it, before its listeners open; a node that joins finds them awake.
-            var waker = system.ActorOf(SessionWaker.Props(sessions, ReadJournal(system), settings.Time), "session-waker");
-            if (SessionWaker.IsOldest(cluster))
-            {
-                await waker.Ask<SessionWaker.Woken>(SessionWaker.WakeAll.Instance, cancellationToken).ConfigureAwait(false);
-            }
+            await RestoreSessionsAsync(system, settings, index, sessions, topicTree, cancellationToken).ConfigureAwait(false);
+            system.ActorOf(DeadlineKeeper.Props(sessions, index, settings.Time), "session-deadlines");
         }
 
         if (statistics is not null)
@@ -133,6 +138,45 @@ public sealed class MqttBroker : IConnectionFlowFactory
         }
 
         return new MqttBroker(system, settings, sessions, topicTree, retained, auth);
+    }
+
+    /// <summary>
+    /// Journaled sessions stay asleep at start: their subscriptions go from the session index into this node's topic
+    /// tree, and the node that forms the cluster counts every session a connection held as detached now (the broker
+    /// stopped, so those connections are gone), which makes the deadlines of their wills and expiries known to the
+    /// <see cref="DeadlineKeeper"/> (docs/architecture.md, "Sleeping sessions"). A store written before the index
+    /// existed has no row: its sessions are woken once, and each writes its own.
+    /// </summary>
+    private static async Task RestoreSessionsAsync(ActorSystem system, BrokerSettings settings, SessionIndexStore index, IActorRef sessions, IActorRef topicTree, CancellationToken cancellationToken)
+    {
+        var forming = SessionWaker.IsOldest(Cluster.Get(system));
+        if (await index.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (forming)
+            {
+                await SessionWaker.WakeAllAsync(system, sessions, ReadJournal(system), settings.Time).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var started = settings.Time.GetTimestamp();
+        if (forming)
+        {
+            await index.DetachAllAsync(settings.Time.GetUtcNow(), node: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var count = 0;
+        await foreach (var batch in index.ReadSubscriptionsAsync(1000, cancellationToken).ConfigureAwait(false))
+        {
+            await topicTree.Ask<SubscriptionsRestored>(new RestoreSubscriptions(batch), TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+            count += batch.Count;
+        }
+
+        Logging.GetLogger(system, typeof(MqttBroker)).Info(
+            "Subscriptions of {Count} sleeping sessions read from the session index in {Milliseconds} ms",
+            count,
+            (long)settings.Time.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>

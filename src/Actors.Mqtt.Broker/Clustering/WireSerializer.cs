@@ -95,7 +95,10 @@ public sealed class WireSerializer : SerializerWithStringManifest
                 "InboundQos2Done",
                 m => new() { PacketId = m.PacketId, ReasonCode = (uint)m.ReasonCode, Durable = m.Durable },
                 m => new(PacketId(m.PacketId), Reason(m.ReasonCode), m.Durable)),
-            Format.Of<WakeUp, Proto.WakeUp>("WakeUp", _ => new(), _ => WakeUp.Instance),
+            Format.Of<WakeUp, Proto.WakeUp>(
+                "WakeUp",
+                m => new() { DetachedSince = m.DetachedSince?.ToUnixTimeMilliseconds() ?? 0 },
+                m => m.DetachedSince == 0 ? WakeUp.Instance : new(DateTimeOffset.FromUnixTimeMilliseconds(m.DetachedSince))),
             Format.Of<SessionAwake, Proto.SessionAwake>("SessionAwake", _ => new(), _ => SessionAwake.Instance),
             Format.Of<SessionUnreadable, Proto.SessionUnreadable>("SessionUnreadable", _ => new(), _ => SessionUnreadable.Instance),
             Format.Of<SessionWriteFailed, Proto.SessionWriteFailed>("SessionWriteFailed", _ => new(), _ => SessionWriteFailed.Instance),

@@ -222,6 +222,12 @@ public sealed record StoreSettings
         Path.GetDirectoryName(SqlitePath) ?? string.Empty,
         Path.GetFileNameWithoutExtension(SqlitePath) + ".snapshots" + Path.GetExtension(SqlitePath));
 
+    /// <summary>The session index (<see cref="SessionIndexStore"/>) lives in a file of its own beside the journal, for the
+    /// same reason as the snapshots.</summary>
+    public string SqliteIndexPath => Path.Combine(
+        Path.GetDirectoryName(SqlitePath) ?? string.Empty,
+        Path.GetFileNameWithoutExtension(SqlitePath) + ".sessions" + Path.GetExtension(SqlitePath));
+
     private static string SqliteConnectionString(string path) =>
         new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(path), Pooling = true }.ToString();
 

@@ -15,6 +15,20 @@ public sealed record AddSubscriptions(IActorRef Session, IReadOnlyList<Subscript
     public long AwaitId { get; init; }
 }
 
+/// <summary>
+/// Subscriptions of sleeping durable sessions, as the session index holds them, for a topic tree that starts: reached
+/// through the shard region, which wakes a session when a message comes for it. A subtree that already knows a client
+/// (its session woke, or another node gave its subscriptions) keeps what it knows. Answered with
+/// <see cref="SubscriptionsRestored"/> once every subtree has them.
+/// </summary>
+public sealed record RestoreSubscriptions(IReadOnlyList<IReadOnlyList<Subscription>> Sessions);
+
+/// <summary>Every subtree holds the subscriptions of a <see cref="RestoreSubscriptions"/>.</summary>
+public sealed record SubscriptionsRestored
+{
+    public static readonly SubscriptionsRestored Instance = new();
+}
+
 /// <summary>The topic tree of every node holds the subscriptions of the <see cref="AddSubscriptions"/> with this id (or
 /// a node did not answer in time, which the guardian logged).</summary>
 public sealed record SubscriptionsHeld(long AwaitId);

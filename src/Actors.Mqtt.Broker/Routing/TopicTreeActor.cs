@@ -13,6 +13,8 @@ public sealed class TopicTreeActor : ReceiveActor
 {
     private readonly SubscriptionTrie trie;
     private readonly Dictionary<string, (IActorRef? Session, bool Durable)> sessions = new(StringComparer.Ordinal);
+    // The client id of each session actor watched, for its Terminated: sessions sleep and wake all day in a fleet.
+    private readonly Dictionary<IActorRef, string> clientOf = [];
     private IActorRef? sessionRegion;
     private readonly List<Delivery> deliveries = [];
     private readonly ILoggingAdapter log = Context.GetLogger();
@@ -29,11 +31,33 @@ public sealed class TopicTreeActor : ReceiveActor
             foreach (var s in add.Subscriptions)
             {
                 trie.Add(s);
+                if (sessions.TryGetValue(s.ClientId, out var known) && known.Session is { } old && !old.Equals(add.Session))
+                {
+                    clientOf.Remove(old);
+                }
+
                 sessions[s.ClientId] = (add.Session, add.Durable);
+                clientOf[add.Session] = s.ClientId;
                 trie.SetConnected(s.ClientId, add.Connected);
             }
 
             Context.Watch(add.Session);
+        });
+        Receive<RestoreSubscriptions>(restore =>
+        {
+            foreach (var session in restore.Sessions)
+            {
+                if (session is [var first, ..] && !sessions.ContainsKey(first.ClientId))
+                {
+                    foreach (var s in session)
+                    {
+                        trie.Add(s);
+                    }
+
+                    sessions[first.ClientId] = (null, true);
+                    trie.SetConnected(first.ClientId, false);
+                }
+            }
         });
         Receive<SessionPresence>(presence => trie.SetConnected(presence.ClientId, presence.Connected));
         Receive<SharedDeliveryRefused>(refused => PickAnother(refused.Message));
@@ -61,12 +85,14 @@ public sealed class TopicTreeActor : ReceiveActor
     }
 
     /// <summary>
-    /// A session actor that stopped while it still has subscriptions here (its journal failed, or its node left) is
-    /// reached through the shard region from now on, which starts it again; it then announces its new address.
+    /// A session actor that stopped while it still has subscriptions here (it sleeps, its journal failed, or its node
+    /// left) is reached through the shard region from now on, which starts it again; it then announces its new address.
     /// </summary>
     private void OnSessionStopped(Terminated terminated)
     {
-        foreach (var (clientId, target) in sessions.Where(s => terminated.ActorRef.Equals(s.Value.Session)).ToList())
+        if (clientOf.Remove(terminated.ActorRef, out var clientId)
+            && sessions.TryGetValue(clientId, out var target)
+            && terminated.ActorRef.Equals(target.Session))
         {
             sessions[clientId] = (null, target.Durable);
 
@@ -84,6 +110,7 @@ public sealed class TopicTreeActor : ReceiveActor
         if (sessions.Remove(clientId, out var target) && target.Session is { } session)
         {
             Context.Unwatch(session);
+            clientOf.Remove(session);
         }
     }
 

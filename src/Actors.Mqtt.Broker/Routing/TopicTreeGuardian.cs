@@ -64,6 +64,7 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
         Receive<RemoveSubscriptions>(ChangedHere);
         Receive<RemoveClient>(ChangedHere);
         Receive<SessionPresence>(ChangedHere);
+        Receive<RestoreSubscriptions>(Restore);
         Receive<RoutePublish>(p => subtrees[SubtreeOf(p.Message.Topic)].Forward(p));
         Receive<UseSessionRegion>(ToEverySubtree);
         Receive<ResolveSubtree>(r => Sender.Tell(new SubtreeResolved(r.Index, subtrees[r.Index])));
@@ -297,10 +298,44 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
         AnswerPeersReady();
     }
 
+    /// <summary>Sleeping sessions' subscriptions: into the subtrees, neither this node's own nor given to peers, since
+    /// every node reads the session index itself.</summary>
+    private void Restore(RestoreSubscriptions restore)
+    {
+        var bySubtree = new List<IReadOnlyList<Subscription>>?[subtrees.Length];
+        foreach (var session in restore.Sessions)
+        {
+            foreach (var (subtree, subscriptions) in Split(session))
+            {
+                (bySubtree[subtree] ??= []).Add(subscriptions);
+            }
+        }
+
+        for (var i = 0; i < bySubtree.Length; i++)
+        {
+            if (bySubtree[i] is { } sessions)
+            {
+                subtrees[i].Tell(new RestoreSubscriptions(sessions));
+            }
+        }
+
+        // Each subtree's mailbox holds its part ahead of anything a publisher sends after this answer.
+        Sender.Tell(SubscriptionsRestored.Instance);
+    }
+
     private void Add(AddSubscriptions add)
     {
+        foreach (var (subtree, subscriptions) in Split(add.Subscriptions))
+        {
+            subtrees[subtree].Tell(new AddSubscriptions(add.Session, subscriptions, add.Durable, add.Connected));
+        }
+    }
+
+    /// <summary>A session's subscriptions by the subtree that holds each.</summary>
+    private IEnumerable<(int Subtree, List<Subscription> Subscriptions)> Split(IReadOnlyList<Subscription> subscriptions)
+    {
         var bySubtree = new List<Subscription>?[subtrees.Length];
-        foreach (var subscription in add.Subscriptions)
+        foreach (var subscription in subscriptions)
         {
             // A wildcard fills its whole level, so a filter that starts with one has it as its first level.
             if (subscription.Filter.Filter is ['+' or '#', ..])
@@ -318,9 +353,9 @@ public sealed class TopicTreeGuardian : ReceiveActor, IWithTimers
 
         for (var i = 0; i < bySubtree.Length; i++)
         {
-            if (bySubtree[i] is { } subscriptions)
+            if (bySubtree[i] is { } mine)
             {
-                subtrees[i].Tell(new AddSubscriptions(add.Session, subscriptions, add.Durable, add.Connected));
+                yield return (i, mine);
             }
         }
     }

@@ -166,6 +166,7 @@ public sealed partial class SessionActor
         if (!IsRecovering)
         {
             Count();
+            NoteActivity(message);
         }
 
         return handled;
@@ -191,6 +192,7 @@ public sealed partial class SessionActor
     /// <summary>Deletes the journal and snapshots once every pending write landed, so that no late event outlives them.</summary>
     private void ForgetJournal()
     {
+        ForgetIndex();
         void Delete()
         {
             if (LastSequenceNr > 0)

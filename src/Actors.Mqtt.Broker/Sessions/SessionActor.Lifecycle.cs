@@ -12,6 +12,7 @@ public sealed partial class SessionActor
     private void OnRecovered()
     {
         journaling = state.Exists && state.ExpiryInterval > 0;
+        indexed = state.Exists;
         if (!state.Exists)
         {
             return;
@@ -29,14 +30,25 @@ public sealed partial class SessionActor
             return;
         }
 
-        // Recovered without a connection: the broker restarted. A session that was attached then lost its
-        // connection now; its expiry and the delay of its will count from here.
-        var since = state.DetachedAt ?? settings.Time.GetUtcNow();
-        if (state.DetachedAt is null)
+        if (state.DetachedAt is { } since)
         {
-            Record(new SessionDetached(since));
+            // Its row, written again: recovery is when a row lost in a crash, or never written by an older broker, is made.
+            IndexNow();
+            CountDownOffline(since);
         }
+        else
+        {
+            // It had a connection when its node stopped. When it lost it is known to whoever woke it for its deadline
+            // (WakeUp says), or else taken to be now: decided at the first command.
+            countdownPending = true;
+        }
+    }
 
+    /// <summary>Counts down from when the session lost its connection with its node (see <see cref="OnRecovered"/>).</summary>
+    private void CountDownFromLostNode(DateTimeOffset since)
+    {
+        Record(new SessionDetached(since));
+        IndexNow();
         CountDownOffline(since);
     }
 
@@ -139,9 +151,11 @@ public sealed partial class SessionActor
             TellPresence();
         }
 
-        Record(new WillChanged(attach.Will), () =>
+        // CONNACK waits for the session index as well as the journal: a will or an expiry that the index does not know
+        // would not run while the session sleeps.
+        Record(new WillChanged(attach.Will), () => IndexNow(() =>
         {
-            // Taken over, or gone, before the write landed: that connection was told (or needs nothing), and the
+            // Taken over, or gone, before the writes landed: that connection was told (or needs nothing), and the
             // connection now attached gets its own answer.
             if (!attach.Connection.Equals(connection))
             {
@@ -155,7 +169,7 @@ public sealed partial class SessionActor
             }
 
             SendQueued();
-        });
+        }));
     }
 
     /// <summary>On reconnect, unacknowledged PUBLISH and PUBREL go again with their original ids [MQTT-4.4.0-1].</summary>
@@ -212,6 +226,7 @@ public sealed partial class SessionActor
             }
         }
 
+        IndexNow();
         if (expiry == 0)
         {
             End();
@@ -249,6 +264,7 @@ public sealed partial class SessionActor
         };
         publisher.Publish(message, clientId, settings.Time.Milliseconds());
         Record(new WillChanged(null));
+        IndexNow();
     }
 
     /// <summary>The will's properties minus the will delay, which is not a property of the message it becomes.</summary>
@@ -286,8 +302,38 @@ public sealed partial class SessionActor
             topicTree.Tell(new RemoveClient(clientId));
         }
 
+        // Stopped only once the journal is deleted: a session of the same client id started before that would recover
+        // the ended one's events.
+        ending = true;
+        journaling = false;
+        endedAt = LastSequenceNr;
         ForgetJournal();
+        if (endedAt == 0)
+        {
+            Passivate();
+        }
+    }
+
+    /// <summary>
+    /// Asks the shard to stop this actor. A message that reaches this actor from now on (it was sent before the shard
+    /// knew) goes back to the shard, which holds it for the next actor of the client id, as it holds what it receives
+    /// itself meanwhile: handled here, an attach would be answered by an actor about to stop.
+    /// </summary>
+    private void Passivate()
+    {
+        if (passivating)
+        {
+            return;
+        }
+
+        passivating = true;
         Context.Parent.Tell(new Passivate(StopSession.Instance));
+        foreach (var (message, sender) in afterEnd ?? [])
+        {
+            Context.Parent.Tell(new SessionEnvelope(clientId, message), sender);
+        }
+
+        afterEnd = null;
     }
 
     /// <summary>A session woken by a message without ever having begun (or after it ended) has nothing to keep.</summary>
@@ -295,7 +341,7 @@ public sealed partial class SessionActor
     {
         if (!state.Exists && connection is null)
         {
-            Context.Parent.Tell(new Passivate(StopSession.Instance));
+            Passivate();
         }
     }
 }

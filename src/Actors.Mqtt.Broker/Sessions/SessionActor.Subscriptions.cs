@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
@@ -77,26 +78,23 @@ public sealed partial class SessionActor
         Record(new Subscribed(accepted), () =>
         {
             // SUBACK waits until the topic tree of every node holds the subscriptions, so that a message published
-            // through any node after it reaches them (docs/architecture.md, "Cluster").
-            var awaitId = ++lastTreeAwait;
-            awaitingTrees[awaitId] = () =>
+            // through any node after it reaches them (docs/architecture.md, "Cluster"), and until the session index
+            // does, so that they route after a restart while the session sleeps.
+            var awaitId = Await(indexing is not null && journaling ? 2 : 1, () =>
             {
                 replyTo.Tell(new SendToClient(new SubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
                 if (fresh.Count > 0)
                 {
                     retainedStore.Tell(new QueryRetained(fresh));
                 }
-            };
+            });
             topicTree.Tell(new AddSubscriptions(Self, accepted, journaling, Connected: connection is not null) { AwaitId = awaitId });
+            if (indexing is not null && journaling)
+            {
+                indexed = true;
+                indexing.Writer.Tell(new IndexSession(IndexEntry(), awaitId));
+            }
         });
-    }
-
-    private void OnSubscriptionsHeld(SubscriptionsHeld held)
-    {
-        if (awaitingTrees.Remove(held.AwaitId, out var then))
-        {
-            then();
-        }
     }
 
     private void Unsubscribe(UnsubscribeRequest request)
@@ -109,7 +107,7 @@ public sealed partial class SessionActor
         Record(new Unsubscribed(packet.TopicFilters), () =>
         {
             topicTree.Tell(new RemoveSubscriptions(clientId, packet.TopicFilters));
-            replyTo.Tell(new SendToClient(new UnsubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
+            IndexNow(() => replyTo.Tell(new SendToClient(new UnsubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes })));
         });
     }
 }

@@ -1,3 +1,5 @@
+using Actors.Mqtt.Broker.Clustering;
+using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
 using Akka.Actor;
@@ -13,9 +15,12 @@ namespace Actors.Mqtt.Broker.Sessions;
 //                                | expiry 0                  v
 //                                +----------------------->  ENDED (journal deleted, actor passivated)
 //
+// A DETACHED session that is journaled sleeps (its actor stops) after sessions.idle-timeout with nothing to do, and is
+// started again, recovering from its journal, by its client, a message for it, or its deadline (DeadlineKeeper).
+//
 // One command handler (this file); the journal in SessionActor.Journal.cs, attach, detach, will and expiry in
-// .Lifecycle.cs, messages to the client in .Delivery.cs, inbound QoS 2 in .InboundQos2.cs, and SUBSCRIBE in
-// .Subscriptions.cs (docs/architecture.md, "Life of a session").
+// .Lifecycle.cs, messages to the client in .Delivery.cs, inbound QoS 2 in .InboundQos2.cs, SUBSCRIBE in
+// .Subscriptions.cs, the session index in .Index.cs, and sleep in .Sleep.cs (docs/architecture.md, "Life of a session").
 
 /// <summary>
 /// The session of one client id (a Cluster.Sharding entity): its subscriptions, the QoS 1 and 2 messages queued
@@ -37,9 +42,21 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     private readonly SessionState state = new();
     private readonly ILoggingAdapter log = SharedLogs.For<SessionActor>(Context);
     private IActorRef? connection;
-    // SUBACKs (and their retained messages) waiting for every node's topic tree to hold the new subscriptions.
-    private readonly Dictionary<long, Action> awaitingTrees = [];
-    private long lastTreeAwait;
+    private readonly SessionIndexing? indexing;
+    // Answers waiting for writes beyond the journal's: a SUBACK for every node's topic tree to hold the new subscriptions
+    // and for the session index, a CONNACK for the index (see Await).
+    private readonly Dictionary<long, (int Parts, Action Then)> awaiting = [];
+    private long lastAwait;
+    // Whether the session index may hold a row of this session.
+    private bool indexed;
+    // Ended: its journal is being deleted, and it stops once that is done (see End); what comes for it meanwhile waits here.
+    private bool ending;
+    private long endedAt;
+    private List<(object Message, IActorRef Sender)>? afterEnd;
+    // Asked its shard to stop it (see Passivate).
+    private bool passivating;
+    // Recovered without knowing when it lost its connection (it was lost with the node): decided at the first command.
+    private bool countdownPending;
     private MqttProtocolVersion version = MqttProtocolVersion.V311;
     private ushort window = 1;
 
@@ -67,8 +84,9 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     private long countedQueuedBytes;
     private int countedInflight;
 
-    public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore)
+    public SessionActor(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore, SessionIndexing? indexing)
     {
+        this.indexing = indexing;
         this.clientId = clientId;
         PersistenceId = PersistenceIdPrefix + clientId;
         this.settings = settings;
@@ -85,8 +103,9 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
     // Akka reads it for every event written: made once, not per write.
     public override string PersistenceId { get; }
 
-    public static Props Props(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore) =>
-        Akka.Actor.Props.Create(() => new SessionActor(clientId, settings, topicTree, retainedStore));
+    /// <param name="indexing">Where the session writes its row of the session index; null for a store that keeps none.</param>
+    public static Props Props(string clientId, BrokerSettings settings, IActorRef topicTree, IActorRef retainedStore, SessionIndexing? indexing = null) =>
+        Akka.Actor.Props.Create(() => new SessionActor(clientId, settings, topicTree, retainedStore, indexing));
 
     /// <summary>Messages it published (a will, as the session ends) that still wait for their subtree's address go on.</summary>
     protected override void PostStop()
@@ -165,6 +184,27 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
+        if (countdownPending)
+        {
+            countdownPending = false;
+            CountDownFromLostNode(message is WakeUp { DetachedSince: { } since } ? since : settings.Time.GetUtcNow());
+        }
+
+        if ((ending || passivating) && message is IWireMessage)
+        {
+            // This actor stops (see Passivate): what comes for the client id meanwhile goes to the next session of that id.
+            if (passivating)
+            {
+                Context.Parent.Forward(new SessionEnvelope(clientId, message));
+            }
+            else
+            {
+                (afterEnd ??= []).Add((message, Sender));
+            }
+
+            return;
+        }
+
         switch (message)
         {
             case WakeUp:
@@ -200,7 +240,11 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
                 return;
 
             case SubscriptionsHeld held:
-                OnSubscriptionsHeld(held);
+                Answered(held.AwaitId);
+                return;
+
+            case SessionIndexed indexed:
+                Answered(indexed.Token);
                 return;
 
             case SubscribeRequest subscribe:
@@ -251,6 +295,10 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
                 Expire();
                 return;
 
+            case IdleElapsed:
+                OnIdleElapsed();
+                return;
+
             case WillDelayElapsed:
                 PublishWill();
                 return;
@@ -274,11 +322,21 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
                 log.Warning("Session {ClientId}: old snapshots not deleted: {Reason}", clientId, f.Cause.Message);
                 return;
 
-            case DeleteMessagesSuccess:
+            case DeleteMessagesSuccess deleted:
+                if (ending && deleted.ToSequenceNr >= endedAt)
+                {
+                    Passivate();
+                }
+
                 return;
 
             case DeleteMessagesFailure f:
                 log.Warning("Session {ClientId}: journal not deleted: {Reason}", clientId, f.Cause.Message);
+                if (ending && f.ToSequenceNr >= endedAt)
+                {
+                    Passivate();
+                }
+
                 return;
 
             default:

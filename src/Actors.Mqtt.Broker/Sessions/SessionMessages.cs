@@ -76,16 +76,14 @@ public sealed record SendToClient(MqttPacket Packet) : IWireMessage
 /// <param name="Durable">Whether the route waited for a durable write (the PUBREC's latency is then measured).</param>
 public sealed record InboundQos2Done(ushort PacketId, ReasonCode ReasonCode, bool Durable) : IWireMessage;
 
-/// <summary>Starts a journaled session after a restart of the broker, so its subscriptions are in the topic tree
-/// before any client publishes; answered with <see cref="SessionAwake"/> once it recovered, or with
-/// <see cref="SessionUnreadable"/>.</summary>
-public sealed record WakeUp : IWireMessage
+/// <summary>Starts a journaled session: to find out whether its journal can be read, or because its will or expiry is due
+/// (the session's deadline in the session index passed). Answered with <see cref="SessionAwake"/> once it recovered,
+/// or with <see cref="SessionUnreadable"/>.</summary>
+/// <param name="DetachedSince">When the session lost its connection, as the session index says, for a session whose
+/// journal does not know (its connection was lost with its node); null to count from the moment it recovers.</param>
+public sealed record WakeUp(DateTimeOffset? DetachedSince = null) : IWireMessage
 {
     public static readonly WakeUp Instance = new();
-
-    private WakeUp()
-    {
-    }
 }
 
 public sealed record SessionAwake : IWireMessage
