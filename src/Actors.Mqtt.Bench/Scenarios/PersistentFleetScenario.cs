@@ -40,7 +40,7 @@ public sealed class PersistentFleetScenario : IScenario
 
     public string Name => ScenarioCatalog.PersistentFleet;
 
-    public string Description => $"{Devices} persistent sessions (MQTT 3.1.1, clean session 0): --fleet-phase create subscribes each to its QoS 1 topic, disconnects and queues one message per session; reconnect brings every device back at once and counts session present and every queued message";
+    public string Description => $"persistent sessions ({Devices} at scale 1; MQTT 3.1.1, clean session 0): --fleet-phase create subscribes each to its QoS 1 topic, disconnects and queues one message per session; reconnect brings every device back at once and counts session present and every queued message";
 
     public Task RunAsync(ScenarioContext context)
     {
