@@ -7,7 +7,7 @@
     Run it through the local tool manifest so only the .NET SDK is needed:
 
         dotnet tool restore
-        dotnet pwsh build.ps1 [build|test|format|publish|bench|bench-cluster|bench-codec|soak] [options] [extra BenchmarkDotNet args]
+        dotnet pwsh build.ps1 [build|test|format|publish|bench|bench-cluster|bench-fleet|bench-codec|soak] [options] [extra BenchmarkDotNet args]
 
     build   dotnet build Actors.sln -c Release
     publish the broker self-contained for linux-x64 (its own .NET runtime), with
@@ -43,6 +43,18 @@
             also on failure, and rewrites the Cluster section of
             docs/benchmarks.md. -Repeats defaults to 1 here; -Quick, -Scale and
             -Note as for bench.
+    bench-fleet
+            a fleet of persistent sessions (issue 22), our broker then Mosquitto
+            (persistence true): builds both in Release as bench does, and for
+            each broker: starts it, runs the tool's persistent-fleet scenario
+            with --fleet-phase create (5,000 x -Scale devices: sessions
+            created/s, RSS per offline session, one QoS 1 message queued for
+            each), stops it with SIGTERM, starts it again on the same store and
+            port (seconds from the process start until the port accepts), runs
+            --fleet-phase reconnect (every device back at once: connections/s,
+            every queued message delivered), stops it; rewrites the Persistent
+            fleet section of docs/benchmarks.md. -Quick, -Scale and -Note as for
+            bench (no repeats).
     bench-codec
             runs the protocol codec benchmarks (BenchmarkDotNet); extra
             arguments are passed through, e.g. `dotnet pwsh build.ps1 bench-codec --job short`.
@@ -58,7 +70,7 @@
 param(
     # The only positional parameter: the others are named, so a stray word never lands in -Repeats.
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'format', 'publish', 'bench', 'bench-cluster', 'bench-codec', 'soak')]
+    [ValidateSet('build', 'test', 'format', 'publish', 'bench', 'bench-cluster', 'bench-fleet', 'bench-codec', 'soak')]
     [string]$Target = 'build',
 
     # bench: how many times every scenario runs against each broker (the median is reported); bench-cluster: 1 if not given.
@@ -136,6 +148,11 @@ $ClusterBenchStableAfter = '5s'
 # Both brokers queue this many QoS 1 messages per offline session, enough for the persistent scenario at -Scale 10,
 # with no byte limit (Mosquitto has none by default).
 $BenchMaxQueued = 1000000
+# bench-fleet: our broker may wake every journaled session before it listens, and write each one at shutdown; both take
+# longer than bench's 90 s / 30 s at tens of thousands of sessions.
+$FleetStartTimeoutSeconds = 600
+$FleetStopTimeoutSeconds = 300
+$FleetTimeLimitSeconds = 900
 
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
@@ -377,8 +394,8 @@ function Start-LoggedProcess([string]$CommandLine, [string]$LogFile) {
     return [System.Diagnostics.Process]::Start($psi)
 }
 
-function Wait-PortOpen([int]$Port, [System.Diagnostics.Process]$Process, [string]$Name, [string]$LogFile) {
-    $deadline = (Get-Date).AddSeconds(90)
+function Wait-PortOpen([int]$Port, [System.Diagnostics.Process]$Process, [string]$Name, [string]$LogFile, [int]$TimeoutSeconds = 90) {
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
     while ((Get-Date) -lt $deadline) {
         if ($Process.HasExited) {
             Fail "$Name exited with code $($Process.ExitCode) before listening on port $Port; its log ($LogFile):`n$(Get-Content -Raw -LiteralPath $LogFile -ErrorAction SilentlyContinue)"
@@ -389,43 +406,49 @@ function Wait-PortOpen([int]$Port, [System.Diagnostics.Process]$Process, [string
             return
         }
         catch [System.Net.Sockets.SocketException] {
-            Start-Sleep -Milliseconds 200
+            # Fine-grained: bench-fleet reports the seconds from a start until the port accepts (Mosquitto: tens of ms).
+            Start-Sleep -Milliseconds 10
         }
         finally {
             $client.Dispose()
         }
     }
-    Fail "$Name did not listen on port $Port within 90 s (log: $LogFile)"
+    Fail "$Name did not listen on port $Port within $TimeoutSeconds s (log: $LogFile)"
 }
 
-function Stop-Broker($Broker) {
+function Stop-Broker($Broker, [int]$TimeoutSeconds = 30) {
     if ($null -eq $Broker -or $Broker.Process.HasExited) { return }
     # SIGTERM: both brokers shut down gracefully on it.
     & kill -TERM $Broker.Process.Id 2>$null
     $global:LASTEXITCODE = 0
-    if (-not $Broker.Process.WaitForExit(30000)) {
+    if (-not $Broker.Process.WaitForExit($TimeoutSeconds * 1000)) {
         $Broker.Process.Kill($true)
         $Broker.Process.WaitForExit()
     }
 }
 
-function Start-OurBroker([string]$WorkDir, [int]$Run) {
-    $port = Get-FreeLoopbackPort
+# -Port (a free one if 0) and the store (from -Run) stay the same when bench-fleet starts the broker again; -LogTag keeps
+# the second start's log apart. ListeningSeconds: from the process start until the port accepted.
+function Start-OurBroker([string]$WorkDir, [int]$Run, [int]$Port = 0, [string]$LogTag = '', [int]$StartTimeoutSeconds = 90) {
+    if ($Port -eq 0) { $Port = Get-FreeLoopbackPort }
     $dll = Join-Path $PSScriptRoot "$ServerProject/bin/Release/net10.0/actors-mqtt.dll"
-    $log = Join-Path $WorkDir "actors-mqtt-$Run.log"
-    $command = "dotnet '$dll' --set actors-mqtt.listeners.tcp.port=$port --set actors-mqtt.listeners.tcp.host=127.0.0.1 " +
+    $log = Join-Path $WorkDir "actors-mqtt-$Run$LogTag.log"
+    $command = "dotnet '$dll' --set actors-mqtt.listeners.tcp.port=$Port --set actors-mqtt.listeners.tcp.host=127.0.0.1 " +
         "--set actors-mqtt.limits.max-queued-messages=$BenchMaxQueued --set actors-mqtt.limits.max-queued-bytes=0 " +
         "--set actors-mqtt.log.level=warning " +
         "--set actors-mqtt.persistence.sqlite.path=$(Join-Path $WorkDir "actors-mqtt-$Run.db")"
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $process = Start-LoggedProcess $command $log
-    Wait-PortOpen $port $process 'actors-mqtt' $log
-    return [pscustomobject]@{ Name = 'actors-mqtt'; Port = $port; Process = $process; Log = $log }
+    Wait-PortOpen $Port $process 'actors-mqtt' $log $StartTimeoutSeconds
+    return [pscustomobject]@{ Name = 'actors-mqtt'; Port = $Port; Process = $process; Log = $log; ListeningSeconds = $clock.Elapsed.TotalSeconds }
 }
 
-function Start-Mosquitto([string]$WorkDir, [int]$Run) {
-    $port = Get-FreeLoopbackPort
+# -Port, -LogTag, -StartTimeoutSeconds and ListeningSeconds as for Start-OurBroker; the persistence folder (from -Run)
+# is kept when it exists.
+function Start-Mosquitto([string]$WorkDir, [int]$Run, [int]$Port = 0, [string]$LogTag = '', [int]$StartTimeoutSeconds = 90) {
+    if ($Port -eq 0) { $Port = Get-FreeLoopbackPort }
     $dataDir = Join-Path $WorkDir "mosquitto-data-$Run"
-    New-Item -ItemType Directory -Path $dataDir | Out-Null
+    New-Item -ItemType Directory -Path $dataDir -Force | Out-Null
     # Started as root, mosquitto drops to the user mosquitto, which must own its persistence folder.
     if ((& id -u) -eq '0' -and (& id -u mosquitto 2>$null)) {
         Invoke-Native chown @('mosquitto:', $dataDir) "chown of $dataDir failed"
@@ -434,7 +457,7 @@ function Start-Mosquitto([string]$WorkDir, [int]$Run) {
     $global:LASTEXITCODE = 0
     $conf = Join-Path $WorkDir "mosquitto-$Run.conf"
     @(
-        "listener $port 127.0.0.1",
+        "listener $Port 127.0.0.1",
         'allow_anonymous true',
         'persistence true',
         "persistence_location $dataDir/",
@@ -442,10 +465,11 @@ function Start-Mosquitto([string]$WorkDir, [int]$Run) {
         '# the same in-flight window towards a client as actors-mqtt (limits.max-inflight-messages)',
         'max_inflight_messages 100'
     ) | Set-Content -LiteralPath $conf
-    $log = Join-Path $WorkDir "mosquitto-$Run.log"
+    $log = Join-Path $WorkDir "mosquitto-$Run$LogTag.log"
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $process = Start-LoggedProcess "mosquitto -c '$conf'" $log
-    Wait-PortOpen $port $process 'mosquitto' $log
-    return [pscustomobject]@{ Name = 'mosquitto'; Port = $port; Process = $process; Log = $log }
+    Wait-PortOpen $Port $process 'mosquitto' $log $StartTimeoutSeconds
+    return [pscustomobject]@{ Name = 'mosquitto'; Port = $Port; Process = $process; Log = $log; ListeningSeconds = $clock.Elapsed.TotalSeconds }
 }
 
 function Get-Median([double[]]$Values) {
@@ -682,6 +706,146 @@ function Invoke-BrokerBench {
     Write-Host "Broker bench results written to $BenchDoc (raw results in $workDir)"
     if ($failures.Count -gt 0) {
         Write-Host "Runs with errors: $($failures.Count)"
+    }
+}
+
+# bench-fleet: one broker, the fleet's two phases with a graceful restart between them; returns what the doc needs.
+function Invoke-FleetPhases([string]$Name, $Setup, [int]$Devices) {
+    $workDir = $Setup.WorkDir
+    $start = if ($Name -eq 'actors-mqtt') { 'Start-OurBroker' } else { 'Start-Mosquitto' }
+    $result = [ordered]@{ Name = $Name; Create = $null; Reconnect = $null; StopSeconds = $null; StopExitCode = $null; ListeningSeconds = $null; Failures = @() }
+    $broker = $null
+    try {
+        $broker = & $start $workDir 1 0 '' $FleetStartTimeoutSeconds
+        foreach ($phase in @('create', 'reconnect')) {
+            if ($phase -eq 'reconnect') {
+                # Graceful (SIGTERM): Mosquitto writes its persistence file at exit. Then the same store and port again,
+                # timed from the process start until the port accepts.
+                Write-Step "$Name`: SIGTERM, then started again on the same store and port $($broker.Port)"
+                $stopClock = [System.Diagnostics.Stopwatch]::StartNew()
+                Stop-Broker $broker $FleetStopTimeoutSeconds
+                $result.StopSeconds = $stopClock.Elapsed.TotalSeconds
+                $result.StopExitCode = $broker.Process.ExitCode
+                $broker = & $start $workDir 1 $broker.Port '-restarted' $FleetStartTimeoutSeconds
+                $result.ListeningSeconds = $broker.ListeningSeconds
+                Write-Step ("$Name listening {0:N2} s after its start" -f $broker.ListeningSeconds)
+            }
+            $json = Join-Path $workDir "$Name-$phase.json"
+            Write-Step "$Name`: persistent-fleet --fleet-phase $phase, $Devices devices (port $($broker.Port), pid $($broker.Process.Id))"
+            $code = Invoke-NativeCommand dotnet @($Setup.Dll, '--port', "$($broker.Port)", '--broker-pid', "$($broker.Process.Id)",
+                '--label', $Name, '--scenario', 'persistent-fleet', '--fleet-phase', $phase, '--fleet-id', 'fleet',
+                '--scale', $Setup.ScaleText, '--time-limit', "$FleetTimeLimitSeconds", '--json', $json)
+            if ($code -eq 2) { Fail "the bench tool refused to run (exit code 2), see above" }
+            if ($code -ne 0) { $result.Failures += "$Name, $phase`: exit code $code" }
+            if (Test-Path -LiteralPath $json) {
+                $result[$(if ($phase -eq 'create') { 'Create' } else { 'Reconnect' })] = (Get-Content -Raw -LiteralPath $json | ConvertFrom-Json).results[0]
+            }
+        }
+    }
+    finally {
+        Stop-Broker $broker $FleetStopTimeoutSeconds
+    }
+    return [pscustomobject]$result
+}
+
+function Get-FleetRows($Ours, $Theirs) {
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
+    $mib = { param($bytes) if ($null -ne $bytes) { $bytes / 1MB } }
+    $metrics = @(
+        @('create: sessions created/s (connect, subscribe, disconnect; 16 at a time)', { param($b) $b.Create.connectionsPerSecond }, 'N0', 'higher'),
+        @('create: queued QoS 1 msg/s (one publisher, 64 in flight)', { param($b) $b.Create.messagesPerSecond }, 'N0', 'higher'),
+        @('create: messages queued (PUBACK received) / devices', { param($b) if ($null -ne $b.Create) { "$($b.Create.delivered) / $($b.Create.expected)" } }, '', ''),
+        @('create: broker RSS before, MiB', { param($b) & $mib $b.Create.rssStartBytes }, 'N0', 'lower'),
+        @('create: broker RSS after (stable), MiB', { param($b) & $mib $b.Create.rssSettledBytes }, 'N0', 'lower'),
+        @('create: broker RSS per offline session, KiB', { param($b) if ($null -ne $b.Create.rssPerSessionBytes) { $b.Create.rssPerSessionBytes / 1024.0 } }, 'N1', 'lower'),
+        @('create: broker CPU us per device (create and queue)', { param($b) $b.Create.brokerCpuMicrosPerMessage }, 'N0', 'lower'),
+        @('stop (SIGTERM) until exited, s', { param($b) $b.StopSeconds }, 'N2', 'lower'),
+        @('start until listening, s', { param($b) $b.ListeningSeconds }, 'N2', 'lower'),
+        @('reconnect: broker RSS after the restart, MiB', { param($b) & $mib $b.Reconnect.rssStartBytes }, 'N0', 'lower'),
+        @('reconnect: connections/s (64 at a time)', { param($b) $b.Reconnect.connectionsPerSecond }, 'N0', 'higher'),
+        @('reconnect: queued messages delivered / expected (lost)', { param($b) if ($null -ne $b.Reconnect) { "$($b.Reconnect.delivered) / $($b.Reconnect.expected) ($($b.Reconnect.lost))" } }, '', ''),
+        @('reconnect: broker RSS, all devices connected, MiB', { param($b) & $mib $b.Reconnect.rssEndBytes }, 'N0', 'lower'),
+        @('reconnect: broker CPU us per device', { param($b) $b.Reconnect.brokerCpuMicrosPerMessage }, 'N0', 'lower'),
+        @('ok (both phases)', { param($b) if ($null -ne $b.Create -and $b.Create.ok -and $null -ne $b.Reconnect -and $b.Reconnect.ok) { 'yes' } else { 'no' } }, '', '')
+    )
+    $rows = @()
+    foreach ($metric in $metrics) {
+        $a = & $metric[1] $Ours
+        $b = & $metric[1] $Theirs
+        if ($metric[2] -eq '') {
+            $rows += "| $($metric[0]) | $a | $b | |"
+            continue
+        }
+        $text = { param($v) if ($null -eq $v) { 'n/a' } else { ([double]$v).ToString($metric[2], $inv) } }
+        $ratio = if ($null -ne $a -and $null -ne $b -and [double]$b -ne 0) { ([double]$a / [double]$b).ToString('N2', $inv) } else { 'n/a' }
+        $rows += "| $($metric[0]) ($($metric[3]) is better) | $(& $text $a) | $(& $text $b) | $ratio |"
+    }
+    return $rows
+}
+
+function Invoke-FleetBench {
+    $setup = Initialize-BenchRun 'Fleet bench' 'bench-fleet' @('mosquitto') 1
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
+    # As the tool's BenchSettings.Scaled: 5,000 devices at scale 1.
+    $devices = [Math]::Max(1, [int][Math]::Round(5000 * $setup.Scale))
+    # In the reconnect phase the tool holds one socket per device, and each broker one per connection.
+    $openFiles = [int](& sh -c 'ulimit -n')
+    if ($devices + 500 -gt $openFiles) {
+        Fail "$devices devices need about $($devices + 500) open files per process; this shell allows $openFiles (ulimit -n)"
+    }
+
+    $started = Get-Date
+    $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
+    $ours = Invoke-FleetPhases 'actors-mqtt' $setup $devices
+    $theirs = Invoke-FleetPhases 'mosquitto' $setup $devices
+    $elapsed = (Get-Date) - $started
+
+    $dotnetVersion = (& dotnet --version)
+    $runtime = (& dotnet --list-runtimes | Where-Object { $_ -like 'Microsoft.NETCore.App*' } | Select-Object -Last 1) -replace '\s*\[.*\]$', ''
+    $mosquittoVersion = (& mosquitto -h 2>&1 | Select-Object -First 1)
+    $global:LASTEXITCODE = 0
+    $cpuModel = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
+    $command = 'dotnet tool restore && dotnet pwsh build.ps1 bench-fleet' +
+        $(if ($Quick) { ' -Quick' } else { '' }) +
+        $(if ($Scale -ne 1.0) { " -Scale $($Scale.ToString('0.###', $inv))" } else { '' }) +
+        $(if ($Note) { ' -Note ''...''' } else { '' })
+    $lines = @(
+        '',
+        "### Run of $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm', $inv)) UTC: $($devices.ToString('N0', $inv)) devices",
+        '',
+        '- Command, from the repository root:',
+        '',
+        '  ```sh',
+        "  $command",
+        '  ```',
+        '',
+        "- $($devices.ToString('N0', $inv)) devices (scale $($setup.ScaleText)), our broker first, then Mosquitto; $([int]$elapsed.TotalMinutes) min $($elapsed.Seconds) s in all.",
+        "- Machine: $([Environment]::ProcessorCount) cores, CPU ``$cpuModel``; .NET SDK $dotnetVersion ($runtime); $mosquittoVersion (Debian package).",
+        "- Load average (1 min) of the machine before the run: $loadBefore; after: $((Get-Content /proc/loadavg).Split(' ')[0]).",
+        "- Stop exit codes (0 = graceful): actors-mqtt $($ours.StopExitCode), Mosquitto $($theirs.StopExitCode). Raw JSON and the brokers' logs: ``artifacts/bench-fleet/<date>/`` (not committed).",
+        ''
+    )
+    if ($Note) {
+        $lines += @("**Note:** $Note", '')
+    }
+    $failures = @($ours.Failures) + @($theirs.Failures)
+    if ($failures.Count -gt 0) {
+        $lines += '- **Phases that reported an error:**'
+        $lines += @($failures | ForEach-Object { "  - $_" })
+        $errorTexts = @(@($ours.Create, $ours.Reconnect, $theirs.Create, $theirs.Reconnect) | Where-Object { $null -ne $_ -and -not $_.ok } | ForEach-Object { "$($_.broker) $($_.scenario): $($_.errors -join '; ')" })
+        $lines += @($errorTexts | ForEach-Object { "  - $_" })
+        $lines += ''
+    }
+    $lines += @(
+        '| metric | actors-mqtt | Mosquitto | ratio |',
+        '|---|---:|---:|---:|'
+    )
+    $lines += Get-FleetRows $ours $theirs
+    Update-BenchDoc ($lines -join "`n") 'fleet-bench'
+    Write-Host ''
+    Write-Host "Fleet bench results written to $BenchDoc (raw results in $($setup.WorkDir))"
+    if ($failures.Count -gt 0) {
+        Write-Host "Phases with errors: $($failures.Count)"
     }
 }
 
@@ -991,6 +1155,7 @@ try {
         'publish' { Invoke-Publish | Out-Null }
         'bench' { Invoke-BrokerBench }
         'bench-cluster' { Invoke-ClusterBench }
+        'bench-fleet' { Invoke-FleetBench }
         'bench-codec' { Invoke-BenchCodec }
         'soak' { Invoke-Soak }
     }

@@ -35,12 +35,12 @@ public static class BenchCommand
         var label = new Option<string>("--label") { Description = "Name of the broker in the report", DefaultValueFactory = _ => "broker", HelpName = "name" };
         var scenarios = new Option<string[]>("--scenario", "-s")
         {
-            Description = $"Scenario to run (repeatable; default {ScenarioCatalog.All}, which leaves out {ScenarioCatalog.ClusterFailover}: it needs three nodes and --kill-pid)",
+            Description = $"Scenario to run (repeatable; default {ScenarioCatalog.All}, which leaves out {ScenarioCatalog.ClusterFailover}, which needs three nodes and --kill-pid, and {ScenarioCatalog.PersistentFleet}, which needs a broker restart between its two phases)",
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = true,
             HelpName = "name",
         };
-        scenarios.AcceptOnlyFromAmong([ScenarioCatalog.All, .. ScenarioCatalog.Names, ScenarioCatalog.ClusterFailover]);
+        scenarios.AcceptOnlyFromAmong([ScenarioCatalog.All, .. ScenarioCatalog.Names, ScenarioCatalog.ClusterFailover, ScenarioCatalog.PersistentFleet]);
         var scale = new Option<double>("--scale") { Description = "Multiplies every message and connection count (0.01 for a smoke run)", DefaultValueFactory = _ => 1.0, HelpName = "factor" };
         var timeLimit = new Option<int>("--time-limit") { Description = "Seconds after which a scenario stops, whatever its counts", DefaultValueFactory = _ => 60, HelpName = "seconds" };
         var payloadSize = new Option<int>("--payload-size") { Description = "PUBLISH payload bytes", DefaultValueFactory = _ => 64, HelpName = "bytes" };
@@ -48,6 +48,18 @@ public static class BenchCommand
         var idleLimit = new Option<int>("--idle-limit") { Description = "Seconds with nothing arriving after which a scenario stops waiting for lost messages", DefaultValueFactory = _ => 3, HelpName = "seconds" };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file", HelpName = "file" };
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress line while a scenario runs" };
+        var fleetPhase = new Option<FleetPhase>("--fleet-phase")
+        {
+            Description = $"{ScenarioCatalog.PersistentFleet}: create (sessions subscribed, then one QoS 1 message queued for each) or reconnect (every device back at once, after a broker restart)",
+            DefaultValueFactory = _ => FleetPhase.Create,
+            HelpName = "create|reconnect",
+        };
+        var fleetId = new Option<string>("--fleet-id")
+        {
+            Description = $"{ScenarioCatalog.PersistentFleet}: prefix of the devices' client ids (<id>-<n>) and topics (<id>/<n>/cmd); the same in both phases",
+            DefaultValueFactory = _ => "fleet",
+            HelpName = "text",
+        };
 
         scale.Validators.Add(r => { if (r.GetValueOrDefault<double>() is not (> 0 and <= 100)) { r.AddError("--scale must be above 0 and at most 100"); } });
         timeLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 3600) { r.AddError("--time-limit must be 1-3600 seconds"); } });
@@ -55,9 +67,18 @@ public static class BenchCommand
         idleLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 600) { r.AddError("--idle-limit must be 1-600 seconds"); } });
         rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000) { r.AddError("--rate must be 1-1000000 msg/s"); } });
 
+        // With "-" and up to six digits a device's client id stays within the 23 characters every MQTT 3.1.1 server accepts.
+        fleetId.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not { Length: >= 1 and <= 16 } id || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                r.AddError("--fleet-id must be 1-16 characters among letters, digits, '-' and '_'");
+            }
+        });
+
         var root = new RootCommand("actors-mqtt-bench: load scenarios against an MQTT broker at host:port, with CPU and memory of the broker from /proc when --broker-pid is given")
         {
-            host, port, allowRemote, brokerPid, killPid, label, scenarios, scale, timeLimit, payloadSize, rate, idleLimit, json, noProgress,
+            host, port, allowRemote, brokerPid, killPid, label, scenarios, scale, timeLimit, payloadSize, rate, idleLimit, json, noProgress, fleetPhase, fleetId,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -98,7 +119,9 @@ public static class BenchCommand
                 parse.GetValue(payloadSize),
                 parse.GetValue(rate),
                 TimeSpan.FromSeconds(parse.GetValue(idleLimit)),
-                parse.GetValue(killPid));
+                parse.GetValue(killPid),
+                parse.GetValue(fleetPhase),
+                parse.GetRequiredValue(fleetId));
             var started = DateTimeOffset.UtcNow;
             var inPlace = !parse.GetValue(noProgress) && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             var progress = parse.GetValue(noProgress) ? TextWriter.Null : error;

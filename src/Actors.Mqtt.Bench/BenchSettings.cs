@@ -14,6 +14,9 @@ namespace Actors.Mqtt.Bench;
 /// <param name="Rate">Messages per second, all pairs together, of the point-to-point scenario.</param>
 /// <param name="IdleLimit">How long nothing may arrive before a scenario stops waiting for the rest of its messages.</param>
 /// <param name="KillPid">The process the failover scenario kills: the node at the first of <paramref name="Targets"/>.</param>
+/// <param name="FleetPhase">What the persistent-fleet scenario does in this run.</param>
+/// <param name="FleetId">The persistent-fleet scenario's client id and topic prefix: the same in both phases, so the
+/// second finds the sessions of the first.</param>
 public sealed record BenchSettings(
     IReadOnlyList<IPEndPoint> Targets,
     IReadOnlyList<int> BrokerPids,
@@ -23,7 +26,9 @@ public sealed record BenchSettings(
     int PayloadSize,
     int Rate,
     TimeSpan IdleLimit,
-    int? KillPid = null)
+    int? KillPid = null,
+    Scenarios.FleetPhase FleetPhase = Scenarios.FleetPhase.Create,
+    string FleetId = "fleet")
 {
     /// <summary>The first address: every client's when there is only one.</summary>
     public IPEndPoint Target => Targets[0];

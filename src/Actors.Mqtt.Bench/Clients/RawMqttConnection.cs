@@ -15,19 +15,29 @@ public sealed class RawMqttConnection : IAsyncDisposable
 {
     public const MqttProtocolVersion Version = MqttProtocolVersion.V311;
     private const int MaximumPacketSize = 1 << 20;
+    private const int DefaultBufferSize = 64 * 1024;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Socket socket;
     private readonly SemaphoreSlim sendLock = new(1, 1);
     private readonly Utf8StringCache topicCache = new();
-    private byte[] buffer = new byte[64 * 1024];
+    private byte[] buffer;
     private int filled;
 
-    private RawMqttConnection(Socket socket) => this.socket = socket;
+    private RawMqttConnection(Socket socket, int bufferSize)
+    {
+        this.socket = socket;
+        buffer = new byte[bufferSize];
+    }
+
+    /// <summary>What the CONNACK said: the broker kept a session for this client id (clean session 0 only).</summary>
+    public bool SessionPresent { get; private set; }
 
     /// <summary>Opens a socket, sends CONNECT (MQTT 3.1.1, keep alive off) and waits for a successful CONNACK.</summary>
     /// <param name="receiveBufferSize">A small kernel buffer makes a reader that stops reading back up quickly.</param>
-    public static async Task<RawMqttConnection> ConnectAsync(IPEndPoint target, string clientId, CancellationToken cancellationToken, bool cleanSession = true, int? receiveBufferSize = null)
+    /// <param name="bufferSize">The first size of this client's read buffer, which doubles when a packet needs more:
+    /// thousands of idle connections held at once would take 64 KiB each otherwise.</param>
+    public static async Task<RawMqttConnection> ConnectAsync(IPEndPoint target, string clientId, CancellationToken cancellationToken, bool cleanSession = true, int? receiveBufferSize = null, int bufferSize = DefaultBufferSize)
     {
         ArgumentNullException.ThrowIfNull(target);
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -36,7 +46,7 @@ public sealed class RawMqttConnection : IAsyncDisposable
             socket.ReceiveBufferSize = size;
         }
 
-        var connection = new RawMqttConnection(socket);
+        var connection = new RawMqttConnection(socket, bufferSize);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -49,6 +59,8 @@ public sealed class RawMqttConnection : IAsyncDisposable
             {
                 throw new IOException($"the broker refused CONNECT: {connAck.ReasonCode}");
             }
+
+            connection.SessionPresent = connAck.SessionPresent;
 
             return connection;
         }

@@ -40,6 +40,11 @@ public static class HumanReport
             line.Append(c, $", {perConnection / 1024.0:F1} KiB RSS per connection");
         }
 
+        if (result.RssPerSessionBytes is { } perSession)
+        {
+            line.Append(c, $", {perSession / 1024.0:F1} KiB RSS per offline session (RSS settled at {result.RssSettledBytes / MiB:F0} MiB)");
+        }
+
         if (result.RssPerTopicBytes is { } perTopic)
         {
             line.Append(c, $", {perTopic:F1} B RSS per distinct topic");

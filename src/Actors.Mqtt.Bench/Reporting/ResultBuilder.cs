@@ -62,6 +62,8 @@ public static class ResultBuilder
             RssPerTopicBytes = outcome.RssPerTopicBytes,
             Acknowledged = outcome.Acknowledged,
             FailoverSeconds = outcome.FailoverSeconds,
+            RssSettledBytes = outcome.RssSettledBytes,
+            RssPerSessionBytes = outcome.RssPerSessionBytes,
         };
     }
 

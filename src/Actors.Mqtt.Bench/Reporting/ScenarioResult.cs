@@ -83,4 +83,14 @@ public sealed record ScenarioResult
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? FailoverSeconds { get; init; }
+
+    /// <summary>Persistent fleet, create phase: the broker's RSS once stable after the sessions were created and their
+    /// messages queued; left out of other scenarios' JSON.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? RssSettledBytes { get; init; }
+
+    /// <summary>Persistent fleet, create phase: RSS growth per offline session with one queued message; left out of
+    /// other scenarios' JSON.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? RssPerSessionBytes { get; init; }
 }

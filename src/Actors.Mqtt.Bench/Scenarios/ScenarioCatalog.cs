@@ -13,6 +13,12 @@ public static class ScenarioCatalog
     /// <summary>Kills a cluster node: never part of <see cref="All"/>, run only when named.</summary>
     public const string ClusterFailover = "cluster-failover";
 
+    /// <summary>
+    /// One phase of a fleet of persistent sessions, the broker restarted between the phases: never part of
+    /// <see cref="All"/>, run only when named.
+    /// </summary>
+    public const string PersistentFleet = "persistent-fleet";
+
     public static IReadOnlyList<IScenario> Scenarios { get; } =
     [
         new ConnectionStormScenario(),
@@ -29,8 +35,8 @@ public static class ScenarioCatalog
     public static IEnumerable<string> Names => Scenarios.Select(s => s.Name);
 
     /// <summary>
-    /// The scenarios named, in catalog order; "all" (or nothing) selects every one but <see cref="ClusterFailover"/>,
-    /// which comes last when named.
+    /// The scenarios named, in catalog order; "all" (or nothing) selects every one but <see cref="ClusterFailover"/> and
+    /// <see cref="PersistentFleet"/>, which come last when named.
     /// </summary>
     public static IReadOnlyList<IScenario> Select(IReadOnlyCollection<string> names)
     {
@@ -38,6 +44,11 @@ public static class ScenarioCatalog
         IReadOnlyList<IScenario> chosen = names.Count == 0 || names.Contains(All)
             ? Scenarios
             : [.. Scenarios.Where(s => names.Contains(s.Name))];
-        return names.Contains(ClusterFailover) ? [.. chosen, new ClusterFailoverScenario()] : chosen;
+        if (names.Contains(ClusterFailover))
+        {
+            chosen = [.. chosen, new ClusterFailoverScenario()];
+        }
+
+        return names.Contains(PersistentFleet) ? [.. chosen, new PersistentFleetScenario()] : chosen;
     }
 }

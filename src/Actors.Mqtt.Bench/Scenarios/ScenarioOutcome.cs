@@ -42,6 +42,12 @@ public sealed class ScenarioOutcome
     /// <summary>Seconds from a node's kill until every subscriber received a message published after it (failover).</summary>
     public double? FailoverSeconds { get; set; }
 
+    /// <summary>The broker's RSS once stable after the load (persistent fleet, create phase).</summary>
+    public long? RssSettledBytes { get; set; }
+
+    /// <summary>Growth of the broker's RSS per offline persistent session, each with one queued message (persistent fleet).</summary>
+    public long? RssPerSessionBytes { get; set; }
+
     /// <summary>Scenario-specific facts for the human line and the JSON.</summary>
     public List<string> Notes { get; } = [];
 }
