@@ -38,6 +38,11 @@ public static class SessionWaker
             .RunAggregate((Awake: 0, Unreadable: 0), (n, woke) => woke ? (n.Awake + 1, n.Unreadable) : (n.Awake, n.Unreadable + 1), system.Materializer())
             .ConfigureAwait(false);
         var milliseconds = (long)time.GetElapsedTime(started).TotalMilliseconds;
+        if (awake + unreadable == 0)
+        {
+            return;
+        }
+
         if (unreadable == 0)
         {
             log.Info("Session index made: started {Count} journaled sessions in {Milliseconds} ms", awake, milliseconds);
