@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Actors.Mqtt.Bench.Clients;
+using Actors.Mqtt.Bench.Measurement;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 
@@ -200,7 +201,7 @@ public sealed class PersistentFleetScenario : IScenario
         outcome.Sent = count;
         outcome.RequireAll = true;
 
-        var counter = new FleetCounter(settings, count);
+        var counter = new SequenceTally(count);
         var connected = 0L;
         var withoutSession = 0L;
         context.Status = () => $"connected {Interlocked.Read(ref connected)} of {count}, {counter.Distinct} messages received";
@@ -219,7 +220,7 @@ public sealed class PersistentFleetScenario : IScenario
                 }
 
                 Interlocked.Increment(ref connected);
-                return new Device(connection, connection.ReadLoopAsync(packet => counter.Add(i, packet), acknowledge: true, reading.Token));
+                return new Device(connection, connection.ReadLoopAsync(packet => CountDelivered(counter, settings, i, packet), acknowledge: true, reading.Token));
             },
             context.Deadline);
         try
@@ -277,50 +278,22 @@ public sealed class PersistentFleetScenario : IScenario
 
     /// <summary>
     /// Counts each device's queued message once: the PUBLISH must come on the device's own connection, on its own topic,
-    /// carrying its number. Each device's read loop writes only its own slot.
+    /// carrying its number. Each device's read loop marks only its own number.
     /// </summary>
-    private sealed class FleetCounter(BenchSettings settings, int count)
+    private static void CountDelivered(SequenceTally counter, BenchSettings settings, int device, MqttPacket packet)
     {
-        private readonly bool[] seen = new bool[count];
-        private long received;
-        private long distinct;
-        private long duplicates;
-        private long foreign;
-        private long lastReceived;
-
-        public long Received => Interlocked.Read(ref received);
-
-        public long Distinct => Interlocked.Read(ref distinct);
-
-        public long Duplicates => Interlocked.Read(ref duplicates);
-
-        public long Foreign => Interlocked.Read(ref foreign);
-
-        public long LastReceivedTicks => Interlocked.Read(ref lastReceived);
-
-        public void Add(int device, MqttPacket packet)
+        if (packet is not PublishPacket publish)
         {
-            if (packet is not PublishPacket publish)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref received);
-            Interlocked.Exchange(ref lastReceived, Stopwatch.GetTimestamp());
-            if (publish.Topic != Topic(settings, device) || !Payload.TryRead(publish.Payload.Span, out var payload) || payload.Sequence != device)
-            {
-                Interlocked.Increment(ref foreign);
-                return;
-            }
-
-            if (seen[device])
-            {
-                Interlocked.Increment(ref duplicates);
-                return;
-            }
-
-            seen[device] = true;
-            Interlocked.Increment(ref distinct);
+            return;
         }
+
+        counter.Arrived();
+        if (publish.Topic != Topic(settings, device) || !Payload.TryRead(publish.Payload.Span, out var payload) || payload.Sequence != device)
+        {
+            counter.MarkForeign();
+            return;
+        }
+
+        counter.Mark(device);
     }
 }

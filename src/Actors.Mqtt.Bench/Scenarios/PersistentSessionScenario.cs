@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using Actors.Mqtt.Bench.Clients;
+using Actors.Mqtt.Bench.Measurement;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -41,10 +42,10 @@ public sealed class PersistentSessionScenario : IScenario
 
         var factory = new MqttClientFactory();
         using var subscriber = factory.CreateMqttClient();
-        var counter = new DrainCounter(messages);
+        var counter = new SequenceTally(messages);
         subscriber.ApplicationMessageReceivedAsync += e =>
         {
-            counter.Add(e.ApplicationMessage.Payload);
+            CountDrained(counter, e.ApplicationMessage.Payload);
             return Task.CompletedTask;
         };
         var subscriberOptions = Build(Options(settings.SubscriberTarget(0), subscriberId)
@@ -161,45 +162,18 @@ public sealed class PersistentSessionScenario : IScenario
         }
     }
 
-    /// <summary>Counts drained messages by sequence number; MQTTnet calls it from one task at a time.</summary>
-    private sealed class DrainCounter(int messages)
+    /// <summary>A drained message, by its sequence number; MQTTnet calls it from one task at a time.</summary>
+    private static void CountDrained(SequenceTally counter, ReadOnlySequence<byte> bytes)
     {
-        private readonly bool[] seen = new bool[messages];
-        private long received;
-        private long distinct;
-        private long duplicates;
-        private long foreign;
-        private long lastReceived;
-
-        public long Received => Interlocked.Read(ref received);
-
-        public long Distinct => Interlocked.Read(ref distinct);
-
-        public long Duplicates => Interlocked.Read(ref duplicates);
-
-        public long Foreign => Interlocked.Read(ref foreign);
-
-        public long LastReceivedTicks => Interlocked.Read(ref lastReceived);
-
-        public void Add(ReadOnlySequence<byte> bytes)
+        counter.Arrived();
+        var head = bytes.Length >= Payload.HeaderSize ? bytes.Slice(0, Payload.HeaderSize).ToArray() : [];
+        if (Payload.TryRead(head, out var payload))
         {
-            Interlocked.Increment(ref received);
-            Interlocked.Exchange(ref lastReceived, Stopwatch.GetTimestamp());
-            var head = bytes.Length >= Payload.HeaderSize ? bytes.Slice(0, Payload.HeaderSize).ToArray() : [];
-            if (!Payload.TryRead(head, out var payload) || (ulong)payload.Sequence >= (ulong)seen.Length)
-            {
-                Interlocked.Increment(ref foreign);
-                return;
-            }
-
-            if (seen[payload.Sequence])
-            {
-                Interlocked.Increment(ref duplicates);
-                return;
-            }
-
-            seen[payload.Sequence] = true;
-            Interlocked.Increment(ref distinct);
+            counter.Mark(payload.Sequence);
+        }
+        else
+        {
+            counter.MarkForeign();
         }
     }
 }
