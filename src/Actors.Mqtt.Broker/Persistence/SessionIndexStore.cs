@@ -62,28 +62,38 @@ public abstract class SessionIndexStore
             var transaction = await connection.BeginTransactionAsync(cancellation).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                foreach (var entry in entries)
+                // One statement of each kind per batch, its parameters set again for each row.
+                var upsert = Command(connection, transaction, $"""
+                    INSERT INTO {table} (client_id, subscriptions, expiry_seconds, will_delay_seconds, detached_at, deadline, node)
+                    VALUES (@client, @subscriptions, @expiry, @will, @detached, @deadline, @node)
+                    ON CONFLICT (client_id) DO UPDATE SET subscriptions = excluded.subscriptions,
+                      expiry_seconds = excluded.expiry_seconds, will_delay_seconds = excluded.will_delay_seconds,
+                      detached_at = excluded.detached_at, deadline = excluded.deadline, node = excluded.node
+                    """,
+                    ("client", null), ("subscriptions", null), ("expiry", null), ("will", null), ("detached", null), ("deadline", null), ("node", null));
+                await using (upsert.ConfigureAwait(false))
                 {
-                    await ExecuteAsync(connection, transaction, $"""
-                        INSERT INTO {table} (client_id, subscriptions, expiry_seconds, will_delay_seconds, detached_at, deadline, node)
-                        VALUES (@client, @subscriptions, @expiry, @will, @detached, @deadline, @node)
-                        ON CONFLICT (client_id) DO UPDATE SET subscriptions = excluded.subscriptions,
-                          expiry_seconds = excluded.expiry_seconds, will_delay_seconds = excluded.will_delay_seconds,
-                          detached_at = excluded.detached_at, deadline = excluded.deadline, node = excluded.node
-                        """,
-                        cancellation,
-                        ("client", entry.ClientId),
-                        ("subscriptions", Encode(entry.Subscriptions)),
-                        ("expiry", entry.ExpiryInterval == uint.MaxValue ? null : (long)entry.ExpiryInterval),
-                        ("will", (long?)entry.WillDelay),
-                        ("detached", entry.DetachedAt?.ToUnixTimeMilliseconds()),
-                        ("deadline", entry.Deadline?.ToUnixTimeMilliseconds()),
-                        ("node", entry.Node)).ConfigureAwait(false);
+                    foreach (var entry in entries)
+                    {
+                        Set(upsert, "client", entry.ClientId);
+                        Set(upsert, "subscriptions", Encode(entry.Subscriptions));
+                        Set(upsert, "expiry", entry.ExpiryInterval == uint.MaxValue ? null : (long)entry.ExpiryInterval);
+                        Set(upsert, "will", (long?)entry.WillDelay);
+                        Set(upsert, "detached", entry.DetachedAt?.ToUnixTimeMilliseconds());
+                        Set(upsert, "deadline", entry.Deadline?.ToUnixTimeMilliseconds());
+                        Set(upsert, "node", entry.Node);
+                        await upsert.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+                    }
                 }
 
-                foreach (var clientId in removed)
+                var delete = Command(connection, transaction, $"DELETE FROM {table} WHERE client_id = @client", ("client", null));
+                await using (delete.ConfigureAwait(false))
                 {
-                    await ExecuteAsync(connection, transaction, $"DELETE FROM {table} WHERE client_id = @client", cancellation, ("client", clientId)).ConfigureAwait(false);
+                    foreach (var clientId in removed)
+                    {
+                        Set(delete, "client", clientId);
+                        await delete.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
+                    }
                 }
 
                 await transaction.CommitAsync(cancellation).ConfigureAwait(false);
@@ -211,6 +221,9 @@ public abstract class SessionIndexStore
             await command.ExecuteNonQueryAsync(cancellation).ConfigureAwait(false);
         }
     }
+
+    private static void Set(DbCommand command, string name, object? value) =>
+        command.Parameters["@" + name].Value = value ?? DBNull.Value;
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {

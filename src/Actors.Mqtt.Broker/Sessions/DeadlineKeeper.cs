@@ -38,6 +38,7 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
     // woken again before the time noted, which doubles each time.
     private readonly Dictionary<string, (DateTimeOffset Until, TimeSpan Wait)> woken = new(StringComparer.Ordinal);
     private bool reading;
+    private bool failing;
 
     public DeadlineKeeper(IActorRef sessions, SessionIndexStore store, TimeProvider time)
     {
@@ -49,7 +50,13 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
         Receive<Status.Failure>(failure =>
         {
             reading = false;
-            log.Warning("Session deadlines not read: {Reason}; trying again in {Seconds} s", failure.Cause.GetBaseException().Message, PollInterval.TotalSeconds);
+
+            // Once per outage of the store, not once per poll.
+            if (!failing)
+            {
+                failing = true;
+                log.Warning("Session deadlines not read: {Reason}; trying again every {Seconds} s", failure.Cause.GetBaseException().Message, PollInterval.TotalSeconds);
+            }
         });
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<ClusterEvent.MemberRemoved>(removed =>
@@ -57,12 +64,17 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
             if (SessionWaker.IsOldest(cluster))
             {
                 var node = ClusterNodeSettings.NodeOf(removed.Member.Address).ToString();
-                store.DetachAllAsync(time.GetUtcNow(), node).PipeTo(Self, success: count => new NodeDetached(node, count));
+                store.DetachAllAsync(time.GetUtcNow(), node).PipeTo(Self, success: count => new NodeDetached(node, count), failure: e => new NodeDetached(node, -1, e.GetBaseException().Message));
             }
         });
         Receive<NodeDetached>(detached =>
         {
-            if (detached.Count > 0)
+            if (detached.Failure is { } reason)
+            {
+                // Its sessions stay marked as attached until their clients or messages wake them.
+                log.Warning("Session index: sessions of removed node {Node} not marked as detached: {Reason}", detached.Node, reason);
+            }
+            else if (detached.Count > 0)
             {
                 log.Info("Session index: {Count} sessions of removed node {Node} lost their connections", detached.Count, detached.Node);
             }
@@ -99,6 +111,12 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
     private void OnDue(Due due)
     {
         reading = false;
+        if (failing)
+        {
+            failing = false;
+            log.Info("Session deadlines read again");
+        }
+
         var now = time.GetUtcNow();
         foreach (var stale in woken.Where(w => w.Value.Until <= now - LastRewake).Select(w => w.Key).ToList())
         {
@@ -138,5 +156,5 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
 
     private sealed record Due(IReadOnlyList<(string ClientId, DateTimeOffset DetachedAt)> Sessions);
 
-    private sealed record NodeDetached(string Node, int Count);
+    private sealed record NodeDetached(string Node, int Count, string? Failure = null);
 }
