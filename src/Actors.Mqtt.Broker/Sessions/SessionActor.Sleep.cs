@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace Actors.Mqtt.Broker.Sessions;
 
 // When SessionActor goes to sleep: a journaled session without a connection that had nothing to do for
@@ -11,10 +13,11 @@ public sealed partial class SessionActor
     // When the session last handled a message (BrokerTime ticks), read when the idle timer fires.
     private long lastActivity;
 
-    /// <summary>After every message but the idle timer's own: the session is busy now, and may sleep once idle long enough.</summary>
+    /// <summary>After every message but the idle timer's own: the session is busy now, and may sleep once idle long enough.
+    /// The timer's message reaches AroundReceive still wrapped by Akka's timer scheduler.</summary>
     private void NoteActivity(object message)
     {
-        if (message is IdleElapsed || !MaySleep())
+        if (message is IWrappedMessage { Message: IdleElapsed } || !MaySleep())
         {
             return;
         }

@@ -1,9 +1,11 @@
+using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Properties;
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.TestKit;
 using Microsoft.Extensions.Time.Testing;
 
@@ -87,6 +89,29 @@ public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: tru
         again.ExpectNoMsg(Quiet);
     }
 
+    [Fact]
+    public void A_detached_session_sleeps_once_it_had_nothing_to_do_for_its_idle_timeout()
+    {
+        var shard = CreateTestProbe();
+        var connection = CreateTestProbe();
+        var settings = TimedSettings with { SessionIdleTimeout = TimeSpan.FromSeconds(10) };
+        var session = shard.ChildActorOf(SessionActor.Props("idle", settings, TreeProbe().Ref, CreateTestProbe().Ref, new SessionIndexing(IndexProbe().Ref, "node")));
+        Attach(session, "idle", connection, expiry: 3600);
+        connection.ExpectMsg<SessionAttached>(Generous);
+        Detach(session, connection);
+
+        // Busy half-way through: the idle time counts from here.
+        Elapse(TimeSpan.FromSeconds(5));
+        session.Tell(WakeUp.Instance);
+        ExpectMsg<SessionAwake>(Generous);
+        Elapse(TimeSpan.FromSeconds(5));
+        shard.ExpectNoMsg(Quiet);
+
+        // The idle timer's own firing is no activity: ten quiet seconds after the last message, the session asks its shard to stop it.
+        Elapse(TimeSpan.FromSeconds(5));
+        shard.ExpectMsg<Passivate>(Generous);
+    }
+
     private static MqttWill Will(uint delay) =>
         new("will/topic", new byte[] { 1 }) { QoS = QualityOfService.AtLeastOnce, Properties = new MqttProperties { WillDelayInterval = delay } };
 
@@ -99,6 +124,28 @@ public sealed class SessionClockTests() : SessionActorTestKit(testScheduler: tru
         session.Tell(new DetachSession(connection.Ref, PublishWill: true, SessionExpiryInterval: null), connection.Ref);
         session.Tell(WakeUp.Instance);
         ExpectMsg<SessionAwake>(Generous);
+    }
+
+    private void Elapse(TimeSpan span)
+    {
+        time.Advance(span);
+        Scheduler.Advance(span);
+    }
+
+    /// <summary>A probe in the place of the session index writer that answers every write a session waits for.</summary>
+    private TestProbe IndexProbe()
+    {
+        var probe = CreateTestProbe();
+        probe.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
+        {
+            if (message is IndexSession { Token: not 0 } index)
+            {
+                sender.Tell(new SessionIndexed(index.Token));
+            }
+
+            return AutoPilot.KeepRunning;
+        }));
+        return probe;
     }
 
     private DeliverMessage Queued(string clientId, byte payload, uint? expiry) =>
