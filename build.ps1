@@ -54,7 +54,9 @@
             --fleet-phase reconnect (every device back at once: connections/s,
             every queued message delivered), stops it; rewrites the Persistent
             fleet section of docs/benchmarks.md. -Quick, -Scale and -Note as for
-            bench (no repeats).
+            bench (no repeats). -Reconnect N brings back only the first N
+            devices, for a fleet larger than the sockets a process may open
+            (e.g. -Scale 20 -Reconnect 18000: 100,000 sessions).
     bench-codec
             runs the protocol codec benchmarks (BenchmarkDotNet); extra
             arguments are passed through, e.g. `dotnet pwsh build.ps1 bench-codec --job short`.
@@ -77,9 +79,13 @@ param(
     [ValidateRange(1, 20)]
     [int]$Repeats = 3,
 
-    # bench: multiplies every message and connection count of the bench tool.
-    [ValidateRange(0.001, 10.0)]
+    # bench: multiplies every message and connection count of the bench tool (bench-fleet: up to 20, 100,000 devices).
+    [ValidateRange(0.001, 20.0)]
     [double]$Scale = 1.0,
+
+    # bench-fleet: how many devices the reconnect phase brings back (the first ones); 0 = all.
+    [ValidateRange(0, 1000000)]
+    [int]$Reconnect = 0,
 
     # bench: one repeat at a tenth of the counts, to check the pipeline end to end.
     [switch]$Quick,
@@ -710,7 +716,7 @@ function Invoke-BrokerBench {
 }
 
 # bench-fleet: one broker, the fleet's two phases with a graceful restart between them; returns what the doc needs.
-function Invoke-FleetPhases([string]$Name, $Setup, [int]$Devices) {
+function Invoke-FleetPhases([string]$Name, $Setup, [int]$Devices, [int]$Back) {
     $workDir = $Setup.WorkDir
     $start = if ($Name -eq 'actors-mqtt') { 'Start-OurBroker' } else { 'Start-Mosquitto' }
     $result = [ordered]@{ Name = $Name; Create = $null; Reconnect = $null; StopSeconds = $null; StopExitCode = $null; ListeningSeconds = $null; Failures = @() }
@@ -731,10 +737,11 @@ function Invoke-FleetPhases([string]$Name, $Setup, [int]$Devices) {
                 Write-Step ("$Name listening {0:N2} s after its start" -f $broker.ListeningSeconds)
             }
             $json = Join-Path $workDir "$Name-$phase.json"
-            Write-Step "$Name`: persistent-fleet --fleet-phase $phase, $Devices devices (port $($broker.Port), pid $($broker.Process.Id))"
+            $count = if ($phase -eq 'create') { $Devices } else { $Back }
+            Write-Step "$Name`: persistent-fleet --fleet-phase $phase, $count devices (port $($broker.Port), pid $($broker.Process.Id))"
             $code = Invoke-NativeCommand dotnet @($Setup.Dll, '--port', "$($broker.Port)", '--broker-pid', "$($broker.Process.Id)",
                 '--label', $Name, '--scenario', 'persistent-fleet', '--fleet-phase', $phase, '--fleet-id', 'fleet',
-                '--scale', $Setup.ScaleText, '--time-limit', "$FleetTimeLimitSeconds", '--json', $json)
+                '--scale', $Setup.ScaleText, '--time-limit', "$FleetTimeLimitSeconds", '--json', $json, '--fleet-reconnect', "$Back")
             if ($code -eq 2) { Fail "the bench tool refused to run (exit code 2), see above" }
             if ($code -ne 0) { $result.Failures += "$Name, $phase`: exit code $code" }
             if (Test-Path -LiteralPath $json) {
@@ -762,6 +769,8 @@ function Get-FleetRows($Ours, $Theirs) {
         @('stop (SIGTERM) until exited, s', { param($b) $b.StopSeconds }, 'N2', 'lower'),
         @('start until listening, s', { param($b) $b.ListeningSeconds }, 'N2', 'lower'),
         @('reconnect: broker RSS after the restart, MiB', { param($b) & $mib $b.Reconnect.rssStartBytes }, 'N0', 'lower'),
+        # Every session offline, none connected yet: what each costs the restarted broker beyond the empty one it was.
+        @('reconnect: broker RSS per offline session after the restart, KiB', { param($b) if ($null -ne $b.Reconnect.rssStartBytes -and $null -ne $b.Create.rssStartBytes -and $b.Create.expected -gt 0) { ($b.Reconnect.rssStartBytes - $b.Create.rssStartBytes) / 1024.0 / $b.Create.expected } }, 'N2', 'lower'),
         @('reconnect: connections/s (64 at a time)', { param($b) $b.Reconnect.connectionsPerSecond }, 'N0', 'higher'),
         @('reconnect: queued messages delivered / expected (lost)', { param($b) if ($null -ne $b.Reconnect) { "$($b.Reconnect.delivered) / $($b.Reconnect.expected) ($($b.Reconnect.lost))" } }, '', ''),
         @('reconnect: broker RSS, all devices connected, MiB', { param($b) & $mib $b.Reconnect.rssEndBytes }, 'N0', 'lower'),
@@ -788,16 +797,17 @@ function Invoke-FleetBench {
     $inv = [System.Globalization.CultureInfo]::InvariantCulture
     # As the tool's BenchSettings.Scaled: 5,000 devices at scale 1.
     $devices = [Math]::Max(1, [int][Math]::Round(5000 * $setup.Scale))
-    # In the reconnect phase the tool holds one socket per device, and each broker one per connection.
+    $back = if ($Reconnect -gt 0) { [Math]::Min($Reconnect, $devices) } else { $devices }
+    # In the reconnect phase the tool holds one socket per device that comes back, and each broker one per connection.
     $openFiles = [int](& sh -c 'ulimit -n')
-    if ($devices + 500 -gt $openFiles) {
-        Fail "$devices devices need about $($devices + 500) open files per process; this shell allows $openFiles (ulimit -n)"
+    if ($back + 500 -gt $openFiles) {
+        Fail "$back devices reconnecting need about $($back + 500) open files per process; this shell allows $openFiles (ulimit -n): use -Reconnect"
     }
 
     $started = Get-Date
     $loadBefore = (Get-Content /proc/loadavg).Split(' ')[0]
-    $ours = Invoke-FleetPhases 'actors-mqtt' $setup $devices
-    $theirs = Invoke-FleetPhases 'mosquitto' $setup $devices
+    $ours = Invoke-FleetPhases 'actors-mqtt' $setup $devices $back
+    $theirs = Invoke-FleetPhases 'mosquitto' $setup $devices $back
     $elapsed = (Get-Date) - $started
 
     $dotnetVersion = (& dotnet --version)
@@ -808,10 +818,11 @@ function Invoke-FleetBench {
     $command = 'dotnet tool restore && dotnet pwsh build.ps1 bench-fleet' +
         $(if ($Quick) { ' -Quick' } else { '' }) +
         $(if ($Scale -ne 1.0) { " -Scale $($Scale.ToString('0.###', $inv))" } else { '' }) +
+        $(if ($back -lt $devices) { " -Reconnect $back" } else { '' }) +
         $(if ($Note) { ' -Note ''...''' } else { '' })
     $lines = @(
         '',
-        "### Run of $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm', $inv)) UTC: $($devices.ToString('N0', $inv)) devices",
+        "### Run of $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm', $inv)) UTC: $($devices.ToString('N0', $inv)) devices$(if ($back -lt $devices) { ", $($back.ToString('N0', $inv)) of them reconnecting" })",
         '',
         '- Command, from the repository root:',
         '',
@@ -819,7 +830,7 @@ function Invoke-FleetBench {
         "  $command",
         '  ```',
         '',
-        "- $($devices.ToString('N0', $inv)) devices (scale $($setup.ScaleText)), our broker first, then Mosquitto; $([int]$elapsed.TotalMinutes) min $($elapsed.Seconds) s in all.",
+        "- $($devices.ToString('N0', $inv)) devices (scale $($setup.ScaleText)), $($back.ToString('N0', $inv)) of them in the reconnect phase; our broker first, then Mosquitto; $([int]$elapsed.TotalMinutes) min $($elapsed.Seconds) s in all.",
         "- Machine: $([Environment]::ProcessorCount) cores, CPU ``$cpuModel``; .NET SDK $dotnetVersion ($runtime); $mosquittoVersion (Debian package).",
         "- Load average (1 min) of the machine before the run: $loadBefore; after: $((Get-Content /proc/loadavg).Split(' ')[0]).",
         "- Stop exit codes (0 = graceful): actors-mqtt $($ours.StopExitCode), Mosquitto $($theirs.StopExitCode). Raw JSON and the brokers' logs: ``artifacts/bench-fleet/<date>/`` (not committed).",
@@ -1147,6 +1158,12 @@ Push-Location $PSScriptRoot
 try {
     if ($Target -ne 'bench-codec' -and $BenchArgs.Count -gt 0) {
         Fail "unexpected arguments for target '$Target': $($BenchArgs -join ' ') (extra arguments are for 'bench-codec' only)"
+    }
+    if ($Target -ne 'bench-fleet' -and $Scale -gt 10.0) {
+        Fail "-Scale above 10 is for bench-fleet only (the other benches' queues and sockets are sized for 10)"
+    }
+    if ($Target -ne 'bench-fleet' -and $Reconnect -gt 0) {
+        Fail "-Reconnect is for bench-fleet only"
     }
     switch ($Target) {
         'build' { Invoke-Build }

@@ -60,12 +60,19 @@ public static class BenchCommand
             DefaultValueFactory = _ => "fleet",
             HelpName = "text",
         };
+        var fleetReconnect = new Option<int?>("--fleet-reconnect")
+        {
+            Description = $"{ScenarioCatalog.PersistentFleet}: how many devices the reconnect phase brings back, the first ones (default: all); for a fleet larger than the sockets one process may open",
+            HelpName = "devices",
+        };
 
         scale.Validators.Add(r => { if (r.GetValueOrDefault<double>() is not (> 0 and <= 100)) { r.AddError("--scale must be above 0 and at most 100"); } });
         timeLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 3600) { r.AddError("--time-limit must be 1-3600 seconds"); } });
         payloadSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < Clients.Payload.HeaderSize or > 65536) { r.AddError($"--payload-size must be {Clients.Payload.HeaderSize}-65536 bytes"); } });
         idleLimit.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 600) { r.AddError("--idle-limit must be 1-600 seconds"); } });
         rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000) { r.AddError("--rate must be 1-1000000 msg/s"); } });
+
+        fleetReconnect.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) { r.AddError("--fleet-reconnect must be at least 1"); } });
 
         // With "-" and up to six digits a device's client id stays within the 23 characters every MQTT 3.1.1 server accepts.
         fleetId.Validators.Add(r =>
@@ -78,7 +85,7 @@ public static class BenchCommand
 
         var root = new RootCommand("actors-mqtt-bench: load scenarios against an MQTT broker at host:port, with CPU and memory of the broker from /proc when --broker-pid is given")
         {
-            host, port, allowRemote, brokerPid, killPid, label, scenarios, scale, timeLimit, payloadSize, rate, idleLimit, json, noProgress, fleetPhase, fleetId,
+            host, port, allowRemote, brokerPid, killPid, label, scenarios, scale, timeLimit, payloadSize, rate, idleLimit, json, noProgress, fleetPhase, fleetId, fleetReconnect,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -121,7 +128,8 @@ public static class BenchCommand
                 TimeSpan.FromSeconds(parse.GetValue(idleLimit)),
                 parse.GetValue(killPid),
                 parse.GetValue(fleetPhase),
-                parse.GetRequiredValue(fleetId));
+                parse.GetRequiredValue(fleetId),
+                parse.GetValue(fleetReconnect));
             var started = DateTimeOffset.UtcNow;
             var inPlace = !parse.GetValue(noProgress) && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             var progress = parse.GetValue(noProgress) ? TextWriter.Null : error;

@@ -17,6 +17,8 @@ namespace Actors.Mqtt.Bench;
 /// <param name="FleetPhase">What the persistent-fleet scenario does in this run.</param>
 /// <param name="FleetId">The persistent-fleet scenario's client id and topic prefix: the same in both phases, so the
 /// second finds the sessions of the first.</param>
+/// <param name="FleetReconnect">How many of the fleet's devices the persistent-fleet reconnect phase brings back (the
+/// first ones), or null for all: a fleet larger than the sockets one process may open is measured on part of it.</param>
 public sealed record BenchSettings(
     IReadOnlyList<IPEndPoint> Targets,
     IReadOnlyList<int> BrokerPids,
@@ -28,7 +30,8 @@ public sealed record BenchSettings(
     TimeSpan IdleLimit,
     int? KillPid = null,
     Scenarios.FleetPhase FleetPhase = Scenarios.FleetPhase.Create,
-    string FleetId = "fleet")
+    string FleetId = "fleet",
+    int? FleetReconnect = null)
 {
     /// <summary>The first address: every client's when there is only one.</summary>
     public IPEndPoint Target => Targets[0];

@@ -43,6 +43,20 @@ public sealed class PersistentFleetScenarioTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public async Task A_reconnect_of_part_of_the_fleet_counts_only_the_devices_that_came_back()
+    {
+        const int Back = 20;
+        await using var broker = await StartAsync();
+        Assert.True((await RunAsync(broker, "create", "part")).Ok);
+
+        var reconnected = await RunAsync(broker, "reconnect", "part", extra: ["--fleet-reconnect", Back.ToString(CultureInfo.InvariantCulture)]);
+
+        Assert.True(reconnected.Ok, string.Join("; ", reconnected.Errors));
+        Assert.Equal((Back, Back, Back), (reconnected.Expected, reconnected.Delivered, reconnected.Connections));
+        Assert.Contains(reconnected.Notes, n => n.Contains($"{Back} of the fleet's {Devices} devices reconnect", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_reconnect_that_finds_no_sessions_fails_with_every_message_lost()
     {
         await using var broker = await StartAsync();
@@ -78,9 +92,9 @@ public sealed class PersistentFleetScenarioTests(ITestOutputHelper output) : IDi
         return broker;
     }
 
-    private async Task<ScenarioResult> RunAsync(BrokerProcess broker, string phase, string fleetId, int expectedExitCode = BenchCommand.Ok)
+    private async Task<ScenarioResult> RunAsync(BrokerProcess broker, string phase, string fleetId, int expectedExitCode = BenchCommand.Ok, string[]? extra = null)
     {
-        var (exitCode, text, error) = await BenchInvocation.RunAsync(
+        var (exitCode, text, error) = await BenchInvocation.RunAsync([
             "--port", broker.EndPoint.Port.ToString(CultureInfo.InvariantCulture),
             "--broker-pid", broker.Pid.ToString(CultureInfo.InvariantCulture),
             "--scenario", ScenarioCatalog.PersistentFleet,
@@ -90,7 +104,8 @@ public sealed class PersistentFleetScenarioTests(ITestOutputHelper output) : IDi
             "--time-limit", "120",
             "--idle-limit", "30",
             "--no-progress",
-            "--json", jsonFile);
+            "--json", jsonFile,
+            .. extra ?? []]);
         output.WriteLine(text);
         Assert.True(exitCode == expectedExitCode, $"exit code {exitCode}\n{text}\n{error}\nbroker:\n{broker.Output}");
         var result = Assert.Single(JsonReport.FromJson(await File.ReadAllTextAsync(jsonFile)).Results);
