@@ -64,6 +64,12 @@ public static class BrokerMetrics
     public static readonly UpDownCounter<long> SessionsOffline = Meter.CreateUpDownCounter<long>(
         "actors_mqtt.sessions.offline", "{session}", "Durable sessions whose client is not connected");
 
+    /// <summary>Durable sessions whose client is not connected, asleep or in memory, across the cluster: read from the
+    /// session index by its oldest member (<see cref="Sessions.DeadlineKeeper"/>), which alone reports it, so that the sum
+    /// over the members is the cluster's count.</summary>
+    public static readonly UpDownCounter<long> SessionsOfflineCluster = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.sessions.offline_cluster", "{session}", "Durable sessions whose client is not connected, asleep or in memory, across the cluster (session index)");
+
     /// <summary>Sessions that ended because their expiry interval passed without their client.</summary>
     public static readonly Counter<long> SessionsExpired = Meter.CreateCounter<long>(
         "actors_mqtt.sessions.expired", "{session}", "Sessions ended by their expiry interval");

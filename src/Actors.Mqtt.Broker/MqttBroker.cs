@@ -128,7 +128,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
         if (index is not null)
         {
             await RestoreSessionsAsync(system, settings, index, sessions, topicTree, cancellationToken).ConfigureAwait(false);
-            system.ActorOf(DeadlineKeeper.Props(sessions, index, settings.Time), "session-deadlines");
+            system.ActorOf(DeadlineKeeper.Props(sessions, index, settings.Time, settings.SysInterval > TimeSpan.Zero ? settings.SysInterval : TimeSpan.FromSeconds(10)), "session-deadlines");
         }
 
         if (statistics is not null)

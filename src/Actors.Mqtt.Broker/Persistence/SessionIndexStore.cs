@@ -187,6 +187,21 @@ public abstract class SessionIndexStore
         }
     }
 
+    /// <summary>How many sessions the index holds as detached: durable sessions whose client is not connected, asleep or
+    /// in memory, on every node.</summary>
+    public async Task<long> CountDetachedAsync(CancellationToken cancellation = default)
+    {
+        var connection = await OpenAsync(cancellation).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = Command(connection, null, $"SELECT COUNT(*) FROM {table} WHERE detached_at IS NOT NULL");
+            await using (command.ConfigureAwait(false))
+            {
+                return Convert.ToInt64(await command.ExecuteScalarAsync(cancellation).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
     /// <summary>Whether the index has no row: a store written before the index existed has none at its first start.</summary>
     public async Task<bool> IsEmptyAsync(CancellationToken cancellation = default)
     {

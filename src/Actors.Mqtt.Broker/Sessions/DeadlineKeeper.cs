@@ -9,13 +9,16 @@ namespace Actors.Mqtt.Broker.Sessions;
 // States (one keeper per node; only the oldest member's acts):
 //   WAITING --poll timer, oldest--> READING --rows due--> WAITING (each due session woken)
 //   MemberRemoved, oldest --> the dead node's sessions counted as detached now, then READING
+//   count timer, oldest --> offline sessions counted for the cluster's gauge (no longer oldest: its count withdrawn)
 
 /// <summary>
 /// Wakes the sessions whose will or expiry is due while they sleep: the session index holds each one's deadline, read
 /// every <see cref="PollInterval"/> by the oldest member of the cluster, so one timer serves every sleeping session of
 /// the cluster and sessions that fell due while the broker was down run within one interval of its start
 /// (docs/architecture.md, "Sleeping sessions"). A session that is awake keeps its own timers; waking it again does
-/// nothing. When a member is removed, the sessions its connections held lost them then.
+/// nothing. When a member is removed, the sessions its connections held lost them then. The keeper also counts the
+/// index's offline sessions for <see cref="BrokerMetrics.SessionsOfflineCluster"/>: a sleeping session is in no node's
+/// memory, so no other count sees it.
 /// </summary>
 public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
 {
@@ -24,6 +27,7 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     private const string PollTimer = "poll";
+    private const string CountTimer = "count";
     private const int BatchSize = 1000;
     private static readonly TimeSpan FirstRewake = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LastRewake = TimeSpan.FromMinutes(10);
@@ -31,6 +35,7 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
     private readonly IActorRef sessions;
     private readonly SessionIndexStore store;
     private readonly TimeProvider time;
+    private readonly TimeSpan countEvery;
     private readonly Cluster cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter log = Context.GetLogger();
 
@@ -40,13 +45,25 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
     private bool reading;
     private bool failing;
 
-    public DeadlineKeeper(IActorRef sessions, SessionIndexStore store, TimeProvider time)
+    // What this keeper added to the cluster's offline gauge: withdrawn when another member becomes the oldest.
+    private long reported;
+    private bool counting;
+
+    public DeadlineKeeper(IActorRef sessions, SessionIndexStore store, TimeProvider time, TimeSpan countEvery)
     {
         this.sessions = sessions;
         this.store = store;
         this.time = time;
+        this.countEvery = countEvery;
         Receive<Poll>(_ => Read());
         Receive<Due>(OnDue);
+        Receive<CountNow>(_ => Count());
+        Receive<Counted>(counted =>
+        {
+            counting = false;
+            Report(SessionWaker.IsOldest(cluster) ? counted.Offline : 0);
+        });
+        Receive<CountFailed>(_ => counting = false);
         Receive<Status.Failure>(failure =>
         {
             reading = false;
@@ -85,17 +102,48 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef sessions, SessionIndexStore store, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new DeadlineKeeper(sessions, store, time));
+    /// <param name="countEvery">How often the offline sessions are counted: as often as <c>$SYS</c> publishes them.</param>
+    public static Props Props(IActorRef sessions, SessionIndexStore store, TimeProvider time, TimeSpan countEvery) =>
+        Akka.Actor.Props.Create(() => new DeadlineKeeper(sessions, store, time, countEvery));
 
     protected override void PreStart()
     {
         cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberRemoved));
         Timers.StartPeriodicTimer(PollTimer, Poll.Instance, PollInterval);
+        Timers.StartPeriodicTimer(CountTimer, CountNow.Instance, countEvery);
         Read();
+        Count();
     }
 
-    protected override void PostStop() => cluster.Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        cluster.Unsubscribe(Self);
+        Report(0);
+    }
+
+    private void Count()
+    {
+        if (!SessionWaker.IsOldest(cluster))
+        {
+            Report(0);
+            return;
+        }
+
+        if (counting)
+        {
+            return;
+        }
+
+        // A failure is the store's outage, which the deadline reads already log; the gauge keeps its last count.
+        counting = true;
+        store.CountDetachedAsync().PipeTo(Self, success: offline => new Counted(offline), failure: _ => CountFailed.Instance);
+    }
+
+    private void Report(long offline)
+    {
+        BrokerMetrics.SessionsOfflineCluster.Add(offline - reported);
+        reported = offline;
+    }
 
     private void Read()
     {
@@ -152,6 +200,18 @@ public sealed class DeadlineKeeper : ReceiveActor, IWithTimers
     private sealed record Poll
     {
         public static readonly Poll Instance = new();
+    }
+
+    private sealed record CountNow
+    {
+        public static readonly CountNow Instance = new();
+    }
+
+    private sealed record Counted(long Offline);
+
+    private sealed record CountFailed
+    {
+        public static readonly CountFailed Instance = new();
     }
 
     private sealed record Due(IReadOnlyList<(string ClientId, DateTimeOffset DetachedAt)> Sessions);

@@ -81,7 +81,9 @@ public sealed class SysTopicsActor : ReceiveActor, IWithTimers
         var reading = statistics.Read();
         long Total(params string[] instruments) => instruments.Sum(i => BrokerStatistics.Sum(reading, i));
         var connected = Total(BrokerMetrics.SessionsOnline.Name);
-        var disconnected = Total(BrokerMetrics.SessionsOffline.Name);
+        // Sleeping sessions are in no node's memory: the session index counts them, on the oldest member (all of them on a
+        // broker alone), until its first count after a start.
+        var disconnected = Math.Max(Total(BrokerMetrics.SessionsOffline.Name), Total(BrokerMetrics.SessionsOfflineCluster.Name));
         var elapsed = TimeSpan.FromMilliseconds(now - lastSampleAt);
         lastSampleAt = now;
 

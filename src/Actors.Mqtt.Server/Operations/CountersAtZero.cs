@@ -28,6 +28,7 @@ internal static class CountersAtZero
         BrokerMetrics.BytesSent.Add(0);
         BrokerMetrics.SessionsOnline.Add(0);
         BrokerMetrics.SessionsOffline.Add(0);
+        BrokerMetrics.SessionsOfflineCluster.Add(0);
         BrokerMetrics.SessionsExpired.Add(0);
         BrokerMetrics.Subscriptions.Add(0);
         BrokerMetrics.SessionQueued.Add(0);

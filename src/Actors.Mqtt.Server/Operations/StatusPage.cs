@@ -21,6 +21,7 @@ internal sealed class StatusPage(BrokerStatistics totals, RecentWarnings warning
         ("connections", MonitoringHttp.ConnectionsInstrument, true),
         ("sessionsOnline", BrokerMetrics.SessionsOnline.Name, false),
         ("sessionsOffline", BrokerMetrics.SessionsOffline.Name, false),
+        ("sessionsOfflineCluster", BrokerMetrics.SessionsOfflineCluster.Name, false),
         ("sessionsExpired", BrokerMetrics.SessionsExpired.Name, false),
         ("subscriptions", BrokerMetrics.Subscriptions.Name, false),
         ("connectionsAccepted", BrokerMetrics.ConnectionsAccepted.Name, false),

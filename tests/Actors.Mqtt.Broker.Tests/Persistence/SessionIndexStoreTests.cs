@@ -76,7 +76,7 @@ public sealed class SessionIndexStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Sessions_a_connection_held_count_as_detached_from_the_moment_given_on_their_node_or_every_node()
+    public async Task Sessions_a_connection_held_count_as_detached_from_the_moment_given_on_their_node_or_every_node_and_are_counted_offline()
     {
         await store.InitializeAsync();
         await store.WriteAsync(
@@ -87,14 +87,17 @@ public sealed class SessionIndexStoreTests : IDisposable
                 Entry("left-before", [], expiry: 100, will: null, detachedAt: Start - TimeSpan.FromSeconds(10), node: "n1:1"),
             ],
             []);
+        Assert.Equal(1, await store.CountDetachedAsync());
 
         Assert.Equal(1, await store.DetachAllAsync(Start, "n1:1"));
+        Assert.Equal(2, await store.CountDetachedAsync());
         Assert.Equal([("here", Start)], await store.DueAsync(Start + TimeSpan.FromSeconds(3), 10));
 
         var later = Start + TimeSpan.FromSeconds(1);
         Assert.Equal(2, await store.DetachAllAsync(later, node: null));
         Assert.Equal([("there", later), ("here", Start)], await store.DueAsync(Start + TimeSpan.FromSeconds(3), 10));
         Assert.Equal(0, await store.DetachAllAsync(later, node: null));
+        Assert.Equal(4, await store.CountDetachedAsync());
     }
 
     private static SessionIndexEntry Entry(string clientId, IReadOnlyList<Subscription> subscriptions, uint expiry = uint.MaxValue, uint? will = null, DateTimeOffset? detachedAt = null, string node = "n1:1") =>

@@ -148,6 +148,65 @@ public sealed class SleepingSessionTests
     }
 
     [Fact]
+    public async Task Sleeping_sessions_still_count_as_disconnected_clients_in_SYS_and_in_the_metrics()
+    {
+        var folder = Directory.CreateTempSubdirectory("actors-mqtt-sleep-").FullName;
+        try
+        {
+            var httpPort = BrokerProcess.FreePort();
+            await using var broker = new BrokerProcess(
+                folder,
+                "actors-mqtt.persistence.store=sqlite",
+                $"actors-mqtt.persistence.sqlite.path={Path.Combine(folder, "broker.db")}",
+                "actors-mqtt.sessions.idle-timeout=1s",
+                "actors-mqtt.sys-interval=1s",
+                "actors-mqtt.http.host=127.0.0.1",
+                $"actors-mqtt.http.port={httpPort}");
+            await broker.StartAsync();
+            foreach (var device in new[] { NewId(), NewId() })
+            {
+                var (client, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, device, clean: false));
+                await SubscribeAsync(client, $"sleep/{device}");
+                await DisconnectAsync(client);
+            }
+
+            // Out of every node's memory (offline 0), and counted from the session index.
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+            var deadline = DateTimeOffset.UtcNow + Patience;
+            Scrape scrape;
+            do
+            {
+                await Task.Delay(200);
+                scrape = Scrape.Parse(await http.GetStringAsync("/metrics"));
+            }
+            while ((scrape.Of("actors_mqtt_sessions_offline") != 0 || scrape.Of("actors_mqtt_sessions_offline_cluster") != 2) && DateTimeOffset.UtcNow < deadline);
+            Assert.Equal((0d, 2d), (scrape.Of("actors_mqtt_sessions_offline"), scrape.Of("actors_mqtt_sessions_offline_cluster")));
+
+            var (watcher, _) = await RawClient.ConnectAsync(broker.EndPoint, Connect(V.V311, NewId()));
+            await using (watcher)
+            {
+                await watcher.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = [new MqttSubscription("$SYS/broker/clients/disconnected")] });
+                await watcher.ReceiveAsync<SubAckPacket>();
+                string? disconnected = null;
+                while (disconnected != "2" && DateTimeOffset.UtcNow < deadline + Patience)
+                {
+                    if (await TryReceiveAsync(watcher, TimeSpan.FromSeconds(3)) is { } publish)
+                    {
+                        disconnected = Encoding.UTF8.GetString(publish.Payload.Span);
+                    }
+                }
+
+                Assert.Equal("2", disconnected);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_start_wakes_none_of_thousands_of_journaled_sessions_and_each_still_receives()
     {
         const int Sessions = 2000;

@@ -190,6 +190,7 @@ public sealed class StatusPageTests(StatusPageTests.WorkloadBroker workload) : I
             ("connections", "actors_mqtt_connections", "listener"),
             ("sessionsOnline", "actors_mqtt_sessions_online", null),
             ("sessionsOffline", "actors_mqtt_sessions_offline", null),
+            ("sessionsOfflineCluster", "actors_mqtt_sessions_offline_cluster", null),
             ("sessionsExpired", "actors_mqtt_sessions_expired_total", null),
             ("subscriptions", "actors_mqtt_subscriptions", null),
             ("connectionsAccepted", "actors_mqtt_connections_accepted_total", null),

@@ -99,6 +99,7 @@ function show(status) {
 
   set('sessions-online', count(status.sessionsOnline));
   set('sessions-offline', count(status.sessionsOffline));
+  set('sessions-offline-cluster', count(status.sessionsOfflineCluster));
   set('sessions-expired', count(status.sessionsExpired));
   set('subscriptions', count(status.subscriptions));
   set('connections-accepted', count(status.connectionsAccepted));
