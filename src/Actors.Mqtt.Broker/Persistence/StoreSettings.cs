@@ -155,6 +155,7 @@ public sealed record StoreSettings
               snapshot-store.plugin = "{SnapshotPath}"
             {"}"}
             {JournalPath} {"{"}
+              class = "{typeof(SessionJournal).AssemblyQualifiedName}"
               connection-string = {Quote(connection)}
               provider-name = "{provider}"
               table-mapping = {mapping}
@@ -162,6 +163,7 @@ public sealed record StoreSettings
               parallelism = {(Store == StoreKind.Sqlite ? 1 : 3)}
             {"}"}
             {SnapshotPath} {"{"}
+              class = "{typeof(SessionSnapshotStore).AssemblyQualifiedName}"
               connection-string = {Quote(snapshotConnection)}
               provider-name = "{provider}"
               table-mapping = {mapping}
