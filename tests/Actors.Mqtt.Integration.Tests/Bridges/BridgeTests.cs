@@ -1,0 +1,186 @@
+using System.Globalization;
+using Actors.Mqtt.Integration.Tests.Support;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Actors.Mqtt.Integration.Tests.Bridges;
+
+/// <summary>A bridge of the broker under test to a real Mosquitto that the test starts on a free loopback port.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class BridgeTests : IAsyncLifetime
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("bridge-").FullName;
+    private readonly string remoteClientId = "bridge-" + Guid.NewGuid().ToString("N")[..8];
+    private MosquittoServer mosquitto = null!;
+    private BrokerFixture? broker;
+
+    public async Task InitializeAsync() => mosquitto = await MosquittoServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (broker is not null)
+        {
+            await broker.DisposeAsync();
+        }
+
+        await mosquitto.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Out_a_message_published_here_arrives_at_a_Mosquitto_subscriber_under_the_remote_prefix_with_its_QoS_up_to_the_maximum()
+    {
+        await using var remote = await TestClient.ConnectAsync(MqttProtocolVersion.V500, o => o.WithTcpServer("127.0.0.1", mosquitto.Port));
+        await remote.SubscribeAsync("site-1/sensors/#", MqttQualityOfServiceLevel.ExactlyOnce);
+        await StartBrokerAsync("mqttv5", """{ pattern = "sensors/#", direction = out, qos = 1, remote-prefix = "site-1/" }""");
+        await mosquitto.WaitForLogAsync("as " + remoteClientId);
+
+        await using var local = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V500);
+        await local.PublishAsync("sensors/t1", "one", MqttQualityOfServiceLevel.AtLeastOnce);
+        await local.PublishAsync("sensors/t2", "two", MqttQualityOfServiceLevel.ExactlyOnce);
+        await local.PublishAsync("sensors/t3", "three", MqttQualityOfServiceLevel.AtMostOnce);
+        await local.PublishAsync("other/t4", "not bridged", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var one = await remote.NextAsync();
+        Assert.Equal(("site-1/sensors/t1", "one", MqttQualityOfServiceLevel.AtLeastOnce), (one.Topic, TestClient.Text(one), one.QualityOfServiceLevel));
+
+        // QoS 2 crosses as QoS 1, the bridge topic's maximum.
+        var two = await remote.NextAsync();
+        Assert.Equal(("site-1/sensors/t2", "two", MqttQualityOfServiceLevel.AtLeastOnce), (two.Topic, TestClient.Text(two), two.QualityOfServiceLevel));
+        var three = await remote.NextAsync();
+        Assert.Equal(("site-1/sensors/t3", "three", MqttQualityOfServiceLevel.AtMostOnce), (three.Topic, TestClient.Text(three), three.QualityOfServiceLevel));
+        await remote.ExpectNothingAsync();
+    }
+
+    [Fact]
+    public async Task In_a_message_published_to_Mosquitto_arrives_at_a_subscriber_here_under_the_local_prefix_with_its_QoS()
+    {
+        await StartBrokerAsync("mqttv5", """{ pattern = "cmd/#", direction = in, qos = 2, local-prefix = "remote/" }""");
+        await using var local = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V500);
+        await local.SubscribeAsync("#", MqttQualityOfServiceLevel.ExactlyOnce);
+        await mosquitto.WaitForLogAsync("Sending SUBACK to " + remoteClientId);
+
+        await using var remote = await TestClient.ConnectAsync(MqttProtocolVersion.V500, o => o.WithTcpServer("127.0.0.1", mosquitto.Port));
+        await remote.PublishAsync("cmd/a", "two", MqttQualityOfServiceLevel.ExactlyOnce);
+        await remote.PublishAsync("cmd/b", "one", MqttQualityOfServiceLevel.AtLeastOnce);
+        await remote.PublishAsync("elsewhere", "not bridged", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var two = await local.NextAsync();
+        Assert.Equal(("remote/cmd/a", "two", MqttQualityOfServiceLevel.ExactlyOnce), (two.Topic, TestClient.Text(two), two.QualityOfServiceLevel));
+        var one = await local.NextAsync();
+        Assert.Equal(("remote/cmd/b", "one", MqttQualityOfServiceLevel.AtLeastOnce), (one.Topic, TestClient.Text(one), one.QualityOfServiceLevel));
+        await local.ExpectNothingAsync();
+    }
+
+    [Theory]
+    [InlineData("mqttv5")]
+    [InlineData("mqttv311")]
+    public async Task Both_directions_a_message_crosses_once_and_never_comes_back(string protocol)
+    {
+        await StartBrokerAsync(protocol, """{ pattern = "both/#", direction = both, qos = 1 }""");
+        await using var local = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V500);
+        await local.SubscribeAsync("both/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var remote = await TestClient.ConnectAsync(MqttProtocolVersion.V500, o => o.WithTcpServer("127.0.0.1", mosquitto.Port));
+        await remote.SubscribeAsync("both/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await mosquitto.WaitForLogAsync("Sending SUBACK to " + remoteClientId);
+
+        // Published here: once to each side; a copy echoed by Mosquitto would reach the local subscriber a second time.
+        await local.PublishAsync("both/here", "from here", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.Equal("from here", TestClient.Text(await local.NextAsync()));
+        Assert.Equal("from here", TestClient.Text(await remote.NextAsync()));
+
+        // Published there: once to each side; a copy sent back out would reach the Mosquitto subscriber a second time.
+        await remote.PublishAsync("both/there", "from there", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.Equal("from there", TestClient.Text(await remote.NextAsync()));
+        Assert.Equal("from there", TestClient.Text(await local.NextAsync()));
+
+        await local.ExpectNothingAsync(TimeSpan.FromSeconds(1));
+        await remote.ExpectNothingAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task Out_QoS_1_messages_published_while_Mosquitto_restarts_all_arrive_after_it_is_back()
+    {
+        const int Total = 200;
+        const string Subscriber = "bridge-test-subscriber";
+        await StartBrokerAsync("mqttv311", """{ pattern = "data/#", direction = out, qos = 1 }""");
+        await mosquitto.WaitForLogAsync("as " + remoteClientId);
+        var seen = new HashSet<int>();
+        var remote = await PersistentSubscriberAsync(Subscriber);
+        await using var local = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V311);
+        for (var i = 1; i <= Total; i++)
+        {
+            if (i == Total / 4)
+            {
+                // What Mosquitto acknowledged to the bridge it keeps for the subscriber's persistent session; what it did
+                // not, the bridge's session keeps.
+                await mosquitto.StopAsync();
+                await remote.DisposeAsync();
+            }
+
+            if (i == Total * 3 / 4)
+            {
+                var logged = mosquitto.Log.Length;
+                await mosquitto.StartAgainAsync();
+                await mosquitto.WaitForLogAsync("as " + remoteClientId, logged);
+                remote = await PersistentSubscriberAsync(Subscriber);
+            }
+
+            await local.PublishAsync("data/" + i.ToString(CultureInfo.InvariantCulture), "m", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await using (remote)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (Seen().Count < Total && !deadline.IsCancellationRequested)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        var missing = Enumerable.Range(1, Total).Except(Seen()).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} messages never arrived, the first {string.Join(", ", missing.Take(10))}; mosquitto: {mosquitto.Log[^Math.Min(3000, mosquitto.Log.Length)..]}");
+
+        List<int> Seen()
+        {
+            lock (seen)
+            {
+                return [.. seen];
+            }
+        }
+
+
+        async Task<TestClient> PersistentSubscriberAsync(string clientId)
+        {
+            var client = await TestClient.ConnectAsync(MqttProtocolVersion.V311, o => o.WithTcpServer("127.0.0.1", mosquitto.Port).WithCleanSession(false), clientId);
+            client.Client.ApplicationMessageReceivedAsync += e =>
+            {
+                lock (seen)
+                {
+                    seen.Add(int.Parse(e.ApplicationMessage.Topic["data/".Length..], CultureInfo.InvariantCulture));
+                }
+
+                return Task.CompletedTask;
+            };
+            await client.SubscribeAsync("data/#", MqttQualityOfServiceLevel.AtLeastOnce);
+            return client;
+        }
+    }
+
+    private async Task StartBrokerAsync(string protocol, params string[] topics)
+    {
+        var config = Path.Combine(folder, "broker.conf");
+        await File.WriteAllTextAsync(config, $$"""
+            actors-mqtt.bridges.mosquitto {
+              address = "127.0.0.1:{{mosquitto.Port}}"
+              protocol = {{protocol}}
+              client-id = "{{remoteClientId}}"
+              restart-timeout-base = 100ms
+              restart-timeout-cap = 1s
+              topics = [ {{string.Join(", ", topics)}} ]
+            }
+            """);
+        broker = new BrokerFixture { ConfigFile = config };
+        await broker.InitializeAsync();
+    }
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Actors.Mqtt.Integration.Tests.Support;
+
+/// <summary>
+/// The real Mosquitto broker (Debian package mosquitto) on a free loopback port, with persistence in a folder of its
+/// own, so that it can be stopped (SIGTERM, which saves its state) and started again on the same port and state.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class MosquittoServer : IAsyncDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("mosquitto-").FullName;
+    private readonly StringBuilder log = new();
+    private Process? process;
+
+    private MosquittoServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    /// <summary>What Mosquitto wrote, for a failing test's message.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (log)
+            {
+                return log.ToString();
+            }
+        }
+    }
+
+    public static async Task<MosquittoServer> StartAsync()
+    {
+        var server = new MosquittoServer(FreePort());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts it (again) on its port and returns once it accepts connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        // Run as root, Mosquitto drops to its own user, which must read the configuration and write the state.
+        File.SetUnixFileMode(folder, (UnixFileMode)0b111_111_111);
+        var config = Path.Combine(folder, "mosquitto.conf");
+        await File.WriteAllTextAsync(config, string.Create(
+            CultureInfo.InvariantCulture,
+            $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {folder}/\nlog_type all\n"));
+        File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
+        var started = Tools.Start(File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", "-c", config);
+        started.ErrorDataReceived += (_, e) => Append(e.Data);
+        started.OutputDataReceived += (_, e) => Append(e.Data);
+        started.BeginErrorReadLine();
+        started.BeginOutputReadLine();
+        process = started;
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var probe = new TcpClient();
+            try
+            {
+                await probe.ConnectAsync(IPAddress.Loopback, Port, deadline.Token);
+                return;
+            }
+            catch (SocketException) when (!started.HasExited)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+            catch (SocketException)
+            {
+                throw new InvalidOperationException($"mosquitto exited with {started.ExitCode}: {Log}");
+            }
+        }
+    }
+
+    /// <summary>Waits until Mosquitto logged <paramref name="text"/> (it logs every packet: log_type all) after the
+    /// first <paramref name="from"/> characters of its log.</summary>
+    public async Task WaitForLogAsync(string text, int from = 0, TimeSpan? wait = null)
+    {
+        using var deadline = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(30));
+        while (Log.IndexOf(text, from, StringComparison.Ordinal) < 0)
+        {
+            try
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"mosquitto did not log '{text}': {Log}");
+            }
+        }
+    }
+
+    /// <summary>SIGTERM: Mosquitto closes its connections and writes its state before it ends.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref process, null) is not { } running)
+        {
+            return;
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", running.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await running.WaitForExitAsync();
+        running.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
