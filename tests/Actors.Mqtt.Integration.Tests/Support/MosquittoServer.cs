@@ -8,7 +8,8 @@ namespace Actors.Mqtt.Integration.Tests.Support;
 
 /// <summary>
 /// The real Mosquitto broker (Debian package mosquitto) on a free loopback port, with persistence in a folder of its
-/// own, so that it can be stopped (SIGTERM, which saves its state) and started again on the same port and state.
+/// own (saved each second as well), so that it can be stopped, frozen or killed and started again on the same port and
+/// state.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class MosquittoServer : IAsyncDisposable
@@ -48,7 +49,7 @@ public sealed class MosquittoServer : IAsyncDisposable
         var config = Path.Combine(folder, "mosquitto.conf");
         await File.WriteAllTextAsync(config, string.Create(
             CultureInfo.InvariantCulture,
-            $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {folder}/\nlog_type all\n"));
+            $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {folder}/\nautosave_interval 1\nlog_type all\n"));
         File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
         var started = Tools.Start(File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", "-c", config);
         started.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -96,16 +97,28 @@ public sealed class MosquittoServer : IAsyncDisposable
     }
 
     /// <summary>SIGTERM: Mosquitto closes its connections and writes its state before it ends.</summary>
-    public async Task StopAsync()
+    public Task StopAsync() => EndAsync("-TERM");
+
+    /// <summary>SIGKILL: what it received since its last save is gone, and its connections are cut.</summary>
+    public Task KillAsync() => EndAsync("-KILL");
+
+    /// <summary>SIGSTOP: it reads and answers nothing, while its connections stay open.</summary>
+    public async Task FreezeAsync()
+    {
+        using var stop = Process.Start("kill", ["-STOP", (process ?? throw new InvalidOperationException("mosquitto is not running")).Id.ToString(CultureInfo.InvariantCulture)]);
+        await stop.WaitForExitAsync();
+    }
+
+    private async Task EndAsync(string signal)
     {
         if (Interlocked.Exchange(ref process, null) is not { } running)
         {
             return;
         }
 
-        using (var term = Process.Start("kill", ["-TERM", running.Id.ToString(CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", [signal, running.Id.ToString(CultureInfo.InvariantCulture)]))
         {
-            await term.WaitForExitAsync();
+            await kill.WaitForExitAsync();
         }
 
         await running.WaitForExitAsync();
