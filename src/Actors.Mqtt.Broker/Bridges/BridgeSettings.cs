@@ -78,7 +78,14 @@ public sealed record BridgeSettings
 
     private static BridgeSettings Read(string name, string key, Config b, Config topicDefaults)
     {
-        var (host, port) = ReadAddress(b.GetString("address"), $"{key}.address");
+        // Reported at the bridge's own key when the address is missing, since a key never set has no line to point at.
+        var address = b.GetString("address");
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            throw BrokerSettings.Invalid(key, "has no address: expected address = \"host:port\" of the remote broker");
+        }
+
+        var (host, port) = ReadAddress(address, $"{key}.address");
         var protocol = b.GetString("protocol") switch
         {
             "mqttv311" => MqttProtocolVersion.V311,
@@ -103,7 +110,7 @@ public sealed record BridgeSettings
             throw BrokerSettings.Invalid($"{key}.restart-timeout-cap", "must be at least restart-timeout-base");
         }
 
-        var topics = ReadTopics(b, $"{key}.topics", topicDefaults);
+        var topics = ReadTopics(b, key, topicDefaults);
         var clientId = b.GetString("client-id");
         var caFile = FullPath(b.GetString("tls.ca-file"));
         var certificate = Optional(b.GetString("tls.certificate"));
@@ -131,13 +138,13 @@ public sealed record BridgeSettings
         };
     }
 
-    private static List<BridgeTopic> ReadTopics(Config b, string key, Config topicDefaults)
+    private static List<BridgeTopic> ReadTopics(Config b, string bridgeKey, Config topicDefaults)
     {
+        var key = $"{bridgeKey}.topics";
         var topics = new List<BridgeTopic>();
         var items = b.HasPath("topics") ? b.GetValue("topics").GetArray() : [];
         for (var i = 0; i < items.Count; i++)
         {
-            var itemKey = $"{key}.{i + 1}";
             if (!items[i].IsObject())
             {
                 throw BrokerSettings.Invalid(key, $"item {i + 1} is not a topic: expected an object with a pattern");
@@ -172,16 +179,11 @@ public sealed record BridgeSettings
             topics.Add(new BridgeTopic(pattern, direction, (QualityOfService)qos, local, remote));
         }
 
-        return topics.Count > 0 ? topics : throw BrokerSettings.Invalid(key, "is empty: a bridge needs at least one topic");
+        return topics.Count > 0 ? topics : throw BrokerSettings.Invalid(bridgeKey, "has no topics: expected topics = [ { pattern = \"...\", direction = out } ] with at least one");
     }
 
-    private static (string Host, int Port) ReadAddress(string? address, string key)
+    private static (string Host, int Port) ReadAddress(string address, string key)
     {
-        if (string.IsNullOrWhiteSpace(address))
-        {
-            throw BrokerSettings.Invalid(key, "is empty: expected host:port of the remote broker");
-        }
-
         var colon = address.LastIndexOf(':');
         if (colon < 0)
         {
