@@ -1,5 +1,6 @@
 using System.Globalization;
 using Actors.Mqtt.Integration.Tests.Support;
+using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
@@ -154,6 +155,42 @@ public sealed class BridgeTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Out_QoS_1_messages_waiting_for_Mosquitto_when_the_broker_is_killed_arrive_after_both_are_back()
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "hocon"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "hocon", "broker.conf"), BridgeConfig("mqttv311", """{ pattern = "data/#", direction = out, qos = 1 }"""));
+        await using var process = new BrokerProcess(folder, "actors-mqtt.persistence.store=sqlite", $"actors-mqtt.persistence.sqlite.path={Path.Combine(folder, "broker.db")}");
+        await process.StartAsync();
+        await mosquitto.WaitForLogAsync("as " + remoteClientId);
+        var seen = new SeenNumbers();
+        await (await seen.SubscribeAsync(mosquitto)).DisposeAsync();
+
+        // Mosquitto away, the messages wait in the bridge's session, journaled before each PUBACK; then kill -9.
+        await mosquitto.StopAsync();
+        await using (var local = await TestClient.ConnectAsync(MqttProtocolVersion.V311, o => o.WithTcpServer("127.0.0.1", process.EndPoint.Port)))
+        {
+            await PublishAsync(local, 1, 100);
+        }
+
+        await process.KillAsync();
+        await mosquitto.StartAgainAsync();
+        await process.StartAsync(samePort: true);
+        await using (await seen.SubscribeAsync(mosquitto))
+        {
+            await seen.WaitForAsync(100, mosquitto);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_may_not_take_a_bridge_session()
+    {
+        await StartBrokerAsync("mqttv5", """{ pattern = "a/#" }""");
+
+        await using var intruder = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V500, "$bridge/mosquitto");
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, intruder.ConnectResult.ResultCode);
+    }
+
     private static async Task PublishAsync(TestClient client, int first, int last)
     {
         for (var i = first; i <= last; i++)
@@ -165,19 +202,21 @@ public sealed class BridgeTests : IAsyncLifetime
     private async Task StartBrokerAsync(string protocol, params string[] topics)
     {
         var config = Path.Combine(folder, "broker.conf");
-        await File.WriteAllTextAsync(config, $$"""
-            actors-mqtt.bridges.mosquitto {
-              address = "127.0.0.1:{{mosquitto.Port}}"
-              protocol = {{protocol}}
-              client-id = "{{remoteClientId}}"
-              restart-timeout-base = 100ms
-              restart-timeout-cap = 1s
-              topics = [ {{string.Join(", ", topics)}} ]
-            }
-            """);
+        await File.WriteAllTextAsync(config, BridgeConfig(protocol, topics));
         broker = new BrokerFixture { ConfigFile = config };
         await broker.InitializeAsync();
     }
+
+    private string BridgeConfig(string protocol, params string[] topics) => $$"""
+        actors-mqtt.bridges.mosquitto {
+          address = "127.0.0.1:{{mosquitto.Port}}"
+          protocol = {{protocol}}
+          client-id = "{{remoteClientId}}"
+          restart-timeout-base = 100ms
+          restart-timeout-cap = 1s
+          topics = [ {{string.Join(", ", topics)}} ]
+        }
+        """;
 
     /// <summary>The numbers of the messages data/N a persistent subscriber on Mosquitto received, over its reconnects.</summary>
     private sealed class SeenNumbers
