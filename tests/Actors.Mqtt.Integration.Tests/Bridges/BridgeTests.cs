@@ -1,5 +1,6 @@
 using System.Globalization;
 using Actors.Mqtt.Integration.Tests.Support;
+using Microsoft.Data.Sqlite;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -97,6 +98,48 @@ public sealed class BridgeTests : IAsyncLifetime
 
         await local.ExpectNothingAsync(TimeSpan.FromSeconds(1));
         await remote.ExpectNothingAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task In_a_QoS_1_message_is_acknowledged_to_Mosquitto_only_once_a_durable_subscriber_here_wrote_it()
+    {
+        var database = Path.Combine(folder, "broker.db");
+        await StartBrokerAsync(
+            "mqttv5",
+            ["actors-mqtt.persistence.store=sqlite", $"actors-mqtt.persistence.sqlite.path={database}"],
+            """{ pattern = "cmd/#", direction = in, qos = 1 }""");
+        await using (var durable = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V311, "durable", o => o.WithCleanSession(false)))
+        {
+            await durable.SubscribeAsync("cmd/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await mosquitto.WaitForLogAsync("Sending SUBACK to " + remoteClientId);
+        await using var remote = await TestClient.ConnectAsync(MqttProtocolVersion.V500, o => o.WithTcpServer("127.0.0.1", mosquitto.Port));
+        var logged = mosquitto.Log.Length;
+
+        // While the test holds the journal's write lock, the offline subscriber's session cannot write the message.
+        await using (var journal = new SqliteConnection($"Data Source={database};Pooling=False"))
+        {
+            await journal.OpenAsync();
+            await using (var exclusive = journal.CreateCommand())
+            {
+                exclusive.CommandText = "BEGIN EXCLUSIVE";
+                await exclusive.ExecuteNonQueryAsync();
+            }
+
+            await remote.PublishAsync("cmd/stop", "m", MqttQualityOfServiceLevel.AtLeastOnce);
+            await mosquitto.WaitForLogAsync("Sending PUBLISH to " + remoteClientId, logged);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.DoesNotContain("Received PUBACK from " + remoteClientId, mosquitto.Log[logged..], StringComparison.Ordinal);
+
+            await using var rollback = journal.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        await mosquitto.WaitForLogAsync("Received PUBACK from " + remoteClientId, logged);
+        await using var back = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V311, "durable", o => o.WithCleanSession(false));
+        Assert.Equal("cmd/stop", (await back.NextAsync()).Topic);
     }
 
     [Fact]
@@ -199,11 +242,13 @@ public sealed class BridgeTests : IAsyncLifetime
         }
     }
 
-    private async Task StartBrokerAsync(string protocol, params string[] topics)
+    private Task StartBrokerAsync(string protocol, params string[] topics) => StartBrokerAsync(protocol, [], topics);
+
+    private async Task StartBrokerAsync(string protocol, string[] overrides, params string[] topics)
     {
         var config = Path.Combine(folder, "broker.conf");
         await File.WriteAllTextAsync(config, BridgeConfig(protocol, topics));
-        broker = new BrokerFixture { ConfigFile = config };
+        broker = new BrokerFixture { ConfigFile = config, Overrides = overrides };
         await broker.InitializeAsync();
     }
 
