@@ -179,6 +179,10 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
 
     private void Connect()
     {
+        // Messages of a connection before that were not acknowledged come again on this one, perhaps under the same
+        // packet ids: an entry left from then must not acknowledge them.
+        acks.Clear();
+        unacknowledged.Clear();
         var current = ++attempt;
         var remote = client!;
         var subscribe = remoteSubscriptions;
@@ -206,6 +210,10 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
+            case RemoteDown:
+                // The attempt connected and then gave up (a subscription refused): its RemoteFailed follows.
+                return;
+
             case RemoteUp up when up.Attempt == attempt:
                 {
                     failures = 0;
@@ -277,6 +285,10 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
                 sessionRegion.Tell(Detach());
                 return;
 
+            case RemoteDown:
+                // Already handled: the connection it reports is the one this wait follows.
+                return;
+
             default:
                 Common(message);
                 return;
@@ -329,9 +341,7 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
                     var delay = NextDelay();
                     log.Warning("Bridge {Bridge}: lost {Host}:{Port} ({Reason}); connecting again in {Delay}", bridge.Name, bridge.Host, bridge.Port, down.Reason, delay);
 
-                    // The remote sends the unacknowledged messages again when the bridge is back.
-                    acks.Clear();
-                    unacknowledged.Clear();
+                    // The remote sends the unacknowledged messages again when the bridge is back (see Connect).
                     if (session is not null)
                     {
                         sessionRegion.Tell(Detach());
