@@ -18,9 +18,20 @@ public sealed class MosquittoServer : IAsyncDisposable
     private readonly StringBuilder log = new();
     private Process? process;
 
-    private MosquittoServer(int port) => Port = port;
+    private readonly TestCertificates? tls;
 
+    private MosquittoServer(int port, TestCertificates? tls)
+    {
+        Port = port;
+        this.tls = tls;
+        TlsPort = tls is null ? 0 : FreePort();
+    }
+
+    /// <summary>The plain TCP listener's port.</summary>
     public int Port { get; }
+
+    /// <summary>A second listener's, for TLS with a client certificate of the test authority; 0 when there is none.</summary>
+    public int TlsPort { get; }
 
     /// <summary>What Mosquitto wrote, for a failing test's message.</summary>
     public string Log
@@ -34,9 +45,10 @@ public sealed class MosquittoServer : IAsyncDisposable
         }
     }
 
-    public static async Task<MosquittoServer> StartAsync()
+    /// <param name="tls">Certificates for a TLS listener besides the plain one (see <see cref="TlsPort"/>).</param>
+    public static async Task<MosquittoServer> StartAsync(TestCertificates? tls = null)
     {
-        var server = new MosquittoServer(FreePort());
+        var server = new MosquittoServer(FreePort(), tls);
         await server.StartAgainAsync();
         return server;
     }
@@ -50,6 +62,20 @@ public sealed class MosquittoServer : IAsyncDisposable
         await File.WriteAllTextAsync(config, string.Create(
             CultureInfo.InvariantCulture,
             $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {folder}/\nautosave_interval 1\nlog_type all\n"));
+        if (tls is not null)
+        {
+            // Mosquitto reads the certificate files as its own user.
+            File.SetUnixFileMode(tls.Directory, (UnixFileMode)0b111_101_101);
+            foreach (var file in new[] { tls.CaFile, tls.ServerCertificateFile, tls.ServerKeyFile })
+            {
+                File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
+            }
+
+            await File.AppendAllTextAsync(config, string.Create(
+                CultureInfo.InvariantCulture,
+                $"listener {TlsPort} 127.0.0.1\ncafile {tls.CaFile}\ncertfile {tls.ServerCertificateFile}\nkeyfile {tls.ServerKeyFile}\nrequire_certificate true\n"));
+        }
+
         File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
         var started = Tools.Start(File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", "-c", config);
         started.ErrorDataReceived += (_, e) => Append(e.Data);
