@@ -514,7 +514,8 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
     private sealed record RemoteDown(string Reason) : IDeadLetterSuppression;
 
     /// <param name="Delivered">The remote took it (reason code below 0x80).</param>
-    private sealed record RemotePublished(ushort PacketId, QualityOfService QoS, bool Delivered, string Reason)
+    /// <remarks>May come after the actor stopped, from a publish under way then: not worth a dead letter line.</remarks>
+    private sealed record RemotePublished(ushort PacketId, QualityOfService QoS, bool Delivered, string Reason) : IDeadLetterSuppression
     {
         /// <summary>No answer came: the connection was lost first.</summary>
         public bool Lost { get; init; }

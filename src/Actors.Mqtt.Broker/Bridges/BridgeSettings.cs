@@ -112,7 +112,7 @@ public sealed record BridgeSettings
 
         var topics = ReadTopics(b, key, topicDefaults);
         var clientId = b.GetString("client-id");
-        var caFile = FullPath(b.GetString("tls.ca-file"));
+        var caFile = ExistingFile(b.GetString("tls.ca-file"), $"{key}.tls.ca-file");
         var certificate = Optional(b.GetString("tls.certificate"));
         var privateKey = Optional(b.GetString("tls.private-key"));
         if ((certificate is null) != (privateKey is null))
@@ -129,7 +129,11 @@ public sealed record BridgeSettings
             RemoteClientId = string.IsNullOrEmpty(clientId) ? $"{Environment.MachineName}.{name}" : clientId,
             Username = Optional(b.GetString("username")),
             Password = Optional(b.GetString("password")),
-            Tls = new BridgeTls(b.GetBoolean("tls.enabled") || caFile is not null, caFile, FullPath(certificate), FullPath(privateKey)),
+            Tls = new BridgeTls(
+                b.GetBoolean("tls.enabled") || caFile is not null,
+                caFile,
+                ExistingFile(certificate, $"{key}.tls.certificate"),
+                ExistingFile(privateKey, $"{key}.tls.private-key")),
             CleanSession = b.GetBoolean("clean-session"),
             KeepAlive = keepAlive,
             RestartBase = restartBase,
@@ -198,5 +202,15 @@ public sealed record BridgeSettings
 
     private static string? Optional(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static string? FullPath(string? path) => string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path);
+    /// <summary>A file is checked at start-up, where its key can be named, rather than at each connection attempt.</summary>
+    private static string? ExistingFile(string? path, string key)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(path);
+        return File.Exists(full) ? full : throw BrokerSettings.Invalid(key, $"file not found: {full}");
+    }
 }

@@ -38,7 +38,6 @@ public class BridgeSettingsTests
             actors-mqtt.bridges.cloud {
               address = "10.0.0.1:8883"
               protocol = mqttv5
-              tls.ca-file = "ca.pem"
               topics = [ { pattern = "sensors/#", direction = both, qos = 2, local-prefix = "here/", remote-prefix = "site-1/" } ]
             }
             """)).Topics);
@@ -52,16 +51,24 @@ public class BridgeSettingsTests
     [Fact]
     public void A_CA_file_turns_TLS_on_as_Mosquittos_bridge_cafile_does()
     {
-        var bridge = Assert.Single(Read("""
-            actors-mqtt.bridges.cloud {
-              address = "10.0.0.1:8883"
-              tls.ca-file = "ca.pem"
-              topics = [ { pattern = "a" } ]
-            }
-            """));
+        var ca = Path.GetTempFileName();
+        try
+        {
+            var bridge = Assert.Single(Read($$"""
+                actors-mqtt.bridges.cloud {
+                  address = "10.0.0.1:8883"
+                  tls.ca-file = "{{ca}}"
+                  topics = [ { pattern = "a" } ]
+                }
+                """));
 
-        Assert.True(bridge.Tls.Enabled);
-        Assert.Equal(Path.GetFullPath("ca.pem"), bridge.Tls.CaFile);
+            Assert.True(bridge.Tls.Enabled);
+            Assert.Equal(ca, bridge.Tls.CaFile);
+        }
+        finally
+        {
+            File.Delete(ca);
+        }
     }
 
     [Theory]
@@ -71,6 +78,7 @@ public class BridgeSettingsTests
     [InlineData("""address = "h", topics = [ { pattern = "a", qos = 3 } ]""", "actors-mqtt.bridges.cloud.topics")]
     [InlineData("""address = "h", topics = [ { pattern = "a/#/b" } ]""", "actors-mqtt.bridges.cloud.topics")]
     [InlineData("""address = "h", tls.certificate = "c.pem", topics = [ { pattern = "a" } ]""", "actors-mqtt.bridges.cloud.tls.private-key")]
+    [InlineData("""address = "h", tls.ca-file = "/no/such/ca.pem", topics = [ { pattern = "a" } ]""", "actors-mqtt.bridges.cloud.tls.ca-file")]
     [InlineData("""address = "h", restart-timeout-base = 10s, restart-timeout-cap = 1s, topics = [ { pattern = "a" } ]""", "actors-mqtt.bridges.cloud.restart-timeout-cap")]
     public void A_bad_value_names_its_key(string body, string key)
     {
