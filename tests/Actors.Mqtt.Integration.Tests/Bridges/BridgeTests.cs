@@ -168,6 +168,28 @@ public sealed class BridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Out_a_bridge_whose_remote_is_not_there_at_start_keeps_what_is_published_for_it_until_it_comes()
+    {
+        var seen = new SeenNumbers();
+        await (await seen.SubscribeAsync(mosquitto)).DisposeAsync();
+        await mosquitto.StopAsync();
+
+        // The broker starts and serves its clients with the bridge's remote away; the bridge's session already holds
+        // the out subscription, so what is published for the remote waits in its journal.
+        await StartBrokerAsync("mqttv311", """{ pattern = "data/#", direction = out, qos = 1 }""");
+        await using (var local = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V311))
+        {
+            await PublishAsync(local, 1, 20);
+        }
+
+        await mosquitto.StartAgainAsync();
+        await using (await seen.SubscribeAsync(mosquitto))
+        {
+            await seen.WaitForAsync(20, mosquitto);
+        }
+    }
+
+    [Fact]
     public async Task Out_QoS_1_messages_in_flight_when_Mosquitto_dies_go_again_when_it_is_back()
     {
         await StartBrokerAsync("mqttv311", """{ pattern = "data/#", direction = out, qos = 1 }""");
