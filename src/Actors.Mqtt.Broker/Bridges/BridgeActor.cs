@@ -192,7 +192,12 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
 
     private static async Task ConnectAsync(IMqttClient remote, MqttClientOptions options, MqttClientSubscribeOptions? subscribe)
     {
-        await remote.ConnectAsync(options).ConfigureAwait(false);
+        // MQTTnet answers a refused CONNECT with its CONNACK's code rather than an exception.
+        var connected = await remote.ConnectAsync(options).ConfigureAwait(false);
+        if (connected.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"the remote broker refused the connection: {connected.ResultCode} {connected.ReasonString}".TrimEnd());
+        }
 
         // Every time: a remote session that started afresh has none, and subscribing again to a filter replaces it.
         if (subscribe is not null)

@@ -20,10 +20,13 @@ public sealed class MosquittoServer : IAsyncDisposable
 
     private readonly TestCertificates? tls;
 
-    private MosquittoServer(int port, TestCertificates? tls)
+    private readonly string? passwordFile;
+
+    private MosquittoServer(int port, TestCertificates? tls, string? passwordFile)
     {
         Port = port;
         this.tls = tls;
+        this.passwordFile = passwordFile;
         TlsPort = tls is null ? 0 : FreePort();
     }
 
@@ -46,9 +49,11 @@ public sealed class MosquittoServer : IAsyncDisposable
     }
 
     /// <param name="tls">Certificates for a TLS listener besides the plain one (see <see cref="TlsPort"/>).</param>
-    public static async Task<MosquittoServer> StartAsync(TestCertificates? tls = null)
+    /// <param name="passwordFile">A password file (readable by the mosquitto user) that every client must log in by;
+    /// null lets anyone in. Read again at each start.</param>
+    public static async Task<MosquittoServer> StartAsync(TestCertificates? tls = null, string? passwordFile = null)
     {
-        var server = new MosquittoServer(FreePort(), tls);
+        var server = new MosquittoServer(FreePort(), tls, passwordFile);
         await server.StartAgainAsync();
         return server;
     }
@@ -61,7 +66,7 @@ public sealed class MosquittoServer : IAsyncDisposable
         var config = Path.Combine(folder, "mosquitto.conf");
         await File.WriteAllTextAsync(config, string.Create(
             CultureInfo.InvariantCulture,
-            $"listener {Port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {folder}/\nautosave_interval 1\nlog_type all\n"));
+            $"listener {Port} 127.0.0.1\n{(passwordFile is null ? "allow_anonymous true" : $"allow_anonymous false\npassword_file {passwordFile}")}\npersistence true\npersistence_location {folder}/\nautosave_interval 1\nlog_type all\n"));
         if (tls is not null)
         {
             // Mosquitto reads the certificate files as its own user.
