@@ -1,5 +1,6 @@
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
@@ -84,9 +85,10 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
         client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += e =>
         {
-            // Acknowledged once this broker has the message for good (see SendReadyAcks).
+            // Acknowledged once this broker has the message for good (see SendReadyAcks). Copied here, while MQTTnet
+            // still holds what it read, under its remote topic (see Route).
             e.AutoAcknowledge = false;
-            self.Tell(new RemoteMessage(e));
+            self.Tell(new RemoteMessage(RemoteBroker.ToLocal(e.ApplicationMessage, e.ApplicationMessage.Topic), e));
             return Task.CompletedTask;
         };
         client.DisconnectedAsync += e =>
@@ -305,7 +307,7 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
         switch (message)
         {
             case RemoteMessage received:
-                Route(received.Args);
+                Route(received.Publish, received.Args);
                 return;
 
             case RouteCounted counted:
@@ -450,18 +452,20 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
     }
 
     /// <summary>A message from the remote enters the broker as any client's PUBLISH does, under its local topic.</summary>
-    private void Route(MqttApplicationMessageReceivedEventArgs received)
+    private void Route(PublishPacket remote, MqttApplicationMessageReceivedEventArgs received)
     {
-        var message = received.ApplicationMessage;
-        var topic = bridge.Topics.FirstOrDefault(t => t.In && TopicMatcher.Matches(t.RemoteFilter, message.Topic));
-        if (topic is null)
+        var topic = bridge.Topics.FirstOrDefault(t => t.In && TopicMatcher.Matches(t.RemoteFilter, remote.Topic));
+        var local = topic?.ToLocal(remote.Topic);
+        if (local is null || BrokerTopics.IsBrokerOwned(local))
         {
-            // Not asked for (an old subscription of the remote session): acknowledged, so that it does not come again.
+            // Not asked for (an old subscription of the remote session), or for a topic only this broker writes ($SYS
+            // without a local prefix): acknowledged, so that it does not come again, and dropped.
+            log.Debug("Bridge {Bridge}: message to {Topic} from the remote broker dropped: {Reason}", bridge.Name, remote.Topic, local is null ? "no in topic matches it" : $"{local} is the broker's own");
             Acknowledge(received);
             return;
         }
 
-        var publish = RemoteBroker.ToLocal(message, topic.ToLocal(message.Topic));
+        var publish = remote with { Topic = local };
         var readAt = settings.Time.GetTimestamp();
         var now = settings.Time.Milliseconds(readAt);
         if (publish.QoS == QualityOfService.AtMostOnce)
@@ -481,7 +485,7 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
         }
 
         // As the bridge's own client id: the local session's No Local keeps it from going back out.
-        publisher.Publish(publish with { PacketId = 0 }, bridge.LocalClientId, now, new Confirmation(Self, id));
+        publisher.Publish(publish, bridge.LocalClientId, now, new Confirmation(Self, id));
     }
 
     /// <summary>Acknowledges to the remote, in the order the messages came, those whose writes are all done.</summary>
@@ -509,7 +513,8 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
     private void Acknowledge(MqttApplicationMessageReceivedEventArgs received) =>
         received.AcknowledgeAsync(CancellationToken.None).PipeTo(Self, success: () => AckSent.Instance, failure: e => new AckFailed(e.GetBaseException().Message));
 
-    private sealed record RemoteMessage(MqttApplicationMessageReceivedEventArgs Args);
+    /// <param name="Publish">The message under its remote topic.</param>
+    private sealed record RemoteMessage(PublishPacket Publish, MqttApplicationMessageReceivedEventArgs Args);
 
     private sealed record RemoteUp(int Attempt);
 

@@ -74,6 +74,18 @@ public sealed class BridgeTests : IAsyncLifetime
         await local.ExpectNothingAsync();
     }
 
+    [Fact]
+    public async Task In_the_remote_brokers_SYS_topics_never_become_this_brokers_own()
+    {
+        await StartBrokerAsync("mqttv5", ["actors-mqtt.sys-interval=0s"], """{ pattern = "$SYS/broker/uptime", direction = in }""");
+        await using var local = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V500);
+        await local.SubscribeAsync("$SYS/#");
+        var logged = mosquitto.Log.Length;
+        await mosquitto.WaitForLogAsync("Sending PUBLISH to " + remoteClientId, logged);
+
+        await local.ExpectNothingAsync(TimeSpan.FromSeconds(1));
+    }
+
     [Theory]
     [InlineData("mqttv5")]
     [InlineData("mqttv311")]

@@ -9,7 +9,7 @@ namespace Actors.Mqtt.Integration.Tests.Support;
 /// <summary>
 /// The real Mosquitto broker (Debian package mosquitto) on a free loopback port, with persistence in a folder of its
 /// own (saved each second as well), so that it can be stopped, frozen or killed and started again on the same port and
-/// state.
+/// state. It publishes its $SYS topics each second.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class MosquittoServer : IAsyncDisposable
@@ -66,7 +66,7 @@ public sealed class MosquittoServer : IAsyncDisposable
         var config = Path.Combine(folder, "mosquitto.conf");
         await File.WriteAllTextAsync(config, string.Create(
             CultureInfo.InvariantCulture,
-            $"listener {Port} 127.0.0.1\n{(passwordFile is null ? "allow_anonymous true" : $"allow_anonymous false\npassword_file {passwordFile}")}\npersistence true\npersistence_location {folder}/\nautosave_interval 1\nlog_type all\n"));
+            $"listener {Port} 127.0.0.1\n{(passwordFile is null ? "allow_anonymous true" : $"allow_anonymous false\npassword_file {passwordFile}")}\npersistence true\npersistence_location {folder}/\nautosave_interval 1\nsys_interval 1\nlog_type all\n"));
         if (tls is not null)
         {
             // Mosquitto reads the certificate files as its own user.
