@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Bridges;
 using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Security;
@@ -76,6 +77,9 @@ public sealed record BrokerSettings
 
     public AuthSettings Auth { get; init; } = AuthSettings.Open;
 
+    /// <summary>The bridges to other brokers, one <see cref="BridgeActor"/> each.</summary>
+    public IReadOnlyList<BridgeSettings> Bridges { get; init; } = [];
+
     /// <summary>The embedded defaults, to fall back on under an operator's configuration.</summary>
     public static Config Reference { get; } = LoadReference();
 
@@ -122,6 +126,7 @@ public sealed record BrokerSettings
             Persistence = StoreSettings.From(full),
             Cluster = ClusterNodeSettings.From(full),
             Auth = ReadAuth(c),
+            Bridges = BridgeSettings.ReadAll(c),
         };
     }
 

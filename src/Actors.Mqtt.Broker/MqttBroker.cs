@@ -1,4 +1,5 @@
 using System.Globalization;
+using Actors.Mqtt.Broker.Bridges;
 using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Persistence;
@@ -131,6 +132,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
             system.ActorOf(DeadlineKeeper.Props(sessions, index, settings.Time, settings.SysInterval > TimeSpan.Zero ? settings.SysInterval : TimeSpan.FromSeconds(10)), "session-deadlines");
         }
 
+        StartBridges(system, settings, sessions, topicTree, retained);
         if (statistics is not null)
         {
             var node = joinsOthers ? ClusterNodeSettings.NodeOf(cluster.SelfAddress).ToString() : null;
@@ -195,6 +197,23 @@ public sealed class MqttBroker : IConnectionFlowFactory
         return system.ActorOf(
             ClusterSingletonProxy.Props("/user/retained", ClusterSingletonProxySettings.Create(system).WithSingletonName("store")),
             "retained-proxy");
+    }
+
+    /// <summary>
+    /// Each bridge as a cluster singleton: one connection to its remote broker in the whole cluster, whichever node holds
+    /// it, as one client id may be connected only once (docs/architecture.md, "Bridges"). Alone, a node holds them all.
+    /// </summary>
+    private static void StartBridges(ActorSystem system, BrokerSettings settings, IActorRef sessions, IActorRef topicTree, IActorRef retained)
+    {
+        foreach (var bridge in settings.Bridges)
+        {
+            system.ActorOf(
+                ClusterSingletonManager.Props(
+                    BridgeActor.SupervisedProps(bridge, settings, sessions, topicTree, retained),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithSingletonName("bridge")),
+                "bridge-" + Uri.EscapeDataString(bridge.Name));
+        }
     }
 
     /// <summary>

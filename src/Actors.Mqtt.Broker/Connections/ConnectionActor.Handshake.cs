@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Bridges;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
@@ -35,6 +36,13 @@ public sealed partial class ConnectionActor
         if (connect.Properties?.AuthenticationMethod is { } method)
         {
             Refuse(ReasonCode.BadAuthenticationMethod, $"authentication method {method} is not supported");
+            return;
+        }
+
+        // The sessions of bridges (docs/configuration.md, "Bridges"): a client taking one over would cut its bridge off.
+        if (clientId.StartsWith(BridgeSettings.ClientIdPrefix, StringComparison.Ordinal))
+        {
+            Refuse(ReasonCode.ClientIdentifierNotValid, $"client ids beginning with {BridgeSettings.ClientIdPrefix} belong to bridges");
             return;
         }
 

@@ -74,6 +74,14 @@ internal sealed class PendingAcks
         }
     }
 
+    /// <summary>Forgets every entry, for an owner whose publisher went away and will send its messages again; ids go on
+    /// from the last one, so a confirmation still on its way for a forgotten entry names none of the next ones.</summary>
+    public void Clear()
+    {
+        order = null;
+        byId = null;
+    }
+
     /// <summary>Fails the oldest waiting entry when it waited longer than <paramref name="limit"/> milliseconds.</summary>
     public bool ExpireOldest(long now, long limit) =>
         order is not null && order.TryPeek(out var head) && head.Tally is { } tally && tally.Expire(now, limit);

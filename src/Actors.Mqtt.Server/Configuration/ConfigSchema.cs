@@ -49,6 +49,10 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
                 {
                     known = new HoconField(field.Location, AnyListener(reference), null);
                 }
+                else if (path == BridgesPath && field.Value is HoconObject && BridgeDefaults() is { } defaults)
+                {
+                    known = new HoconField(field.Location, AnyBridge(defaults), null);
+                }
                 else if (MapPaths.Contains(path) && reference.Fields.Values.FirstOrDefault() is { } entry)
                 {
                     known = entry;
@@ -70,6 +74,10 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
                 case HoconObject nested:
                     ValidateObject(nested, (HoconObject)known.Value, fullKey);
                     break;
+                case HoconArray array when path.StartsWith(BridgesPath + ".", StringComparison.Ordinal) && key == "topics"
+                    && BridgeDefaults()?.Fields.GetValueOrDefault("topic")?.Value is HoconObject topic:
+                    ValidateTopics(array, topic, fullKey);
+                    break;
                 case HoconArray array when known.Value is HoconArray { Items: [var example, ..] }:
                     ValidateItems(array, ConfigValueTypes.Infer(example), fullKey);
                     break;
@@ -78,6 +86,8 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
     }
 
     private const string ListenersPath = "actors-mqtt.listeners";
+
+    private const string BridgesPath = "actors-mqtt.bridges";
 
     /// <summary>Sections whose keys are names the operator chooses (a logger category for a level); each value has
     /// the type of the section's entries in the reference.</summary>
@@ -100,6 +110,36 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
 
         any.Fields["kind"] = new HoconField(listeners.Location, new HoconScalar(listeners.Location, "tcp", HoconScalarKind.Text), null);
         return any;
+    }
+
+    /// <summary>The reference's <c>actors-mqtt.bridge-defaults</c>: the keys every bridge takes, and a topic's under <c>topic</c>.</summary>
+    private HoconObject? BridgeDefaults() =>
+        Reference.Fields.GetValueOrDefault("actors-mqtt")?.Value is HoconObject section
+            ? section.Fields.GetValueOrDefault("bridge-defaults")?.Value as HoconObject
+            : null;
+
+    /// <summary>The keys of a bridge: those of the defaults, but for <c>topic</c>, which only describes the entries of
+    /// <c>topics</c>.</summary>
+    private static HoconObject AnyBridge(HoconObject defaults)
+    {
+        var any = defaults.Copy();
+        any.Fields.Remove("topic");
+        return any;
+    }
+
+    /// <summary>Each entry of a bridge's <c>topics</c> is an object with the keys of the defaults' <c>topic</c>; a key
+    /// in one is named with the entry's number, <c>topics.2.qos</c>.</summary>
+    private void ValidateTopics(HoconArray topics, HoconObject topic, string key)
+    {
+        for (var i = 0; i < topics.Items.Count; i++)
+        {
+            if (topics.Items[i] is not HoconObject item)
+            {
+                throw new ConfigException(topics.Items[i].Location, key, $"item {i + 1}: expected an object such as {{ pattern = \"sensors/#\", direction = out, qos = 1 }}");
+            }
+
+            ValidateObject(item, topic, $"{key}.{i + 1}");
+        }
     }
 
     private static void ValidateOpenSection(HoconObject section, HoconNode? reference, IReadOnlySet<string> children, string path)

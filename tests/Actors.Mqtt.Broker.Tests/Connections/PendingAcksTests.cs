@@ -21,6 +21,25 @@ public sealed class PendingAcksTests
     }
 
     [Fact]
+    public void A_confirmation_for_an_entry_forgotten_by_Clear_releases_none_of_the_next_ones()
+    {
+        var acks = new PendingAcks();
+        var forgotten = acks.AddPubAck(packetId: 7, writes: 0, now: 0, readAt: 0);
+        acks.Clear();
+        Assert.Equal(0, acks.Count);
+
+        // The same packet id again, as a publisher sends a message again after reconnecting.
+        var next = acks.AddPubAck(packetId: 7, writes: 0, now: 0, readAt: 0);
+        acks.Confirmed(forgotten, stored: true, routedWrites: 1);
+        Assert.NotEqual(forgotten, next);
+        Assert.False(acks.TryTakeReady(out _));
+
+        acks.Confirmed(next, stored: true, routedWrites: 1);
+        Assert.True(acks.TryTakeReady(out var ready));
+        Assert.Equal((ushort)7, ready.PacketId);
+    }
+
+    [Fact]
     public void A_retained_write_confirmed_before_the_sessions_count_does_not_release_the_ack()
     {
         var acks = new PendingAcks();

@@ -26,10 +26,14 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// <summary>Extra <c>--set</c> overrides a test class needs; set before <see cref="InitializeAsync"/> runs.</summary>
     public IReadOnlyList<string> Overrides { get; init; } = [];
 
+    /// <summary>An operator's configuration file under the overrides, for what <c>--set</c> cannot say (an array of
+    /// objects); null for the default file.</summary>
+    public string? ConfigFile { get; init; }
+
     public async Task InitializeAsync()
     {
         var config = ConfigLoader.Load(
-            configFile: null,
+            configFile: ConfigFile,
             ["actors-mqtt.listeners.tcp.host=127.0.0.1", "actors-mqtt.listeners.tcp.port=0", "actors-mqtt.log.level=warning", "actors-mqtt.persistence.store=memory", .. Overrides],
             AppContext.BaseDirectory,
             AppContext.BaseDirectory);

@@ -71,6 +71,26 @@ public sealed class BadConfigFileTests : IDisposable
             "{file}:1:1: actors-mqtt.limits.connect-timeout: expected a duration with a unit (ms, s, m, h or d), such as 10s, found '10'"
         },
         {
+            "bridge-misspelt-key",
+            "actors-mqtt.bridges.cloud {\n  adress = \"127.0.0.1:1883\"\n}\n",
+            "{file}:2:3: actors-mqtt.bridges.cloud.adress: unknown key (did you mean 'address'?)"
+        },
+        {
+            "bridge-topic-misspelt-key",
+            "actors-mqtt.bridges.cloud {\n  address = \"127.0.0.1:1883\"\n  topics = [\n    { patern = \"a/#\" }\n  ]\n}\n",
+            "{file}:4:7: actors-mqtt.bridges.cloud.topics.1.patern: unknown key (did you mean 'pattern'?)"
+        },
+        {
+            "bridge-topic-direction-unknown",
+            "actors-mqtt.bridges.cloud {\n  address = \"127.0.0.1:1883\"\n  topics = [ { pattern = \"a/#\", direction = sideways } ]\n}\n",
+            "{file}:3:3: actors-mqtt.bridges.cloud.topics: item 1: direction 'sideways' is not one: expected out, in or both"
+        },
+        {
+            "bridge-without-address",
+            "actors-mqtt.bridges.cloud {\n  topics = [ { pattern = \"a/#\" } ]\n}\n",
+            "{file}:1:1: actors-mqtt.bridges.cloud: has no address: expected address = \"host:port\" of the remote broker"
+        },
+        {
             "broker-limit-out-of-range",
             "actors-mqtt.limits {\n  receive-maximum = 70000\n}\n",
             "{file}:2:3: actors-mqtt.limits.receive-maximum: 70000 is out of range: expected 1 to 65535"

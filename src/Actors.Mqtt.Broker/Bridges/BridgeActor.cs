@@ -1,0 +1,550 @@
+using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Routing;
+using Actors.Mqtt.Broker.Security;
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Topics;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using MQTTnet;
+
+namespace Actors.Mqtt.Broker.Bridges;
+
+// States:
+//   Subscribing --SUBACK--> Connecting --RemoteUp--> Attaching --SessionAttached--> Bridging
+//   (the session takes the      ^          |                                           |
+//    out subscriptions, and     |          | RemoteFailed                              | RemoteDown
+//    is let go again)           |          v                                           | (the session is let go)
+//                               +------ Waiting (restart timer: backoff with jitter) <-+
+//
+// Messages from the remote broker are routed in every state they can arrive in (the remote is up) and acknowledged to it
+// once their writes are done; messages for the remote leave the session only while Bridging.
+
+/// <summary>
+/// One bridge to a remote broker (docs/architecture.md, "Bridges"). Its side in this broker is an ordinary persistent
+/// session of client id <c>$bridge/NAME</c>, which this actor drives as a connection drives its session: the session
+/// holds the subscriptions of the topics that go out and journals the QoS 1 and 2 messages for the remote, which
+/// leave its queue only when the remote acknowledged them. The remote side is an MQTTnet client; a message from it is
+/// routed into the broker like any client's PUBLISH, and acknowledged to the remote only after every durable
+/// subscriber wrote it.
+/// </summary>
+public sealed class BridgeActor : UntypedActor, IWithTimers
+{
+    private const string RestartTimer = "restart";
+    private const string AckTimer = "ack-timeout";
+
+    private readonly BridgeSettings bridge;
+    private readonly BrokerSettings settings;
+    private readonly IActorRef sessionRegion;
+    private readonly BrokerPublisher publisher;
+    private readonly ILoggingAdapter log = SharedLogs.For<BridgeActor>(Context);
+    private readonly PendingAcks acks = new();
+
+    // The remote messages whose acknowledgement waits in acks, by packet id.
+    private readonly Dictionary<ushort, MqttApplicationMessageReceivedEventArgs> unacknowledged = [];
+    private readonly MqttClientOptions options;
+    private readonly MqttClientSubscribeOptions? remoteSubscriptions;
+    private IMqttClient? client;
+
+    // Counts the attempts to reach the remote, so that the answer of an attempt given up is told from the current one's.
+    private int attempt;
+    private int failures;
+    private IActorRef? session;
+
+    public BridgeActor(BridgeSettings bridge, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore)
+    {
+        this.bridge = bridge;
+        this.settings = settings;
+        this.sessionRegion = sessionRegion;
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
+        options = RemoteBroker.ClientOptions(bridge);
+        remoteSubscriptions = RemoteBroker.SubscribeOptions(bridge);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(BridgeSettings bridge, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore) =>
+        Akka.Actor.Props.Create(() => new BridgeActor(bridge, settings, sessionRegion, topicTree, retainedStore));
+
+    /// <summary>The bridge under a supervisor that starts it again, after a growing pause, whenever it fails: a bridge
+    /// that cannot work never takes the broker down with it.</summary>
+    public static Props SupervisedProps(BridgeSettings bridge, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore) =>
+        BackoffSupervisor.Props(Backoff.OnFailure(
+            Props(bridge, settings, sessionRegion, topicTree, retainedStore),
+            "bridge",
+            bridge.RestartBase,
+            bridge.RestartCap,
+            randomFactor: 0.2,
+            maxNrOfRetries: -1));
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            // Acknowledged once this broker has the message for good (see SendReadyAcks). Copied here, while MQTTnet
+            // still holds what it read, under its remote topic (see Route).
+            e.AutoAcknowledge = false;
+            self.Tell(new RemoteMessage(RemoteBroker.ToLocal(e.ApplicationMessage, e.ApplicationMessage.Topic), e));
+            return Task.CompletedTask;
+        };
+        client.DisconnectedAsync += e =>
+        {
+            if (e.ClientWasConnected)
+            {
+                self.Tell(new RemoteDown(e.Exception?.Message ?? e.Reason.ToString()));
+            }
+
+            return Task.CompletedTask;
+        };
+
+        // The out subscriptions are the session's, made before the remote is reached, so that what is published for
+        // the remote while it is away waits in the session's journal from the first start on.
+        sessionRegion.Tell(Attach());
+    }
+
+    protected override void PostStop()
+    {
+        if (session is not null)
+        {
+            sessionRegion.Tell(Detach());
+        }
+
+        if (client is { } remote)
+        {
+            client = null;
+            _ = remote.DisconnectAsync().ContinueWith(_ => remote.Dispose(), TaskScheduler.Default);
+        }
+
+        publisher.SendWaiting();
+        base.PostStop();
+    }
+
+    protected override void OnReceive(object message) => Subscribing(message);
+
+    private void Subscribing(object message)
+    {
+        switch (message)
+        {
+            case SessionAttached attached:
+                {
+                    session = attached.Session;
+                    var subscriptions = bridge.Topics.Where(t => t.Out).Select(t => new MqttSubscription(t.LocalFilter)
+                    {
+                        MaximumQoS = t.QoS,
+                        // What the bridge itself routes in never goes back out (docs/architecture.md, "Bridges").
+                        NoLocal = true,
+                        RetainAsPublished = true,
+                        RetainHandling = RetainHandling.SendAtSubscribeIfNew,
+                    }).ToList();
+                    if (subscriptions.Count == 0)
+                    {
+                        LetSessionGo();
+                        return;
+                    }
+
+                    attached.Session.Tell(new SubscribeRequest(new SubscribePacket { PacketId = 1, Subscriptions = subscriptions }));
+                    return;
+                }
+
+            case SendToClient { Packet: SubAckPacket subAck }:
+                {
+                    var refused = bridge.Topics.Where(t => t.Out).Zip(subAck.ReasonCodes, (topic, code) => (Topic: topic, Code: code)).Where(p => ReasonCodes.IsFailure(p.Code)).ToList();
+                    foreach (var (topic, code) in refused)
+                    {
+                        log.Warning("Bridge {Bridge}: local subscription to {Filter} refused ({ReasonCode}): those messages do not go out", bridge.Name, topic.LocalFilter, code);
+                    }
+
+                    LetSessionGo();
+                    return;
+                }
+
+            case SendToClient:
+                // Messages the session had in flight or queued: they stay its own, and come again when the remote is up.
+                return;
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    /// <summary>The subscriptions are held; the session waits, detached, until the remote is up.</summary>
+    private void LetSessionGo()
+    {
+        sessionRegion.Tell(Detach());
+        Connect();
+    }
+
+    private void Connect()
+    {
+        // Messages of a connection before that were not acknowledged come again on this one, perhaps under the same
+        // packet ids: an entry left from then must not acknowledge them.
+        acks.Clear();
+        unacknowledged.Clear();
+        var current = ++attempt;
+        var remote = client!;
+        var subscribe = remoteSubscriptions;
+        Become(Connecting);
+        ConnectAsync(remote, options, subscribe).PipeTo(Self, success: () => new RemoteUp(current), failure: e => new RemoteFailed(current, e));
+    }
+
+    private static async Task ConnectAsync(IMqttClient remote, MqttClientOptions options, MqttClientSubscribeOptions? subscribe)
+    {
+        // MQTTnet answers a refused CONNECT with its CONNACK's code rather than an exception.
+        var connected = await remote.ConnectAsync(options).ConfigureAwait(false);
+        if (connected.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"the remote broker refused the connection: {connected.ResultCode} {connected.ReasonString}".TrimEnd());
+        }
+
+        // Every time: a remote session that started afresh has none, and subscribing again to a filter replaces it.
+        if (subscribe is not null)
+        {
+            var result = await remote.SubscribeAsync(subscribe).ConfigureAwait(false);
+            if (result.Items.FirstOrDefault(i => (int)i.ResultCode >= 0x80) is { } refused)
+            {
+                await remote.DisconnectAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"the remote broker refused the subscription to {refused.TopicFilter.Topic} ({refused.ResultCode})");
+            }
+        }
+    }
+
+    private void Connecting(object message)
+    {
+        switch (message)
+        {
+            case RemoteDown:
+                // The attempt connected and then gave up (a subscription refused): its RemoteFailed follows.
+                return;
+
+            case RemoteUp up when up.Attempt == attempt:
+                {
+                    failures = 0;
+                    log.Info("Bridge {Bridge} connected to {Host}:{Port} as {ClientId}", bridge.Name, bridge.Host, bridge.Port, bridge.RemoteClientId);
+                    Become(Attaching);
+                    sessionRegion.Tell(Attach());
+                    return;
+                }
+
+            case RemoteFailed failed when failed.Attempt == attempt:
+                {
+                    var delay = NextDelay();
+                    log.Warning("Bridge {Bridge}: could not connect to {Host}:{Port} ({Reason}); trying again in {Delay}", bridge.Name, bridge.Host, bridge.Port, failed.Cause.GetBaseException().Message, delay);
+                    Wait(delay);
+                    return;
+                }
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    private void Attaching(object message)
+    {
+        switch (message)
+        {
+            case SessionAttached attached:
+                session = attached.Session;
+                Become(Bridging);
+                return;
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    private void Bridging(object message)
+    {
+        switch (message)
+        {
+            case SendToClient { Packet: PublishPacket publish }:
+                SendToRemote(publish);
+                return;
+
+            case SendToClient { Packet: PubRelPacket release }:
+                // The remote completed the QoS 2 exchange before the session was told it received the message (see
+                // RemotePublished): the release needs nothing more from it.
+                session?.Tell(new OutboundAcknowledged([], [release.PacketId]));
+                return;
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    private void Waiting(object message)
+    {
+        switch (message)
+        {
+            case Restart:
+                Connect();
+                return;
+
+            case SessionAttached:
+                // The attach of an attempt given up (the remote went away first): it is let go again.
+                sessionRegion.Tell(Detach());
+                return;
+
+            case RemoteDown:
+                // Already handled: the connection it reports is the one this wait follows.
+                return;
+
+            default:
+                Common(message);
+                return;
+        }
+    }
+
+    private void Common(object message)
+    {
+        switch (message)
+        {
+            case RemoteMessage received:
+                Route(received.Publish, received.Args);
+                return;
+
+            case RouteCounted counted:
+                acks.Counted(counted.Id, counted.Writes, counted.Matched);
+                SendReadyAcks();
+                return;
+
+            case WriteConfirmed confirmed:
+                acks.Confirmed(confirmed.Id, confirmed.Stored, confirmed.RoutedWrites);
+                SendReadyAcks();
+                return;
+
+            case AckTimeoutCheck:
+                {
+                    while (acks.ExpireOldest(settings.Time.Milliseconds(), (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
+                    {
+                        SendReadyAcks();
+                    }
+
+                    if (acks.Count == 0)
+                    {
+                        Timers.Cancel(AckTimer);
+                    }
+
+                    return;
+                }
+
+            case SubtreeResolved resolved:
+                publisher.Resolved(resolved);
+                return;
+
+            case RemotePublished published:
+                OnRemotePublished(published);
+                return;
+
+            case RemoteDown down:
+                {
+                    var delay = NextDelay();
+                    log.Warning("Bridge {Bridge}: lost {Host}:{Port} ({Reason}); connecting again in {Delay}", bridge.Name, bridge.Host, bridge.Port, down.Reason, delay);
+
+                    // The remote sends the unacknowledged messages again when the bridge is back (see Connect).
+                    if (session is not null)
+                    {
+                        sessionRegion.Tell(Detach());
+                    }
+
+                    Wait(delay);
+                    return;
+                }
+
+            case AckFailed failed:
+                log.Debug("Bridge {Bridge}: an acknowledgement to the remote broker was not sent ({Reason}); the remote sends the message again", bridge.Name, failed.Reason);
+                return;
+
+            case SessionTakenOver or SessionUnreadable or SessionWriteFailed:
+                // Started again by the supervisor, after a pause, from the session's journal.
+                throw new InvalidOperationException($"bridge {bridge.Name}: its session answered {message.GetType().Name}");
+
+            case ProtocolViolation violation:
+                log.Warning("Bridge {Bridge}: its session found an acknowledgement out of order: {Reason}", bridge.Name, violation.Error.Message);
+                return;
+
+            default:
+                // A late answer of an attempt given up, or a packet the session sends a detached bridge: nothing to do.
+                return;
+        }
+    }
+
+    private void Wait(TimeSpan delay)
+    {
+        Become(Waiting);
+        Timers.StartSingleTimer(RestartTimer, Restart.Instance, delay);
+    }
+
+    /// <summary>Doubles from restart-timeout-base up to restart-timeout-cap, 20% jitter either way, so that bridges of
+    /// many brokers to one remote do not all come back at the same moment.</summary>
+    private TimeSpan NextDelay()
+    {
+        var doubled = bridge.RestartBase.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 30));
+        failures++;
+        var delay = Math.Min(doubled, bridge.RestartCap.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(delay * (0.8 + (0.4 * Random.Shared.NextDouble())));
+    }
+
+    private SessionEnvelope Attach() => new(bridge.LocalClientId, new AttachSession(
+        bridge.LocalClientId,
+        Self,
+        // MQTT 5 semantics for the local session whatever the remote speaks: No Local, and properties kept.
+        MqttProtocolVersion.V500,
+        CleanStart: false,
+        // Never expires: its queue is what the remote has not acknowledged yet, however long it is away.
+        SessionExpiryInterval: uint.MaxValue,
+        Will: null,
+        ClientReceiveMaximum: ushort.MaxValue));
+
+    private SessionEnvelope Detach() => new(bridge.LocalClientId, new DetachSession(Self, PublishWill: false, SessionExpiryInterval: null));
+
+    /// <summary>A message of the session for the remote, under the remote topic of the first out topic it matches.</summary>
+    private void SendToRemote(PublishPacket publish)
+    {
+        var topic = bridge.Topics.FirstOrDefault(t => t.Out && TopicMatcher.Matches(t.LocalFilter, publish.Topic));
+        if (topic is null)
+        {
+            // A subscription of the session that is no longer configured: the message goes no further.
+            if (publish.QoS != QualityOfService.AtMostOnce)
+            {
+                session?.Tell(new OutboundDiscarded(publish.PacketId));
+            }
+
+            return;
+        }
+
+        var packetId = publish.PacketId;
+        var qos = publish.QoS;
+        client!.PublishAsync(RemoteBroker.ToRemote(publish, topic.ToRemote(publish.Topic))).PipeTo(
+            Self,
+            success: r => new RemotePublished(packetId, qos, r.IsSuccess, r.ReasonCode.ToString()),
+            failure: e => new RemotePublished(packetId, qos, Delivered: false, e.GetBaseException().Message) { Lost = true });
+    }
+
+    /// <summary>
+    /// The remote's answer to a message that went out: a QoS 1 message leaves the session's queue now; a QoS 2 message,
+    /// whose exchange MQTTnet completed with the remote (PUBCOMP), is received and then released, as the session's
+    /// flow asks. A message the remote refused (MQTT 5 reason code) leaves the queue too, with a warning, as it would be
+    /// refused again; one lost with the connection stays, and goes again when the remote is back.
+    /// </summary>
+    private void OnRemotePublished(RemotePublished published)
+    {
+        if (published.QoS == QualityOfService.AtMostOnce || published.Lost || session is null)
+        {
+            return;
+        }
+
+        if (!published.Delivered)
+        {
+            log.Warning("Bridge {Bridge}: the remote broker refused message {PacketId} ({Reason}); it is not sent again", bridge.Name, published.PacketId, published.Reason);
+        }
+
+        session.Tell(published.QoS == QualityOfService.AtLeastOnce
+            ? new OutboundAcknowledged([published.PacketId], [])
+            : new OutboundReceived(published.PacketId, ReasonCode.Success));
+    }
+
+    /// <summary>A message from the remote enters the broker as any client's PUBLISH does, under its local topic.</summary>
+    private void Route(PublishPacket remote, MqttApplicationMessageReceivedEventArgs received)
+    {
+        var topic = bridge.Topics.FirstOrDefault(t => t.In && TopicMatcher.Matches(t.RemoteFilter, remote.Topic));
+        var local = topic?.ToLocal(remote.Topic);
+        if (local is null || BrokerTopics.IsBrokerOwned(local))
+        {
+            // Not asked for (an old subscription of the remote session), or for a topic only this broker writes ($SYS
+            // without a local prefix): acknowledged, so that it does not come again, and dropped.
+            log.Debug("Bridge {Bridge}: message to {Topic} from the remote broker dropped: {Reason}", bridge.Name, remote.Topic, local is null ? "no in topic matches it" : $"{local} is the broker's own");
+            Acknowledge(received);
+            return;
+        }
+
+        var publish = remote with { Topic = local };
+        var readAt = settings.Time.GetTimestamp();
+        var now = settings.Time.Milliseconds(readAt);
+        if (publish.QoS == QualityOfService.AtMostOnce)
+        {
+            publisher.Publish(publish, bridge.LocalClientId, now);
+            return;
+        }
+
+        // The remote's packet id is unique among its messages in flight to the bridge; a retry comes only after a
+        // reconnect, when the entries of the connection before are gone.
+        var packetId = received.PacketIdentifier;
+        unacknowledged[packetId] = received;
+        var id = acks.AddPubAck(packetId, BrokerPublisher.RetainedWrites(publish), now, readAt);
+        if (!Timers.IsTimerActive(AckTimer))
+        {
+            Timers.StartPeriodicTimer(AckTimer, AckTimeoutCheck.Instance, TimeSpan.FromSeconds(1));
+        }
+
+        // As the bridge's own client id: the local session's No Local keeps it from going back out.
+        publisher.Publish(publish, bridge.LocalClientId, now, new Confirmation(Self, id));
+    }
+
+    /// <summary>Acknowledges to the remote, in the order the messages came, those whose writes are all done.</summary>
+    private void SendReadyAcks()
+    {
+        while (acks.TryTakeReady(out var ready))
+        {
+            if (!unacknowledged.Remove(ready.PacketId, out var received))
+            {
+                continue;
+            }
+
+            if (ready.Failed)
+            {
+                // As a connection does: no answer, and the remote sends the message again after the reconnect.
+                log.Warning("Bridge {Bridge}: message {PacketId} from the remote broker not acknowledged: not every session or store confirmed its write within {ConfirmTimeout}; reconnecting so that it comes again", bridge.Name, ready.PacketId, settings.Persistence.ConfirmTimeout);
+                _ = client?.DisconnectAsync();
+                return;
+            }
+
+            Acknowledge(received);
+        }
+    }
+
+    private void Acknowledge(MqttApplicationMessageReceivedEventArgs received) =>
+        received.AcknowledgeAsync(CancellationToken.None).PipeTo(Self, success: () => AckSent.Instance, failure: e => new AckFailed(e.GetBaseException().Message));
+
+    /// <param name="Publish">The message under its remote topic.</param>
+    private sealed record RemoteMessage(PublishPacket Publish, MqttApplicationMessageReceivedEventArgs Args);
+
+    private sealed record RemoteUp(int Attempt);
+
+    private sealed record RemoteFailed(int Attempt, Exception Cause);
+
+    /// <summary>Also told by the client disposed at the actor's stop: not worth a dead letter line.</summary>
+    private sealed record RemoteDown(string Reason) : IDeadLetterSuppression;
+
+    /// <param name="Delivered">The remote took it (reason code below 0x80).</param>
+    /// <remarks>May come after the actor stopped, from a publish under way then: not worth a dead letter line.</remarks>
+    private sealed record RemotePublished(ushort PacketId, QualityOfService QoS, bool Delivered, string Reason) : IDeadLetterSuppression
+    {
+        /// <summary>No answer came: the connection was lost first.</summary>
+        public bool Lost { get; init; }
+    }
+
+    private sealed record AckSent : IDeadLetterSuppression
+    {
+        public static readonly AckSent Instance = new();
+    }
+
+    private sealed record AckFailed(string Reason) : IDeadLetterSuppression;
+
+    private sealed record Restart
+    {
+        public static readonly Restart Instance = new();
+    }
+
+    private sealed record AckTimeoutCheck
+    {
+        public static readonly AckTimeoutCheck Instance = new();
+    }
+}
