@@ -1,10 +1,8 @@
 using Actors.Mqtt.Broker.Connections;
 using Actors.Mqtt.Broker.Routing;
-using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
-using Actors.Mqtt.Protocol.Topics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
@@ -30,7 +28,7 @@ namespace Actors.Mqtt.Broker.Bridges;
 /// routed into the broker like any client's PUBLISH, and acknowledged to the remote only after every durable
 /// subscriber wrote it.
 /// </summary>
-public sealed class BridgeActor : UntypedActor, IWithTimers
+public sealed partial class BridgeActor : UntypedActor, IWithTimers
 {
     private const string RestartTimer = "restart";
     private const string AckTimer = "ack-timeout";
@@ -404,114 +402,6 @@ public sealed class BridgeActor : UntypedActor, IWithTimers
         ClientReceiveMaximum: ushort.MaxValue));
 
     private SessionEnvelope Detach() => new(bridge.LocalClientId, new DetachSession(Self, PublishWill: false, SessionExpiryInterval: null));
-
-    /// <summary>A message of the session for the remote, under the remote topic of the first out topic it matches.</summary>
-    private void SendToRemote(PublishPacket publish)
-    {
-        var topic = bridge.Topics.FirstOrDefault(t => t.Out && TopicMatcher.Matches(t.LocalFilter, publish.Topic));
-        if (topic is null)
-        {
-            // A subscription of the session that is no longer configured: the message goes no further.
-            if (publish.QoS != QualityOfService.AtMostOnce)
-            {
-                session?.Tell(new OutboundDiscarded(publish.PacketId));
-            }
-
-            return;
-        }
-
-        var packetId = publish.PacketId;
-        var qos = publish.QoS;
-        client!.PublishAsync(RemoteBroker.ToRemote(publish, topic.ToRemote(publish.Topic))).PipeTo(
-            Self,
-            success: r => new RemotePublished(packetId, qos, r.IsSuccess, r.ReasonCode.ToString()),
-            failure: e => new RemotePublished(packetId, qos, Delivered: false, e.GetBaseException().Message) { Lost = true });
-    }
-
-    /// <summary>
-    /// The remote's answer to a message that went out: a QoS 1 message leaves the session's queue now; a QoS 2 message,
-    /// whose exchange MQTTnet completed with the remote (PUBCOMP), is received and then released, as the session's
-    /// flow asks. A message the remote refused (MQTT 5 reason code) leaves the queue too, with a warning, as it would be
-    /// refused again; one lost with the connection stays, and goes again when the remote is back.
-    /// </summary>
-    private void OnRemotePublished(RemotePublished published)
-    {
-        if (published.QoS == QualityOfService.AtMostOnce || published.Lost || session is null)
-        {
-            return;
-        }
-
-        if (!published.Delivered)
-        {
-            log.Warning("Bridge {Bridge}: the remote broker refused message {PacketId} ({Reason}); it is not sent again", bridge.Name, published.PacketId, published.Reason);
-        }
-
-        session.Tell(published.QoS == QualityOfService.AtLeastOnce
-            ? new OutboundAcknowledged([published.PacketId], [])
-            : new OutboundReceived(published.PacketId, ReasonCode.Success));
-    }
-
-    /// <summary>A message from the remote enters the broker as any client's PUBLISH does, under its local topic.</summary>
-    private void Route(PublishPacket remote, MqttApplicationMessageReceivedEventArgs received)
-    {
-        var topic = bridge.Topics.FirstOrDefault(t => t.In && TopicMatcher.Matches(t.RemoteFilter, remote.Topic));
-        var local = topic?.ToLocal(remote.Topic);
-        if (local is null || BrokerTopics.IsBrokerOwned(local))
-        {
-            // Not asked for (an old subscription of the remote session), or for a topic only this broker writes ($SYS
-            // without a local prefix): acknowledged, so that it does not come again, and dropped.
-            log.Debug("Bridge {Bridge}: message to {Topic} from the remote broker dropped: {Reason}", bridge.Name, remote.Topic, local is null ? "no in topic matches it" : $"{local} is the broker's own");
-            Acknowledge(received);
-            return;
-        }
-
-        var publish = remote with { Topic = local };
-        var readAt = settings.Time.GetTimestamp();
-        var now = settings.Time.Milliseconds(readAt);
-        if (publish.QoS == QualityOfService.AtMostOnce)
-        {
-            publisher.Publish(publish, bridge.LocalClientId, now);
-            return;
-        }
-
-        // The remote's packet id is unique among its messages in flight to the bridge; a retry comes only after a
-        // reconnect, when the entries of the connection before are gone.
-        var packetId = received.PacketIdentifier;
-        unacknowledged[packetId] = received;
-        var id = acks.AddPubAck(packetId, BrokerPublisher.RetainedWrites(publish), now, readAt);
-        if (!Timers.IsTimerActive(AckTimer))
-        {
-            Timers.StartPeriodicTimer(AckTimer, AckTimeoutCheck.Instance, TimeSpan.FromSeconds(1));
-        }
-
-        // As the bridge's own client id: the local session's No Local keeps it from going back out.
-        publisher.Publish(publish, bridge.LocalClientId, now, new Confirmation(Self, id));
-    }
-
-    /// <summary>Acknowledges to the remote, in the order the messages came, those whose writes are all done.</summary>
-    private void SendReadyAcks()
-    {
-        while (acks.TryTakeReady(out var ready))
-        {
-            if (!unacknowledged.Remove(ready.PacketId, out var received))
-            {
-                continue;
-            }
-
-            if (ready.Failed)
-            {
-                // As a connection does: no answer, and the remote sends the message again after the reconnect.
-                log.Warning("Bridge {Bridge}: message {PacketId} from the remote broker not acknowledged: not every session or store confirmed its write within {ConfirmTimeout}; reconnecting so that it comes again", bridge.Name, ready.PacketId, settings.Persistence.ConfirmTimeout);
-                _ = client?.DisconnectAsync();
-                return;
-            }
-
-            Acknowledge(received);
-        }
-    }
-
-    private void Acknowledge(MqttApplicationMessageReceivedEventArgs received) =>
-        received.AcknowledgeAsync(CancellationToken.None).PipeTo(Self, success: () => AckSent.Instance, failure: e => new AckFailed(e.GetBaseException().Message));
 
     /// <param name="Publish">The message under its remote topic.</param>
     private sealed record RemoteMessage(PublishPacket Publish, MqttApplicationMessageReceivedEventArgs Args);
