@@ -308,13 +308,8 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
                 Route(received.Publish, received.Args);
                 return;
 
-            case RouteCounted counted:
-                acks.Counted(counted.Id, counted.Writes, counted.Matched);
-                SendReadyAcks();
-                return;
-
-            case WriteConfirmed confirmed:
-                acks.Confirmed(confirmed.Id, confirmed.Stored, confirmed.RoutedWrites);
+            case RouteCounted or WriteConfirmed:
+                acks.Note(message);
                 SendReadyAcks();
                 return;
 

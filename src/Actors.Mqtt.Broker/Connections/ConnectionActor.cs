@@ -340,19 +340,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     return;
                 }
 
-            case RouteCounted counted:
-                {
-                    acks.Counted(counted.Id, counted.Writes, counted.Matched);
-                    SendReadyAcks();
-                    return;
-                }
-
-            case WriteConfirmed confirmed:
-                {
-                    acks.Confirmed(confirmed.Id, confirmed.Stored, confirmed.RoutedWrites);
-                    SendReadyAcks();
-                    return;
-                }
+            case RouteCounted or WriteConfirmed:
+                acks.Note(message);
+                SendReadyAcks();
+                return;
 
             case InboundQos2Done done:
                 {

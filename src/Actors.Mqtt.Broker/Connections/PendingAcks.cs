@@ -49,6 +49,23 @@ internal sealed class PendingAcks
         }
     }
 
+    /// <summary>Notes a report of a routed PUBLISH's tally (<see cref="RouteCounted"/>, <see cref="WriteConfirmed"/>): the
+    /// two messages every owner of pending acknowledgements receives.</summary>
+    public void Note(object report)
+    {
+        switch (report)
+        {
+            case RouteCounted counted:
+                Counted(counted.Id, counted.Writes, counted.Matched);
+                break;
+            case WriteConfirmed confirmed:
+                Confirmed(confirmed.Id, confirmed.Stored, confirmed.RoutedWrites);
+                break;
+            default:
+                throw new ArgumentException($"{report.GetType().Name} is not a tally's report", nameof(report));
+        }
+    }
+
     /// <summary>One write is done; <paramref name="routedWrites"/>, when not 0, is the topic tree's count that came with it.</summary>
     public void Confirmed(long id, bool stored, int routedWrites = 0)
     {
