@@ -70,6 +70,11 @@ public static class BrokerMetrics
     public static readonly UpDownCounter<long> SessionsOfflineCluster = Meter.CreateUpDownCounter<long>(
         "actors_mqtt.sessions.offline_cluster", "{session}", "Durable sessions whose client is not connected, asleep or in memory, across the cluster (session index)");
 
+    /// <summary>Bridges forwarding now, tagged with the <c>bridge</c>'s name: 1 from the moment its remote broker is connected
+    /// and its session attached, 0 while it waits for the remote.</summary>
+    public static readonly UpDownCounter<long> BridgesConnected = Meter.CreateUpDownCounter<long>(
+        "actors_mqtt.bridge.connected", "{bridge}", "Bridges whose remote broker is connected, by bridge");
+
     /// <summary>Sessions that ended because their expiry interval passed without their client.</summary>
     public static readonly Counter<long> SessionsExpired = Meter.CreateCounter<long>(
         "actors_mqtt.sessions.expired", "{session}", "Sessions ended by their expiry interval");

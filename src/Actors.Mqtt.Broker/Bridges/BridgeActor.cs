@@ -51,6 +51,9 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
     private int failures;
     private IActorRef? session;
 
+    // Whether this bridge counts as connected in BrokerMetrics.BridgesConnected: from Bridging until it waits again.
+    private bool connected;
+
     public BridgeActor(BridgeSettings bridge, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore)
     {
         this.bridge = bridge;
@@ -80,6 +83,9 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         var self = Self;
+
+        // The bridge's series is there, at 0, before its first connection.
+        BrokerMetrics.BridgesConnected.Add(0, new KeyValuePair<string, object?>("bridge", bridge.Name));
         client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += e =>
         {
@@ -118,6 +124,7 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
         }
 
         publisher.SendWaiting();
+        Connected(false);
         base.PostStop();
     }
 
@@ -248,6 +255,7 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
         {
             case SessionAttached attached:
                 session = attached.Session;
+                Connected(true);
                 Become(Bridging);
                 return;
 
@@ -371,8 +379,18 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
 
     private void Wait(TimeSpan delay)
     {
+        Connected(false);
         Become(Waiting);
         Timers.StartSingleTimer(RestartTimer, Restart.Instance, delay);
+    }
+
+    private void Connected(bool now)
+    {
+        if (now != connected)
+        {
+            connected = now;
+            BrokerMetrics.BridgesConnected.Add(now ? 1 : -1, new KeyValuePair<string, object?>("bridge", bridge.Name));
+        }
     }
 
     /// <summary>Doubles from restart-timeout-base up to restart-timeout-cap, 20% jitter either way, so that bridges of

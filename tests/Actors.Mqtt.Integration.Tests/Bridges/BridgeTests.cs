@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
+using Actors.Mqtt.Broker;
 using Actors.Mqtt.Integration.Tests.Support;
 using Microsoft.Data.Sqlite;
 using MQTTnet;
@@ -180,6 +182,24 @@ public sealed class BridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_bridge_counts_as_connected_while_its_remote_is_there()
+    {
+        // Its own name: bridges of other test classes in this process report under theirs.
+        var name = "gauge" + Guid.NewGuid().ToString("N")[..8];
+        using var gauge = new BridgeGauge(name);
+        var config = Path.Combine(folder, "gauge.conf");
+        await File.WriteAllTextAsync(config, NamedBridgeConfig(name, "mqttv311", """{ pattern = "data/#", direction = out, qos = 1 }"""));
+        broker = new BrokerFixture { ConfigFile = config };
+        await broker.InitializeAsync();
+
+        await gauge.WaitForAsync(1);
+        await mosquitto.StopAsync();
+        await gauge.WaitForAsync(0);
+        await mosquitto.StartAgainAsync();
+        await gauge.WaitForAsync(1);
+    }
+
+    [Fact]
     public async Task Out_a_bridge_whose_remote_is_not_there_at_start_keeps_what_is_published_for_it_until_it_comes()
     {
         var seen = new SeenNumbers();
@@ -286,8 +306,10 @@ public sealed class BridgeTests : IAsyncLifetime
         await broker.InitializeAsync();
     }
 
-    private string BridgeConfig(string protocol, params string[] topics) => $$"""
-        actors-mqtt.bridges.mosquitto {
+    private string BridgeConfig(string protocol, params string[] topics) => NamedBridgeConfig("mosquitto", protocol, topics);
+
+    private string NamedBridgeConfig(string name, string protocol, params string[] topics) => $$"""
+        actors-mqtt.bridges.{{name}} {
           address = "127.0.0.1:{{mosquitto.Port}}"
           protocol = {{protocol}}
           client-id = "{{remoteClientId}}"
@@ -340,5 +362,49 @@ public sealed class BridgeTests : IAsyncLifetime
                 return [.. Enumerable.Range(1, total).Where(n => !seen.Contains(n))];
             }
         }
+    }
+
+    /// <summary>The value of <c>actors_mqtt_bridge_connected</c> for one bridge, as the metrics exporter sums it.</summary>
+    private sealed class BridgeGauge : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private long value;
+
+        public BridgeGauge(string bridge)
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                // By name: reading BrokerMetrics here would run its static initializer inside its own, which publishes
+                // each instrument to this listener as it creates it.
+                if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == "actors_mqtt.bridge.connected")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, measurement, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "bridge" && Equals(tag.Value, bridge))
+                    {
+                        Interlocked.Add(ref value, measurement);
+                    }
+                }
+            });
+            listener.Start();
+        }
+
+        public async Task WaitForAsync(long expected)
+        {
+            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+            while (Interlocked.Read(ref value) != expected && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(expected, Interlocked.Read(ref value));
+        }
+
+        public void Dispose() => listener.Dispose();
     }
 }
