@@ -1,5 +1,6 @@
 using Actors.Mqtt.Broker.Bridges;
 using Actors.Mqtt.Broker.Clustering;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Security;
 using Akka.Configuration;
@@ -80,6 +81,18 @@ public sealed record BrokerSettings
     /// <summary>The bridges to other brokers, one <see cref="BridgeActor"/> each.</summary>
     public IReadOnlyList<BridgeSettings> Bridges { get; init; } = [];
 
+    /// <summary>The operator's extensions, in the order they answer questions.</summary>
+    public IReadOnlyList<ExtensionSettings> Extensions { get; init; } = [];
+
+    /// <summary>Whether broker events are worth making: only extensions hear them.</summary>
+    public bool PublishesEvents => Extensions.Count > 0;
+
+    /// <summary>How long a connection keeps an extension's authorization answer for one action and topic.</summary>
+    public TimeSpan ExtensionCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many authorization answers a connection keeps at most.</summary>
+    public int ExtensionCacheEntries { get; init; } = 32;
+
     /// <summary>The embedded defaults, to fall back on under an operator's configuration.</summary>
     public static Config Reference { get; } = LoadReference();
 
@@ -127,6 +140,9 @@ public sealed record BrokerSettings
             Cluster = ClusterNodeSettings.From(full),
             Auth = ReadAuth(c),
             Bridges = BridgeSettings.ReadAll(c),
+            Extensions = ExtensionSettings.ReadAll(c),
+            ExtensionCacheTtl = c.GetTimeSpan("extension-cache.ttl") is var ttl && ttl >= TimeSpan.Zero ? ttl : throw Invalid("extension-cache.ttl", "must be 0 (ask every time) or longer"),
+            ExtensionCacheEntries = c.GetInt("extension-cache.max-entries") is var entries and >= 0 and <= 65_536 ? entries : throw Invalid("extension-cache.max-entries", "must be 0 (ask every time) to 65536"),
         };
     }
 

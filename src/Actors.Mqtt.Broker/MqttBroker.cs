@@ -2,6 +2,7 @@ using System.Globalization;
 using Actors.Mqtt.Broker.Bridges;
 using Actors.Mqtt.Broker.Clustering;
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Security;
@@ -40,11 +41,13 @@ public sealed class MqttBroker : IConnectionFlowFactory
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
     private readonly IActorRef auth;
+    private readonly QuestionChain? authorize;
     private readonly Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> connectionFlow;
 
-    private MqttBroker(ActorSystem system, BrokerSettings settings, IActorRef sessions, IActorRef topicTree, IActorRef retainedStore, IActorRef auth)
+    private MqttBroker(ActorSystem system, BrokerSettings settings, IActorRef sessions, IActorRef topicTree, IActorRef retainedStore, IActorRef auth, QuestionChain? authorize)
     {
         this.auth = auth;
+        this.authorize = authorize;
         this.system = system;
         this.settings = settings;
         this.sessions = sessions;
@@ -108,8 +111,9 @@ public sealed class MqttBroker : IConnectionFlowFactory
         // The members already up give this node's tree their sessions' subscriptions before it serves a client.
         await topicTree.Ask<PeersReady>(AwaitPeers.Instance, TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
         var retained = StartRetainedStore(system, settings);
+        var extensions = BrokerExtensions.Start(system, settings.Extensions);
         var acl = system.ActorOf(AclActor.Props(settings.Auth.AclFile, security.Acl), "acl");
-        var auth = system.ActorOf(AuthActor.Props(settings.Auth, security.Passwords, acl), "auth");
+        var auth = system.ActorOf(AuthenticationGate.Props(extensions.Authenticate, settings.Auth, security.Passwords, acl, settings.ConnectTimeout), "auth");
         var index = SessionIndexStore.For(settings.Persistence);
         SessionIndexing? indexing = null;
         if (index is not null)
@@ -139,7 +143,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
             system.ActorOf(SysTopicsActor.Props(statistics, topicTree, retained, settings.SysInterval, settings.Time, node), "sys");
         }
 
-        return new MqttBroker(system, settings, sessions, topicTree, retained, auth);
+        return new MqttBroker(system, settings, sessions, topicTree, retained, auth, extensions.Authorize);
     }
 
     /// <summary>
@@ -270,7 +274,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
     public Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(ConnectionInfo connection)
     {
         var name = ConnectionNamePrefix + Interlocked.Increment(ref connectionCount).ToString(CultureInfo.InvariantCulture);
-        var actor = system.ActorOf(ConnectionActor.Props(connection, settings, sessions, topicTree, retainedStore, auth), name);
+        var actor = system.ActorOf(ConnectionActor.Props(connection, settings, sessions, topicTree, retainedStore, auth, authorize), name);
         return connectionFlow.AddAttributes(new Attributes(new ConnectionOwner(actor)));
     }
 

@@ -1,4 +1,5 @@
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
@@ -59,7 +60,7 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
         this.bridge = bridge;
         this.settings = settings;
         this.sessionRegion = sessionRegion;
-        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self, BrokerEvents.For(Context.System, settings));
         options = RemoteBroker.ClientOptions(bridge);
         remoteSubscriptions = RemoteBroker.SubscribeOptions(bridge);
     }

@@ -58,6 +58,11 @@ public sealed partial class ConnectionActor
             LogClosed(reason, isError);
         }
 
+        if (online)
+        {
+            events?.Disconnected(ExtensionClient(), reason);
+        }
+
         FlushUnsent();
         stream?.Invoke(OutboundComplete.Instance);
         Context.Stop(Self);

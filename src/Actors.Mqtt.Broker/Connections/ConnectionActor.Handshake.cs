@@ -1,4 +1,5 @@
 using Actors.Mqtt.Broker.Bridges;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
@@ -76,10 +77,14 @@ public sealed partial class ConnectionActor
 
         assignedClientId = assigned;
         userName = connect.UserName;
+        cleanStart = connect.CleanSession;
         authPending = true;
         Become(m => AwaitingAuth(m, connect, pendingError));
-        auth.Tell(new Authenticate(info, clientId, userName, connect.Password?.ToArray(), Self));
+        auth.Tell(new Authenticate(info, clientId, userName, connect.Password?.ToArray(), Self, version));
     }
+
+    /// <summary>This client as extensions are told of it.</summary>
+    private ExtensionClient ExtensionClient() => new(clientId, userName, info.ListenerName, info.RemoteEndPoint, version);
 
     private void UseAcl(ClientAcl? rules, long generation)
     {
@@ -183,6 +188,7 @@ public sealed partial class ConnectionActor
                     // The connect timeout also covers a session that does not answer; it ends with CONNACK.
                     Timers.Cancel(ConnectTimer);
                     log.Info("Client {ClientId} connected from {RemoteEndPoint} as {UserName} (MQTT {Version}, session present {SessionPresent}, keep-alive {KeepAlive}s)", clientId, info.RemoteEndPoint, userName ?? "(no user name)", VersionText(version), attached.SessionPresent, keepAlive);
+                    events?.Connected(ExtensionClient(), cleanStart, attached.SessionPresent);
                     Become(Connected);
                     if (keepAlive > 0)
                     {

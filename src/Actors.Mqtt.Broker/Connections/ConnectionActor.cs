@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
@@ -46,8 +47,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     private readonly ConnectionInfo info;
     private readonly BrokerSettings settings;
+
+    // Null when no extension listens.
+    private readonly BrokerEvents? events;
     private readonly IActorRef sessionRegion;
     private readonly IActorRef auth;
+    private readonly QuestionChain? authorize;
     private readonly ILoggingAdapter log = SharedLogs.For<ConnectionActor>(Context);
 
     // The collections below are made when first needed: most connections never use most of them, and each empty one
@@ -97,6 +102,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private long lastActivity;
     private ushort keepAlive;
     private bool assignedClientId;
+
+    // Clean Start (3.1.1: clean session) of CONNECT, for the extensions' ClientConnected.
+    private bool cleanStart;
     private bool keepAliveImposed;
     private bool sessionExpiryImposed;
 
@@ -121,21 +129,24 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // (docs/architecture.md, Backpressure and memory).
     private Utf8StringCache? topicCache;
 
-    public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth)
+    public ConnectionActor(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth, QuestionChain? authorize = null)
     {
         this.auth = auth;
+        this.authorize = authorize;
         this.info = info;
         this.settings = settings;
         this.sessionRegion = sessionRegion;
-        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
+        events = BrokerEvents.For(Context.System, settings);
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self, events);
         lastActivity = settings.Time.Milliseconds();
         pacer = new PublishPacer(PaceEvery, PaceWindow, (long)settings.PaceTimeout.TotalMilliseconds);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(info, settings, sessionRegion, topicTree, retainedStore, auth));
+    /// <param name="authorize">The extensions that authorize publishing and subscribing; null when none does.</param>
+    public static Props Props(ConnectionInfo info, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore, IActorRef auth, QuestionChain? authorize = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(info, settings, sessionRegion, topicTree, retainedStore, auth, authorize));
 
     protected override void OnReceive(object message) => Starting(message);
 

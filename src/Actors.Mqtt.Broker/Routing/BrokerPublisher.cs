@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Protocol.Packets;
 using Akka.Actor;
 
@@ -14,7 +15,8 @@ namespace Actors.Mqtt.Broker.Routing;
 /// is; from then on messages go to the subtree directly. Those published while the answer is on its way wait here and
 /// follow it, so that none overtakes the one the guardian still forwards [MQTT-4.6.0-6].
 /// </remarks>
-internal sealed class BrokerPublisher(IActorRef topicTree, IActorRef retainedStore, IActorRef owner)
+/// <param name="events">Told of each message that enters, not of one routed again; null when nobody listens.</param>
+internal sealed class BrokerPublisher(IActorRef topicTree, IActorRef retainedStore, IActorRef owner, BrokerEvents? events = null)
 {
     // Made at the first message: most sessions never publish. The first levels that hash to one subtree share its entry,
     // so there are at most TopicTreeGuardian.SubtreeCount.
@@ -34,6 +36,11 @@ internal sealed class BrokerPublisher(IActorRef topicTree, IActorRef retainedSto
     /// <param name="pace">On some QoS 0 messages, for the publisher to hear when every copy reached its connection.</param>
     public void Publish(PublishPacket message, string? publisherClientId, long receivedAt, Confirmation? confirm = null, long messageKey = 0, bool rerouted = false, PaceMark? pace = null)
     {
+        if (events is not null && !rerouted && publisherClientId is not null)
+        {
+            events.Published(publisherClientId, message);
+        }
+
         if (message.Retain)
         {
             retainedStore.Tell(new StoreRetained(message, receivedAt) { Confirm = confirm }, owner);

@@ -1,12 +1,13 @@
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Protocol;
 using Akka.Actor;
 
 namespace Actors.Mqtt.Broker.Security;
 
 /// <summary>
-/// Decides whether a CONNECT may go on: anonymous clients by <c>allow-anonymous</c> (of the listener, else global),
-/// others by the password file. An accepted client is passed on to the <see cref="AclActor"/>, which answers the
-/// connection with its rules; a refused one is answered here.
+/// The built-in extension of the password file, last in the chain of <see cref="AuthenticationGate"/>: it answers
+/// <see cref="AuthenticateClient"/> with a <see cref="Verdict"/> as an operator's extension does, deciding anonymous
+/// clients by <c>allow-anonymous</c> (of the listener, else global) and the others by the password file.
 /// </summary>
 /// <remarks>
 /// Checking a <c>$7$</c> hash is PBKDF2: CPU work proportional to its iteration count, which an operator's file sets
@@ -20,32 +21,30 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
     public const int MaxWaitingChecks = 1000;
 
     private readonly AuthSettings settings;
-    private readonly IActorRef acl;
-    private readonly Queue<(Authenticate Request, PasswordHash Hash)> waiting = new();
+    private readonly Queue<(Question Request, PasswordHash Hash)> waiting = new();
     private readonly int maxRunning = Environment.ProcessorCount;
     private readonly int maxWaiting;
     private int running;
 
-    public AuthActor(AuthSettings settings, PasswordFile? initial, IActorRef acl, int maxWaiting = MaxWaitingChecks)
+    public AuthActor(AuthSettings settings, PasswordFile? initial, int maxWaiting = MaxWaitingChecks)
         : base(settings.PasswordFile, initial, "Password file")
     {
         this.settings = settings;
-        this.acl = acl;
         this.maxWaiting = maxWaiting;
-        Receive<Authenticate>(OnAuthenticate);
+        Receive<AuthenticateClient>(question => OnAuthenticate(new Question(question, Sender)));
         Receive<Verified>(OnVerified);
         Receive<AuthenticationAbandoned>(OnAbandoned);
     }
 
-    public static Props Props(AuthSettings settings, PasswordFile? initial, IActorRef acl, int maxWaiting = MaxWaitingChecks) =>
-        Akka.Actor.Props.Create(() => new AuthActor(settings, initial, acl, maxWaiting));
+    public static Props Props(AuthSettings settings, PasswordFile? initial, int maxWaiting = MaxWaitingChecks) =>
+        Akka.Actor.Props.Create(() => new AuthActor(settings, initial, maxWaiting));
 
     protected override PasswordFile Load(string file) => PasswordFile.Load(file);
 
-    private void OnAuthenticate(Authenticate request)
+    private void OnAuthenticate(Question request)
     {
-        var anonymousAllowed = settings.AllowsAnonymousOn(request.Connection.ListenerName);
-        if (request.UserName is not { } user)
+        var anonymousAllowed = settings.AllowsAnonymousOn(request.Asked.Client.Listener);
+        if (request.Asked.Client.UserName is not { } user)
         {
             if (anonymousAllowed)
             {
@@ -65,7 +64,7 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
             // gives it the anonymous rules. A name from a client certificate was proven by the TLS handshake.
             if (anonymousAllowed)
             {
-                Accept(request with { UserName = request.Connection.CertificateIdentity });
+                request.ReplyTo.Tell(Allowed.Unproven);
             }
             else
             {
@@ -79,7 +78,7 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
         {
             Refuse(request, ReasonCode.BadUserNameOrPassword, "unknown username");
         }
-        else if (request.Password is null)
+        else if (request.Asked.Password is null)
         {
             Refuse(request, ReasonCode.BadUserNameOrPassword, "no password");
         }
@@ -97,10 +96,11 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
         }
     }
 
-    private void Verify(Authenticate request, PasswordHash hash)
+    private void Verify(Question request, PasswordHash hash)
     {
         running++;
-        Task.Run(() => hash.Verify(request.Password)).PipeTo(
+        var password = request.Asked.Password!.Value.ToArray();
+        Task.Run(() => hash.Verify(password)).PipeTo(
             Self,
             success: ok => new Verified(request, ok),
             failure: _ => new Verified(request, false));
@@ -127,9 +127,9 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
     /// <summary>A connection that closed while its check waited: the check is not worth a core any more.</summary>
     private void OnAbandoned(AuthenticationAbandoned abandoned)
     {
-        if (waiting.Any(w => w.Request.ReplyTo.Equals(abandoned.Connection)))
+        if (waiting.Any(w => abandoned.Connection.Equals(w.Request.Asked.Connection)))
         {
-            var kept = waiting.Where(w => !w.Request.ReplyTo.Equals(abandoned.Connection)).ToList();
+            var kept = waiting.Where(w => !abandoned.Connection.Equals(w.Request.Asked.Connection)).ToList();
             waiting.Clear();
             foreach (var entry in kept)
             {
@@ -138,17 +138,11 @@ public sealed class AuthActor : WatchedFileActor<PasswordFile>
         }
     }
 
-    private void Accept(Authenticate request) => acl.Tell(new AclFor(request.ClientId, request.UserName, request.ReplyTo));
+    private static void Accept(Question request) => request.ReplyTo.Tell(Verdict.Allow);
 
-    private static void Refuse(Authenticate request, ReasonCode code, string reason)
-    {
-        if (code is ReasonCode.BadUserNameOrPassword or ReasonCode.NotAuthorized)
-        {
-            BrokerMetrics.AuthenticationFailures.Add(1);
-        }
+    private static void Refuse(Question request, ReasonCode code, string reason) => request.ReplyTo.Tell(Verdict.Deny(code, reason));
 
-        request.ReplyTo.Tell(new ConnectRefused(code, reason));
-    }
+    private sealed record Question(AuthenticateClient Asked, IActorRef ReplyTo);
 
-    private sealed record Verified(Authenticate Request, bool Ok);
+    private sealed record Verified(Question Request, bool Ok);
 }

@@ -4,9 +4,10 @@ using Akka.Actor;
 
 namespace Actors.Mqtt.Broker.Security;
 
-/// <summary>A connection asks whether its CONNECT may go on; the answer is <see cref="ConnectAccepted"/> or <see cref="ConnectRefused"/>.</summary>
+/// <summary>A connection asks the <see cref="AuthenticationGate"/> whether its CONNECT may go on; the answer is
+/// <see cref="ConnectAccepted"/> or <see cref="ConnectRefused"/>.</summary>
 /// <param name="Password">A copy of the password bytes; never logged.</param>
-public sealed record Authenticate(ConnectionInfo Connection, string ClientId, string? UserName, byte[]? Password, IActorRef ReplyTo);
+public sealed record Authenticate(ConnectionInfo Connection, string ClientId, string? UserName, byte[]? Password, IActorRef ReplyTo, MqttProtocolVersion Version = MqttProtocolVersion.V311);
 
 /// <summary>The client may connect; <paramref name="Acl"/> is null when there is no ACL file.</summary>
 /// <param name="AclGeneration">Increases with every ACL load, so a connection keeps the newest rules it heard of.</param>

@@ -284,6 +284,7 @@ public sealed partial class SessionActor
     private void Expire()
     {
         BrokerMetrics.SessionsExpired.Add(1);
+        events?.Expired(clientId);
         End();
     }
 

@@ -82,6 +82,11 @@ public sealed partial class SessionActor
             // does, so that they route after a restart while the session sleeps.
             var awaitId = Await(indexing is not null && journaling ? 2 : 1, () =>
             {
+                foreach (var subscription in accepted)
+                {
+                    events?.Subscribed(clientId, subscription.FilterText, subscription.MaximumQoS);
+                }
+
                 replyTo.Tell(new SendToClient(new SubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes }));
                 if (fresh.Count > 0)
                 {
@@ -107,6 +112,14 @@ public sealed partial class SessionActor
         Record(new Unsubscribed(packet.TopicFilters), () =>
         {
             topicTree.Tell(new RemoveSubscriptions(clientId, packet.TopicFilters));
+            for (var i = 0; i < codes.Count; i++)
+            {
+                if (codes[i] == ReasonCode.Success)
+                {
+                    events?.Unsubscribed(clientId, packet.TopicFilters[i]);
+                }
+            }
+
             IndexNow(() => replyTo.Tell(new SendToClient(new UnsubAckPacket { PacketId = packet.PacketId, ReasonCodes = codes })));
         });
     }

@@ -1,4 +1,5 @@
 using Actors.Mqtt.Broker.Clustering;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Persistence;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
@@ -36,6 +37,9 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
 
     private readonly string clientId;
     private readonly BrokerSettings settings;
+
+    // Null when no extension listens.
+    private readonly BrokerEvents? events;
     private readonly IActorRef topicTree;
     private readonly IActorRef retainedStore;
     private readonly BrokerPublisher publisher;
@@ -92,7 +96,8 @@ public sealed partial class SessionActor : UntypedPersistentActor, IWithTimers
         this.settings = settings;
         this.topicTree = topicTree;
         this.retainedStore = retainedStore;
-        publisher = new BrokerPublisher(topicTree, retainedStore, Self);
+        events = BrokerEvents.For(Context.System, settings);
+        publisher = new BrokerPublisher(topicTree, retainedStore, Self, events);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -74,6 +74,9 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
                 case HoconObject nested:
                     ValidateObject(nested, (HoconObject)known.Value, fullKey);
                     break;
+                case HoconArray array when fullKey == ExtensionsPath && ExtensionDefaults() is { } extension:
+                    ValidateExtensions(array, extension, fullKey);
+                    break;
                 case HoconArray array when path.StartsWith(BridgesPath + ".", StringComparison.Ordinal) && key == "topics"
                     && BridgeDefaults()?.Fields.GetValueOrDefault("topic")?.Value is HoconObject topic:
                     ValidateTopics(array, topic, fullKey);
@@ -88,6 +91,8 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
     private const string ListenersPath = "actors-mqtt.listeners";
 
     private const string BridgesPath = "actors-mqtt.bridges";
+
+    private const string ExtensionsPath = "actors-mqtt.extensions";
 
     /// <summary>Sections whose keys are names the operator chooses (a logger category for a level); each value has
     /// the type of the section's entries in the reference.</summary>
@@ -117,6 +122,34 @@ public sealed class ConfigSchema(HoconObject reference, IReadOnlyDictionary<stri
         Reference.Fields.GetValueOrDefault("actors-mqtt")?.Value is HoconObject section
             ? section.Fields.GetValueOrDefault("bridge-defaults")?.Value as HoconObject
             : null;
+
+    /// <summary>The reference's <c>actors-mqtt.extension-defaults</c>: the keys every extension takes.</summary>
+    private HoconObject? ExtensionDefaults() =>
+        Reference.Fields.GetValueOrDefault("actors-mqtt")?.Value is HoconObject section
+            ? section.Fields.GetValueOrDefault("extension-defaults")?.Value as HoconObject
+            : null;
+
+    /// <summary>Each entry of <c>extensions</c> is an object with the keys of the defaults, named by its number
+    /// (<c>extensions.2.type</c>); what is under its <c>config</c> belongs to the extension and is not checked here.</summary>
+    private void ValidateExtensions(HoconArray extensions, HoconObject defaults, string key)
+    {
+        for (var i = 0; i < extensions.Items.Count; i++)
+        {
+            if (extensions.Items[i] is not HoconObject item)
+            {
+                throw new ConfigException(extensions.Items[i].Location, key, $"item {i + 1}: expected an object such as {{ type = \"Company.Audit.AuditExtension, Company.Audit\", assembly-path = \"plugins/Company.Audit.dll\" }}");
+            }
+
+            var open = item.Copy();
+            if (open.Fields.TryGetValue("config", out var config) && config.Value is not HoconObject)
+            {
+                throw new ConfigException(config.Location, $"{key}.{i + 1}.config", "expected an object: the extension's own settings");
+            }
+
+            open.Fields.Remove("config");
+            ValidateObject(open, defaults, $"{key}.{i + 1}");
+        }
+    }
 
     /// <summary>The keys of a bridge: those of the defaults, but for <c>topic</c>, which only describes the entries of
     /// <c>topics</c>.</summary>

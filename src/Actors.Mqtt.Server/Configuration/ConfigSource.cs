@@ -51,6 +51,15 @@ public sealed class ConfigSource
         HoconField? field = null;
         foreach (var name in key.Split('.'))
         {
+            // A list's entries are named by their number from 1, as the broker names them (extensions.2.type).
+            if (current is HoconArray list && int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                && number >= 1 && number <= list.Items.Count)
+            {
+                current = list.Items[number - 1];
+                field = new HoconField(current.Location, current, null);
+                continue;
+            }
+
             if (current is not HoconObject parent || !parent.Fields.TryGetValue(name, out field))
             {
                 return null;

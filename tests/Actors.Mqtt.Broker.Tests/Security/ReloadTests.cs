@@ -25,7 +25,7 @@ public sealed class ReloadTests : TestKit, IDisposable
         MosquittoPasswd.Run("-c", "-b", path, "alice", "one");
         Sys.EventStream.Subscribe(TestActor, typeof(SecurityFileReloaded));
         var settings = new AuthSettings(AllowAnonymous: false, path, null);
-        var auth = Sys.ActorOf(AuthActor.Props(settings, PasswordFile.Load(path), TestActor));
+        var auth = Sys.ActorOf(AuthenticationGate.Props(null, settings, PasswordFile.Load(path), TestActor, TimeSpan.FromMinutes(2)));
 
         auth.Tell(new Authenticate(Tcp, "c1", "alice", "one"u8.ToArray(), TestActor));
         Assert.Equal("alice", ExpectMsg<AclFor>(Generous).UserName);
@@ -55,7 +55,7 @@ public sealed class ReloadTests : TestKit, IDisposable
         {
             ListenerAllowAnonymous = new Dictionary<string, bool> { ["open"] = true },
         };
-        var auth = Sys.ActorOf(AuthActor.Props(settings, null, TestActor));
+        var auth = Sys.ActorOf(AuthenticationGate.Props(null, settings, null, TestActor, TimeSpan.FromMinutes(2)));
 
         auth.Tell(new Authenticate(Tcp, "c1", null, null, TestActor));
         Assert.Equal(ReasonCode.NotAuthorized, ExpectMsg<ConnectRefused>(Generous).ReasonCode);
