@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -88,7 +89,7 @@ public sealed class HttpAuthActor : ReceiveActor
         var body = new AuthenticationRequest(c.ClientId, c.UserName, password, c.Listener, c.RemoteEndPoint, (int)c.ProtocolVersion);
 
         // The peer's port changes with every connection: keyed by it, a reconnecting client would never find its answer.
-        var key = Key("authenticate", c.ClientId, c.UserName, PasswordHash(question.Password), c.Listener, PeerAddress(c.RemoteEndPoint), body.Protocol.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var key = Key("authenticate", c.ClientId, c.UserName, PasswordHash(question.Password), c.Listener, PeerAddress(c.RemoteEndPoint), body.Protocol.ToString(CultureInfo.InvariantCulture));
         Ask(url, key, body, ReasonCode.BadUserNameOrPassword);
     }
 
@@ -103,7 +104,7 @@ public sealed class HttpAuthActor : ReceiveActor
         var c = question.Client;
         var action = question.Action == ClientAction.Publish ? "publish" : "subscribe";
         var body = new AuthorizationRequest(c.ClientId, c.UserName, action, question.Topic, (int)question.QoS, question.Retain);
-        var key = Key("authorize", c.ClientId, c.UserName, action, question.Topic, body.QoS.ToString(System.Globalization.CultureInfo.InvariantCulture), question.Retain ? "1" : "0");
+        var key = Key("authorize", c.ClientId, c.UserName, action, question.Topic, body.QoS.ToString(CultureInfo.InvariantCulture), question.Retain ? "1" : "0");
         Ask(url, key, body, ReasonCode.NotAuthorized);
     }
 

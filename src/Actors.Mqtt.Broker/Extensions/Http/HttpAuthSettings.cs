@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Configuration;
 
 namespace Actors.Mqtt.Broker.Extensions.Http;
@@ -92,7 +93,7 @@ public sealed record HttpAuthSettings(
             return fallback;
         }
 
-        return int.TryParse(c.GetString(key), out var value) && value >= 0
+        return int.TryParse(c.GetString(key), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 0
             ? value
             : throw Invalid(name, key, $"'{c.GetString(key)}' is not a whole number of 0 or more");
     }
