@@ -179,7 +179,7 @@ public sealed class HttpAuthActor : ReceiveActor
         }
 
         log.Warning(
-            "HTTP auth server {Url} gave no answer to {Count} questions since the last warning, the latest because {Problem}; the next extension, then the password file or ACL, decided them",
+            "Questions the HTTP auth server {Url} left without an answer since the last warning: {Count}, the latest because {Problem}; the next extension, then the password file or ACL, decided them",
             url, unanswered, problem);
         lastWarning = now;
         unanswered = 0;

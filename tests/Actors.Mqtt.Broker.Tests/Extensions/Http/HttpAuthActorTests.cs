@@ -114,6 +114,30 @@ public sealed class HttpAuthActorTests : TestKit, IDisposable
     }
 
     [Fact]
+    public void Questions_without_an_answer_are_warned_about_once_a_minute_with_their_count()
+    {
+        var warnings = CreateTestProbe();
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Warning));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var nowhere = new Uri($"http://127.0.0.1:{TestHttpServer.FreePort()}/mqtt/auth");
+        var actor = Sys.ActorOf(HttpAuthActor.Props(Settings() with { AuthenticateUrl = nowhere }, time));
+
+        foreach (var password in new[] { "1", "2", "3" })
+        {
+            actor.Tell(Connect(Alice, password));
+            Assert.IsType<Abstained>(ExpectMsg<Verdict>(Generous));
+        }
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        actor.Tell(Connect(Alice, "4"));
+        Assert.IsType<Abstained>(ExpectMsg<Verdict>(Generous));
+
+        // The first is warned about at once; the next two wait for the minute to pass and come with the fourth.
+        Assert.EndsWith(": 1", Counted(warnings));
+        Assert.EndsWith(": 3", Counted(warnings));
+    }
+
+    [Fact]
     public void An_answer_is_cached_for_the_same_question_and_not_for_another_password()
     {
         var actor = Start();
@@ -250,6 +274,12 @@ public sealed class HttpAuthActorTests : TestKit, IDisposable
 
         Assert.IsType<Abstained>(ExpectMsg<Verdict>(Generous));
         Assert.Empty(server.Received);
+    }
+
+    private static string Counted(Akka.TestKit.TestProbe warnings)
+    {
+        var text = warnings.FishForMessage<Warning>(w => w.ToString()!.Contains("HTTP auth server", StringComparison.Ordinal), Generous).ToString()!;
+        return text[..text.IndexOf(", the latest", StringComparison.Ordinal)];
     }
 
     private IActorRef Start(HttpAuthSettings? settings = null) =>
