@@ -42,7 +42,7 @@ public sealed class BrokerExtensions
             var supervisor = system.ActorOf(SupervisorProps(extension), "extension-" + extension.Name);
             system.EventStream.Subscribe(supervisor, typeof(BrokerEvent));
             var link = new QuestionLink(extension.Name, supervisor, extension.Timeout, extension.OnTimeout);
-            var answers = extension.Extension.Answers(extension.Context);
+            var answers = extension.Answers;
             if (answers.HasFlag(ExtensionQuestions.Authenticate))
             {
                 authenticate.Add(link);

@@ -24,6 +24,9 @@ public sealed record ExtensionSettings
 
     public required IBrokerExtension Extension { get; init; }
 
+    /// <summary>What <see cref="IBrokerExtension.Answers"/> said for this entry's configuration.</summary>
+    public ExtensionQuestions Answers { get; init; }
+
     public Config Config { get; init; } = Config.Empty;
 
     /// <summary>How long the broker waits for this extension's answer to one question.</summary>
@@ -97,11 +100,25 @@ public sealed record ExtensionSettings
         }
 
         var timeout = e.GetTimeSpan("timeout");
+        var config = e.HasPath("config") ? e.GetConfig("config") : Config.Empty;
+        ExtensionQuestions answers;
+        try
+        {
+            // Asked here rather than when the broker starts, so that an extension that finds its config block wrong
+            // stops start-up at the entry.
+            answers = extension.Answers(new ExtensionContext(name, config));
+        }
+        catch (ConfigurationException problem)
+        {
+            throw BrokerSettings.Invalid($"{key}.config", problem.Message);
+        }
+
         return new ExtensionSettings
         {
             Name = name,
             Extension = extension,
-            Config = e.HasPath("config") ? e.GetConfig("config") : Config.Empty,
+            Answers = answers,
+            Config = config,
             Timeout = timeout > TimeSpan.Zero ? timeout : throw BrokerSettings.Invalid($"{key}.timeout", "must be longer than 0"),
             OnTimeout = e.GetString("on-timeout") switch
             {

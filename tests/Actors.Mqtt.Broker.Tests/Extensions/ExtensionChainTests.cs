@@ -24,6 +24,7 @@ public sealed class ExtensionChainTests : TestKit
         {
             Name = e.Name,
             Extension = new Scripted(e.Answer),
+            Answers = ExtensionQuestions.Authenticate | ExtensionQuestions.Authorize,
             Timeout = TimeSpan.FromSeconds(5),
         })]);
 

@@ -50,6 +50,13 @@ public sealed class ExtensionSettingsTests
         Assert.Equal("actors-mqtt.extensions.1.on-timeout", KeyOf(() => Read($"[ {{ type = \"{type}\", on-timeout = maybe }} ]")));
     }
 
+    [Fact]
+    public void An_extension_that_finds_its_config_wrong_is_reported_at_the_entrys_config()
+    {
+        var type = typeof(Actors.Mqtt.Broker.Extensions.Http.HttpAuthExtension).AssemblyQualifiedName;
+        Assert.Equal("actors-mqtt.extensions.1.config", KeyOf(() => Read($"[ {{ type = \"{type}\", config {{ }} }} ]")));
+    }
+
     public sealed class Listening : IBrokerExtension
     {
         public ExtensionQuestions Answers(ExtensionContext context) => ExtensionQuestions.None;
