@@ -14,8 +14,8 @@ public sealed record AuditSettings(string File, string? DenyTopic)
         var file = context.Config.GetString("file");
         if (string.IsNullOrWhiteSpace(file))
         {
-            // Thrown at start-up: the broker stops with this message and the entry's key.
-            throw new ArgumentException($"extension {context.Name}: config.file is required: the file the audit lines are appended to");
+            // Thrown at start-up: the broker stops with this message at the entry's config key.
+            throw new ArgumentException("file is required: the file the audit lines are appended to");
         }
 
         var deny = context.Config.GetString("deny-topic");
@@ -26,7 +26,7 @@ public sealed record AuditSettings(string File, string? DenyTopic)
 
         if (!TopicFilter.TryParse(deny, allowShared: false, out _, out var error))
         {
-            throw new ArgumentException($"extension {context.Name}: config.deny-topic '{deny}' is not a topic filter: {error}");
+            throw new ArgumentException($"deny-topic '{deny}' is not a topic filter: {error.Message}");
         }
 
         return new AuditSettings(Path.GetFullPath(file), deny);

@@ -75,6 +75,21 @@ public sealed record ExtensionSettings
         return list;
     }
 
+    /// <summary>An extension checks its <c>config</c> block when it is asked what it answers or for its actor's props;
+    /// both are asked here, so that a block it refuses stops start-up at the entry, not as a crash of the host.</summary>
+    private static void CheckConfig(IBrokerExtension extension, ExtensionContext context, string key)
+    {
+        try
+        {
+            extension.Answers(context);
+            extension.Props(context);
+        }
+        catch (Exception problem) when (problem is not ConfigurationException)
+        {
+            throw BrokerSettings.Invalid($"{key}.config", $"{extension.GetType().FullName} refused it: {problem.Message}");
+        }
+    }
+
     private static ExtensionSettings Read(Config e, string key)
     {
         var typeName = e.GetString("type");
@@ -96,12 +111,14 @@ public sealed record ExtensionSettings
             throw BrokerSettings.Invalid($"{key}.name", $"'{name}' cannot name an actor: use letters, digits and -_.");
         }
 
+        var config = e.HasPath("config") ? e.GetConfig("config") : Config.Empty;
+        CheckConfig(extension, new ExtensionContext(name, config), key);
         var timeout = e.GetTimeSpan("timeout");
         return new ExtensionSettings
         {
             Name = name,
             Extension = extension,
-            Config = e.HasPath("config") ? e.GetConfig("config") : Config.Empty,
+            Config = config,
             Timeout = timeout > TimeSpan.Zero ? timeout : throw BrokerSettings.Invalid($"{key}.timeout", "must be longer than 0"),
             OnTimeout = e.GetString("on-timeout") switch
             {

@@ -113,6 +113,29 @@ public sealed class ExtensionFailureTests
         }
     }
 
+    [Fact]
+    public async Task A_config_block_the_extension_refuses_stops_start_up_with_exit_code_2_at_its_key()
+    {
+        var folder = Directory.CreateTempSubdirectory("extensions-").FullName;
+        try
+        {
+            var file = ExtensionBroker.WriteConfig(folder, $$"""
+                type = "Company.Audit.AuditExtension, Company.Audit"
+                assembly-path = {{ExtensionBroker.Quoted(ExtensionBroker.AuditAssembly)}}
+                config { deny-topic = "secret/#" }
+                """);
+
+            var (exitCode, _, stderr) = await BrokerProcess.RunToolAsync(folder, "--config", file);
+
+            Assert.Equal(2, exitCode);
+            Assert.Equal($"actors-mqtt: {file}:{LineOf(file, "deny-topic")}:7: actors-mqtt.extensions.1.config: Company.Audit.AuditExtension refused it: file is required: the file the audit lines are appended to\n", stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>An entry for one of the misbehaving extensions, impatient so that the tests do not wait long.</summary>
     private static string Entry(string extension, string answers, string onTimeout) => $$"""
         type = "Actors.Mqtt.TestExtensions.{{extension}}, Actors.Mqtt.TestExtensions"
