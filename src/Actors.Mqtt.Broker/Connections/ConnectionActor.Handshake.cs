@@ -197,7 +197,7 @@ public sealed partial class ConnectionActor
 
                     while (!closing && backlog is not null && backlog.TryDequeue(out var frame))
                     {
-                        Handle(frame);
+                        HandleInTurn(frame);
                     }
 
                     backlog = null;

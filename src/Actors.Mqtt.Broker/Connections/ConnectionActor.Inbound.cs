@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
@@ -64,7 +65,7 @@ public sealed partial class ConnectionActor
                 session!.Tell(new InboundRelease(rel.PacketId));
                 break;
             case SubscribePacket subscribe:
-                session!.Tell(new SubscribeRequest(subscribe, acl is null ? null : DeniedFilters(subscribe, acl)));
+                OnSubscribe(subscribe);
                 break;
             case UnsubscribePacket unsubscribe:
                 session!.Tell(new UnsubscribeRequest(unsubscribe));
@@ -109,11 +110,35 @@ public sealed partial class ConnectionActor
             return;
         }
 
-        if (BrokerTopics.IsBrokerOwned(publish.Topic) || (acl is { } rules && !rules.CanPublish(publish.Topic)))
+        AdmitPublish(publish);
+    }
+
+    /// <summary>A PUBLISH that passed the checks of its packet: who may publish it decides whether it is routed.
+    /// The operator's extensions are asked first, then the ACL file when they had no opinion.</summary>
+    private void AdmitPublish(PublishPacket publish)
+    {
+        var refusal = BrokerTopics.IsBrokerOwned(publish.Topic) ? ReasonCode.NotAuthorized : (ReasonCode?)null;
+        if (refusal is null)
+        {
+            if (!TryPublishVerdict(publish, out var verdict))
+            {
+                return;
+            }
+
+            refusal = verdict switch
+            {
+                Denied denied => denied.ReasonCode,
+                Allowed => null,
+                _ => acl is { } rules && !rules.CanPublish(publish.Topic) ? ReasonCode.NotAuthorized : null,
+            };
+        }
+
+        if (refusal is { } code)
         {
             log.Debug("Client {ClientId} (username {UserName}) may not publish to {Topic}: dropped", clientId, userName ?? "(none)", publish.Topic);
             BrokerMetrics.Dropped(DropReason.NotAuthorized);
-            RefusePublish(publish, ReasonCode.NotAuthorized);
+            events?.Dropped(clientId, publish.Topic, DropReason.NotAuthorized);
+            RefusePublish(publish, code);
             return;
         }
 
@@ -289,6 +314,13 @@ public sealed partial class ConnectionActor
 
     private void AckInbound()
     {
+        // Reading on would let the packets behind one that waits for the extensions pile up here.
+        if (awaitingVerdict is not null)
+        {
+            inboundAckOwed = true;
+            return;
+        }
+
         // Acknowledgements waiting for writes are bounded like the client's packets in flight: while receive-maximum of
         // them wait, nothing more is read (a 3.1.1 client, which has no Receive Maximum, is slowed down the same way).
         if (outboundQueued >= settings.OutboundQueue || acks.Count >= settings.ReceiveMaximum)

@@ -105,6 +105,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     // Clean Start (3.1.1: clean session) of CONNECT, for the extensions' ClientConnected.
     private bool cleanStart;
+
+    // The authorizing extensions' answers, made at the first question (docs/extending.md).
+    private AuthorizationCache? verdictCache;
+
+    // The PUBLISH or SUBSCRIBE whose answer from the extensions is awaited, the frames read after it, and whether the
+    // stream's batch waits for its InboundAck meanwhile.
+    private MqttPacket? awaitingVerdict;
+    private Queue<MqttFrame>? heldForVerdict;
+    private bool inboundAckOwed;
     private bool keepAliveImposed;
     private bool sessionExpiryImposed;
 
@@ -319,7 +328,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                             break;
                         }
 
-                        Handle(frame);
+                        HandleInTurn(frame);
                     }
 
                     TellAcknowledged();
@@ -339,6 +348,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
                     return;
                 }
+
+            case VerdictsAnswered answered:
+                OnVerdicts(answered);
+                return;
 
             case SendToClient send:
                 {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
@@ -49,7 +50,8 @@ public abstract class ConnectionActorTestKit : TestKit
 
     /// <summary>A connection through CONNECT and CONNACK, with an outbound queue of two packets; without
     /// <paramref name="attach"/>, left waiting for its session's answer.</summary>
-    protected void Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100)
+    /// <param name="authorize">The authorizing extensions the connection asks, if any.</param>
+    protected void Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null)
     {
         var sessions = Sessions;
         var auth = CreateTestProbe();
@@ -59,7 +61,7 @@ public abstract class ConnectionActorTestKit : TestKit
             PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5),
             ReceiveMaximum = receiveMaximum,
         };
-        Connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, Topics.Ref, CreateTestProbe().Ref, auth.Ref));
+        Connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, Topics.Ref, CreateTestProbe().Ref, auth.Ref, authorize));
 
         Connection.Tell(new StreamReady(message => (message is InboundAck ? Inbound : Outbound).Ref.Tell(message)));
         Inbound.ExpectMsg<InboundAck>(Generous);

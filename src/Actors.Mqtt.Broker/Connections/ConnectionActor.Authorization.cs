@@ -1,0 +1,161 @@
+using Actors.Mqtt.Broker.Extensions;
+using Actors.Mqtt.Broker.Sessions;
+using Actors.Mqtt.Protocol;
+using Actors.Mqtt.Protocol.Codec;
+using Actors.Mqtt.Protocol.Packets;
+using Actors.Mqtt.Protocol.Topics;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Actors.Mqtt.Broker.Connections;
+
+// What the operator's authorizing extensions say about a PUBLISH or SUBSCRIBE of ConnectionActor (docs/extending.md):
+// answers kept per topic, and while one is asked, the packet and everything read after it wait, in order.
+public sealed partial class ConnectionActor
+{
+    /// <summary>Handles a frame now, or keeps it behind a packet that waits for the extensions' answer.</summary>
+    private void HandleInTurn(MqttFrame frame)
+    {
+        if (awaitingVerdict is not null)
+        {
+            (heldForVerdict ??= new Queue<MqttFrame>()).Enqueue(frame);
+            return;
+        }
+
+        Handle(frame);
+    }
+
+    /// <summary>
+    /// What the extensions said about these topics, from the cache; false when one must be asked first, in which case
+    /// <paramref name="packet"/> waits and is handled again (through <see cref="OnVerdicts"/>) once they answered.
+    /// </summary>
+    private bool TryVerdicts(MqttPacket packet, ClientAction action, List<string> topics, QualityOfService qos, bool retain, out Verdict[] verdicts)
+    {
+        verdicts = new Verdict[topics.Count];
+        var now = settings.Time.Milliseconds();
+        verdictCache ??= new AuthorizationCache(settings.ExtensionCacheEntries, (long)settings.ExtensionCacheTtl.TotalMilliseconds);
+        List<string>? missing = null;
+        for (var i = 0; i < topics.Count; i++)
+        {
+            if (!verdictCache.TryGet(action, topics[i], now, out verdicts[i]))
+            {
+                (missing ??= []).Add(topics[i]);
+            }
+        }
+
+        if (missing is null)
+        {
+            return true;
+        }
+
+        awaitingVerdict = packet;
+        var chain = authorize!;
+        var client = ExtensionClient();
+        Task.WhenAll(missing.Select(topic => chain.Ask(new AuthorizeClient(client, action, topic, qos, retain))))
+            .PipeTo(Self, success: answers => new VerdictsAnswered(action, missing, answers));
+        return false;
+    }
+
+    private void OnVerdicts(VerdictsAnswered answered)
+    {
+        var now = settings.Time.Milliseconds();
+        for (var i = 0; i < answered.Topics.Count; i++)
+        {
+            var answer = answered.Answers[i];
+            if (answer.Problem is { } problem)
+            {
+                log.Warning("Client {ClientId}: {Problem}", clientId, problem);
+            }
+
+            verdictCache!.Add(answered.Action, answered.Topics[i], answer.Verdict, now);
+        }
+
+        var packet = awaitingVerdict;
+        awaitingVerdict = null;
+        switch (packet)
+        {
+            case PublishPacket publish:
+                AdmitPublish(publish);
+                break;
+            case SubscribePacket subscribe:
+                OnSubscribe(subscribe);
+                break;
+        }
+
+        // A TTL of 0 keeps nothing: the packet was asked about once and handled, so it is handled as the answer said.
+        while (!closing && awaitingVerdict is null && heldForVerdict is { Count: > 0 } held)
+        {
+            Handle(held.Dequeue());
+        }
+
+        TellAcknowledged();
+        if (!closing && awaitingVerdict is null && inboundAckOwed)
+        {
+            inboundAckOwed = false;
+            AckInbound();
+        }
+    }
+
+    /// <summary>What the extensions say about a PUBLISH: no opinion when none
+    /// authorizes; false when they must be asked first.</summary>
+    private bool TryPublishVerdict(PublishPacket publish, out Verdict verdict)
+    {
+        if (authorize is null)
+        {
+            verdict = Verdict.NoOpinion;
+            return true;
+        }
+
+        var found = TryVerdicts(publish, ClientAction.Publish, [publish.Topic], publish.QoS, publish.Retain, out var verdicts);
+        verdict = verdicts[0] ?? Verdict.NoOpinion;
+        return found;
+    }
+
+    /// <summary>A SUBSCRIBE, once the extensions answered for each filter (without <c>$share/group/</c>); the ACL
+    /// decides the filters they had no opinion on.</summary>
+    private void OnSubscribe(SubscribePacket subscribe)
+    {
+        bool[]? denied = null;
+        bool[]? allowed = null;
+        if (authorize is not null)
+        {
+            var filters = subscribe.Subscriptions
+                .Select(s => TopicFilter.TryParse(s.TopicFilter, version == MqttProtocolVersion.V500, out var filter, out _) ? filter.Filter : s.TopicFilter)
+                .ToList();
+            var qos = subscribe.Subscriptions.Count > 0 ? subscribe.Subscriptions.Max(s => s.MaximumQoS) : QualityOfService.AtMostOnce;
+            if (!TryVerdicts(subscribe, ClientAction.Subscribe, filters, qos, retain: false, out var verdicts))
+            {
+                return;
+            }
+
+            for (var i = 0; i < verdicts.Length; i++)
+            {
+                if (verdicts[i] is Denied no)
+                {
+                    log.Debug("Client {ClientId} (username {UserName}) may not subscribe to {Filter}: {Reason}", clientId, userName ?? "(none)", filters[i], no.Reason);
+                    (denied ??= new bool[verdicts.Length])[i] = true;
+                }
+                else if (verdicts[i] is Allowed)
+                {
+                    (allowed ??= new bool[verdicts.Length])[i] = true;
+                }
+            }
+        }
+
+        if (acl is { } rules && DeniedFilters(subscribe, rules) is { } byAcl)
+        {
+            for (var i = 0; i < byAcl.Length; i++)
+            {
+                if (byAcl[i] && allowed?[i] != true)
+                {
+                    (denied ??= new bool[byAcl.Length])[i] = true;
+                }
+            }
+        }
+
+        session!.Tell(new SubscribeRequest(subscribe, denied));
+    }
+
+    /// <summary>The extensions' answers for <see cref="Topics"/>, in their order.</summary>
+    private sealed record VerdictsAnswered(ClientAction Action, IReadOnlyList<string> Topics, IReadOnlyList<ChainAnswer> Answers);
+}
