@@ -12,6 +12,7 @@ namespace Actors.Mqtt.Integration.Tests.Extensions;
 public sealed class AuditExtensionTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private static readonly string[] SummaryProperties = ["event", "action", "topic", "filter"];
     private ExtensionBroker broker = null!;
 
     private string AuditFile => Path.Combine(broker.Folder, "audit.jsonl");
@@ -52,7 +53,8 @@ public sealed class AuditExtensionTests : IAsyncLifetime
     [InlineData("ws")]
     public async Task A_client_may_neither_publish_to_nor_subscribe_within_the_denied_topic(string listener)
     {
-        await using var client = listener == "tcp" ? await broker.ConnectTcpAsync() : await broker.ConnectWebSocketAsync();
+        var clientId = "denied-" + listener;
+        await using var client = listener == "tcp" ? await broker.ConnectTcpAsync(clientId) : await broker.ConnectWebSocketAsync(clientId);
 
         var published = await client.Client.PublishAsync(Message("secret/plans"));
         var subscribed = await client.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
@@ -64,6 +66,10 @@ public sealed class AuditExtensionTests : IAsyncLifetime
         Assert.Equal(
             [MqttClientSubscribeResultCode.NotAuthorized, MqttClientSubscribeResultCode.GrantedQoS1],
             subscribed.Items.Select(i => i.ResultCode));
+        var lines = await LinesOfAsync(clientId, until: "subscribed");
+        Assert.Equal(
+            ["connected", "denied Publish secret/plans", "dropped secret/plans", "denied Subscribe secret/+", "subscribed public/#"],
+            lines.Select(Summary));
     }
 
     [Theory]
@@ -83,6 +89,10 @@ public sealed class AuditExtensionTests : IAsyncLifetime
         var first = await subscriber.NextAsync();
         Assert.Equal("public/news", first.Topic);
     }
+
+    /// <summary>What a line says, in a few words: "denied Publish secret/plans".</summary>
+    private static string Summary(JsonElement line) =>
+        string.Join(' ', SummaryProperties.Select(p => line.TryGetProperty(p, out var value) ? value.GetString() : null).OfType<string>());
 
     private static MqttApplicationMessage Message(string topic) =>
         new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("x").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
