@@ -78,7 +78,7 @@ public sealed partial class ConnectionActor
         }
 
         holdsSession = false;
-        if (publishWill && willTopic is { } topic && acl is { } rules && !rules.CanPublish(topic))
+        if (publishWill && !willAllowedByExtension && willTopic is { } topic && acl is { } rules && !rules.CanPublish(topic))
         {
             log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the ACL no longer lets the client publish there", clientId, userName ?? "(none)", topic);
             willRefused = true;

@@ -6,6 +6,7 @@ using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Properties;
+using Actors.Mqtt.Protocol.Topics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -83,6 +84,44 @@ public sealed partial class ConnectionActor
         auth.Tell(new Authenticate(info, clientId, userName, connect.Password?.ToArray(), Self, version));
     }
 
+    /// <summary>
+    /// The client is in: its will is checked as a PUBLISH to its topic would be, then its session is asked for.
+    /// <paramref name="willVerdict"/> is what the authorizing extensions said of the will; the ACL decides when they had
+    /// no opinion.
+    /// </summary>
+    private void AttachSession(ConnectPacket connect, MqttError? pendingError, Verdict willVerdict)
+    {
+        // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect. A will
+        // deeper than max-topic-levels is dropped the same way, as a PUBLISH to its topic would be.
+        var will = connect.Will;
+        willAllowedByExtension = willVerdict is Allowed;
+        if (will is { } w && (BrokerTopics.IsBrokerOwned(w.Topic) || willVerdict is Denied
+            || (!willAllowedByExtension && acl is { } rules && !rules.CanPublish(w.Topic))))
+        {
+            log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the client may not publish there", clientId, userName ?? "(none)", w.Topic);
+            will = null;
+            willRefused = true;
+        }
+        else if (will is { } deep && settings.MaxTopicLevels > 0 && TopicLevels.Count(deep.Topic) > settings.MaxTopicLevels)
+        {
+            log.Warning("Client {ClientId}: will topic {Topic} has more than {MaxTopicLevels} levels (actors-mqtt.limits.max-topic-levels): the will is dropped", clientId, deep.Topic, settings.MaxTopicLevels);
+            will = null;
+        }
+
+        willTopic = will?.Topic;
+        Become(m => AwaitingSession(m, pendingError));
+        holdsSession = true;
+        attachRequest = new SessionEnvelope(clientId, new AttachSession(
+            clientId,
+            Self,
+            version,
+            connect.CleanSession,
+            sessionExpiry,
+            will,
+            connect.Properties?.ReceiveMaximum ?? ushort.MaxValue));
+        sessionRegion.Tell(attachRequest);
+    }
+
     /// <summary>This client as extensions are told of it.</summary>
     private ExtensionClient ExtensionClient() => new(clientId, userName, info.ListenerName, info.RemoteEndPoint, version);
 
@@ -94,6 +133,9 @@ public sealed partial class ConnectionActor
             aclGeneration = generation;
         }
     }
+
+    /// <summary>What the authorizing extensions said of the will of CONNECT.</summary>
+    private sealed record WillAnswered(ChainAnswer Answer);
 
     private ConnAckPacket BuildConnAck(bool sessionPresent)
     {

@@ -20,6 +20,7 @@ public sealed partial class ConnectionActor
             {
                 outboundDropped++;
                 BrokerMetrics.Dropped(DropReason.SlowReader);
+                events?.Dropped(clientId, publish.Topic, DropReason.SlowReader);
                 return;
             }
 
@@ -27,6 +28,7 @@ public sealed partial class ConnectionActor
             if (Undeliverable(publish) is { } reason)
             {
                 BrokerMetrics.Dropped(reason);
+                events?.Dropped(clientId, publish.Topic, reason);
                 if (publish.QoS != QualityOfService.AtMostOnce)
                 {
                     session?.Tell(new OutboundDiscarded(publish.PacketId));

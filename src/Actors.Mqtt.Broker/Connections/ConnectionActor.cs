@@ -5,7 +5,6 @@ using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
-using Actors.Mqtt.Protocol.Topics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -129,6 +128,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
     // Checked against the rules in force when the connection ends, which a reload may have changed since CONNECT.
     private string? willTopic;
+
+    // An authorizing extension allowed the will at CONNECT: the ACL, which it goes before, has no say at the end either.
+    private bool willAllowedByExtension;
 
     // The will of CONNECT went no further, for its topic: counted as dropped only if the connection ends as one that
     // publishes its will, as a will the ACL takes away at the end is.
@@ -269,33 +271,26 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                     aclUserName = accepted.UserName;
                     UseAcl(accepted.Acl, accepted.AclGeneration);
 
-                    // Mosquitto accepts such a CONNECT and never publishes the will; dropping it here has the same effect. A will
-                    // deeper than max-topic-levels is dropped the same way, as a PUBLISH to its topic would be.
-                    var will = connect.Will;
-                    if (will is { } w && (BrokerTopics.IsBrokerOwned(w.Topic) || (acl is { } rules && !rules.CanPublish(w.Topic))))
+                    // The will is a PUBLISH to come: the authorizing extensions are asked about it as about one.
+                    if (authorize is not null && connect.Will is { } asked && !BrokerTopics.IsBrokerOwned(asked.Topic))
                     {
-                        log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the client may not publish there", clientId, userName ?? "(none)", w.Topic);
-                        will = null;
-                        willRefused = true;
-                    }
-                    else if (will is { } deep && settings.MaxTopicLevels > 0 && TopicLevels.Count(deep.Topic) > settings.MaxTopicLevels)
-                    {
-                        log.Warning("Client {ClientId}: will topic {Topic} has more than {MaxTopicLevels} levels (actors-mqtt.limits.max-topic-levels): the will is dropped", clientId, deep.Topic, settings.MaxTopicLevels);
-                        will = null;
+                        authorize.Ask(new AuthorizeClient(ExtensionClient(), ClientAction.Publish, asked.Topic, asked.QoS, asked.Retain))
+                            .PipeTo(Self, success: answer => new WillAnswered(answer));
+                        return;
                     }
 
-                    willTopic = will?.Topic;
-                    Become(m => AwaitingSession(m, pendingError));
-                    holdsSession = true;
-                    attachRequest = new SessionEnvelope(clientId, new AttachSession(
-                        clientId,
-                        Self,
-                        version,
-                        connect.CleanSession,
-                        sessionExpiry,
-                        will,
-                        connect.Properties?.ReceiveMaximum ?? ushort.MaxValue));
-                    sessionRegion.Tell(attachRequest);
+                    AttachSession(connect, pendingError, Verdict.NoOpinion);
+                    return;
+                }
+
+            case WillAnswered answered:
+                {
+                    if (answered.Answer.Problem is { } problem)
+                    {
+                        log.Warning("Client {ClientId}: {Problem}", clientId, problem);
+                    }
+
+                    AttachSession(connect, pendingError, answered.Answer.Verdict);
                     return;
                 }
 

@@ -74,6 +74,7 @@ public sealed partial class SessionActor
             else if (Expired(message))
             {
                 BrokerMetrics.Dropped(DropReason.Expired);
+                events?.Dropped(clientId, message.Publish.Message.Topic, DropReason.Expired);
                 pace?.Answer();
             }
             else
@@ -104,6 +105,7 @@ public sealed partial class SessionActor
             // The newest message is the one refused (Mosquitto's policy); QoS 0 never reaches a queue.
             droppedTotal++;
             BrokerMetrics.Dropped(overMessages ? DropReason.MaxQueuedMessages : DropReason.MaxQueuedBytes);
+            events?.Dropped(clientId, message.Publish.Message.Topic, overMessages ? DropReason.MaxQueuedMessages : DropReason.MaxQueuedBytes);
             // The first refusal is logged at once, the ones after it at most once a minute, with what was refused between.
             droppedSinceLastLog++;
             var now = settings.Time.Milliseconds();
@@ -145,6 +147,7 @@ public sealed partial class SessionActor
             if (Expired(next))
             {
                 BrokerMetrics.Dropped(DropReason.Expired);
+                events?.Dropped(clientId, next.Publish.Message.Topic, DropReason.Expired);
                 Record(MessageDropped.Instance);
                 continue;
             }

@@ -51,7 +51,10 @@ public abstract class ConnectionActorTestKit : TestKit
     /// <summary>A connection through CONNECT and CONNACK, with an outbound queue of two packets; without
     /// <paramref name="attach"/>, left waiting for its session's answer.</summary>
     /// <param name="authorize">The authorizing extensions the connection asks, if any.</param>
-    protected void Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null)
+    /// <param name="will">The will of CONNECT.</param>
+    /// <param name="accepted">Done once the connection heard that its client may connect, before it asks for its session.</param>
+    /// <returns>What the connection asked its session for.</returns>
+    protected SessionEnvelope Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null, MqttWill? will = null, Action? accepted = null)
     {
         var sessions = Sessions;
         var auth = CreateTestProbe();
@@ -65,19 +68,21 @@ public abstract class ConnectionActorTestKit : TestKit
 
         Connection.Tell(new StreamReady(message => (message is InboundAck ? Inbound : Outbound).Ref.Tell(message)));
         Inbound.ExpectMsg<InboundAck>(Generous);
-        Read(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "paced", CleanSession = true });
+        Read(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "paced", CleanSession = true, Will = will });
         auth.ExpectMsg<Authenticate>(Generous);
         Connection.Tell(new ConnectAccepted(null, 0));
-        sessions.ExpectMsg<SessionEnvelope>(Generous);
+        accepted?.Invoke();
+        var attachRequest = sessions.ExpectMsg<SessionEnvelope>(Generous);
         if (!attach)
         {
-            return;
+            return attachRequest;
         }
 
         Connection.Tell(new SessionAttached(Session.Ref, SessionPresent: false));
         Assert.IsType<ConnAckPacket>(Outbound.FishForMessage<OutboundPacket>(_ => true, Generous).Packet);
         Connection.Tell(new OutboundWritten(1));
         Inbound.ExpectMsg<InboundAck>(Generous);
+        return attachRequest;
     }
 
     protected void Read(params MqttPacket[] packets)

@@ -85,6 +85,23 @@ public sealed class ConnectionAuthorizationTests : Tests.Connections.ConnectionA
         Assert.Equal([true, false], request.Denied);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_will_is_asked_about_as_a_publish_and_a_denied_one_is_dropped(bool deny)
+    {
+        var will = new MqttWill("wills/paced", new byte[] { 1 }) { QoS = QualityOfService.AtLeastOnce };
+        var attach = Connect(authorize: Chain(), will: will, attach: false, accepted: () =>
+        {
+            var question = extension.ExpectMsg<AuthorizeClient>(Generous);
+            Assert.Equal((ClientAction.Publish, "wills/paced", QualityOfService.AtLeastOnce), (question.Action, question.Topic, question.QoS));
+            extension.Reply(deny ? Verdict.Deny(ReasonCode.NotAuthorized, "no wills") : Verdict.Allow);
+        });
+
+        var asked = Assert.IsType<AttachSession>(attach.Message);
+        Assert.Equal(deny ? null : "wills/paced", asked.Will?.Topic);
+    }
+
     [Fact]
     public void An_extension_that_never_answers_gets_its_on_timeout_answer()
     {
