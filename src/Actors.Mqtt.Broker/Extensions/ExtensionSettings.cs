@@ -78,6 +78,23 @@ public sealed record ExtensionSettings
         return list;
     }
 
+    /// <summary>An extension checks its <c>config</c> block when it is asked what it answers or for its actor's props;
+    /// both are asked here, so that a block it refuses stops start-up at the entry, not as a crash of the host.</summary>
+    /// <returns>What it answers.</returns>
+    private static ExtensionQuestions CheckConfig(IBrokerExtension extension, ExtensionContext context, string key)
+    {
+        try
+        {
+            var answers = extension.Answers(context);
+            extension.Props(context);
+            return answers;
+        }
+        catch (Exception problem)
+        {
+            throw BrokerSettings.Invalid($"{key}.config", $"{extension.GetType().FullName} refused it: {problem.Message}");
+        }
+    }
+
     private static ExtensionSettings Read(Config e, string key)
     {
         var typeName = e.GetString("type");
@@ -99,20 +116,9 @@ public sealed record ExtensionSettings
             throw BrokerSettings.Invalid($"{key}.name", $"'{name}' cannot name an actor: use letters, digits and -_.");
         }
 
-        var timeout = e.GetTimeSpan("timeout");
         var config = e.HasPath("config") ? e.GetConfig("config") : Config.Empty;
-        ExtensionQuestions answers;
-        try
-        {
-            // Asked here rather than when the broker starts, so that an extension that finds its config block wrong
-            // stops start-up at the entry.
-            answers = extension.Answers(new ExtensionContext(name, config));
-        }
-        catch (ConfigurationException problem)
-        {
-            throw BrokerSettings.Invalid($"{key}.config", problem.Message);
-        }
-
+        var answers = CheckConfig(extension, new ExtensionContext(name, config), key);
+        var timeout = e.GetTimeSpan("timeout");
         return new ExtensionSettings
         {
             Name = name,

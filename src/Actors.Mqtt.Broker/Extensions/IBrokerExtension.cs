@@ -11,8 +11,8 @@ namespace Actors.Mqtt.Broker.Extensions;
 public interface IBrokerExtension
 {
     /// <summary>The questions the extension's actor answers with the configuration it is given; it gets every broker
-    /// event whatever this says. Asked when the configuration is read; a <see cref="Akka.Configuration.ConfigurationException"/>
-    /// thrown here stops start-up, reported at the entry's <c>config</c>.</summary>
+    /// event whatever this says. Asked, with <see cref="Props"/>, when the configuration is read: an exception thrown by
+    /// either stops start-up, reported at the entry's <c>config</c>.</summary>
     ExtensionQuestions Answers(ExtensionContext context);
 
     /// <summary>The extension's actor: it receives the <see cref="BrokerEvent"/> records and, for each question it answers,
