@@ -39,6 +39,12 @@ public sealed record BridgeSettings
     /// <summary>Whether the remote session starts afresh at every connection (the local session never does).</summary>
     public bool CleanSession { get; init; }
 
+    /// <summary>The most messages waiting for the remote in the bridge's session; null for <c>limits.max-queued-messages</c>.</summary>
+    public int? MaxQueuedMessages { get; init; }
+
+    /// <summary>The most payload bytes waiting for the remote (0 for no limit); null for <c>limits.max-queued-bytes</c>.</summary>
+    public long? MaxQueuedBytes { get; init; }
+
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The first wait before connecting again; it doubles, with jitter, up to <see cref="RestartCap"/>.</summary>
@@ -135,6 +141,10 @@ public sealed record BridgeSettings
                 ExistingFile(certificate, $"{key}.tls.certificate"),
                 ExistingFile(privateKey, $"{key}.tls.private-key")),
             CleanSession = b.GetBoolean("clean-session"),
+            MaxQueuedMessages = b.GetString("max-queued-messages") is null ? null
+                : b.GetInt("max-queued-messages") is var messages and >= 0 ? messages : throw BrokerSettings.Invalid($"{key}.max-queued-messages", "must be null (the limit of every session) or 0 or more"),
+            MaxQueuedBytes = b.GetString("max-queued-bytes") is null ? null
+                : b.GetByteSize("max-queued-bytes") is { } bytes and >= 0 ? bytes : throw BrokerSettings.Invalid($"{key}.max-queued-bytes", "must be null (the limit of every session), 0 (no limit) or more"),
             KeepAlive = keepAlive,
             RestartBase = restartBase,
             RestartCap = restartCap,

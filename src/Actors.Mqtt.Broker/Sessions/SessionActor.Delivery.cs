@@ -1,3 +1,4 @@
+using Actors.Mqtt.Broker.Bridges;
 using Actors.Mqtt.Broker.Routing;
 using Actors.Mqtt.Protocol;
 using Actors.Mqtt.Protocol.Packets;
@@ -93,8 +94,9 @@ public sealed partial class SessionActor
             return;
         }
 
-        var overMessages = state.QueuedCount >= settings.MaxQueuedMessages;
-        if (overMessages || (settings.MaxQueuedBytes > 0 && state.QueuedBytes + message.Publish.Message.Payload.Length > settings.MaxQueuedBytes))
+        var (maxMessages, maxBytes) = QueueLimits();
+        var overMessages = state.QueuedCount >= maxMessages;
+        if (overMessages || (maxBytes > 0 && state.QueuedBytes + message.Publish.Message.Payload.Length > maxBytes))
         {
             if (refuse is not null)
             {
@@ -113,7 +115,7 @@ public sealed partial class SessionActor
             {
                 log.Warning(
                     "Session {ClientId}: queue full ({Messages} messages, {Bytes} bytes; limits {MaxMessages} and {MaxBytes}), dropped {Dropped} new messages since the last report, {Total} in all",
-                    [clientId, state.QueuedCount, state.QueuedBytes, settings.MaxQueuedMessages, settings.MaxQueuedBytes, droppedSinceLastLog, droppedTotal]);
+                    [clientId, state.QueuedCount, state.QueuedBytes, maxMessages, maxBytes, droppedSinceLastLog, droppedTotal]);
                 lastDropLog = now;
                 droppedSinceLastLog = 0;
             }
@@ -198,6 +200,18 @@ public sealed partial class SessionActor
 
             done?.Invoke();
         };
+    }
+
+    /// <summary>The limits of this session's queue: a bridge's own where it sets them, else every session's.</summary>
+    private (int Messages, long Bytes) QueueLimits()
+    {
+        if (clientId.StartsWith(BridgeSettings.ClientIdPrefix, StringComparison.Ordinal)
+            && settings.Bridges.FirstOrDefault(b => b.LocalClientId == clientId) is { } bridge)
+        {
+            return (bridge.MaxQueuedMessages ?? settings.MaxQueuedMessages, bridge.MaxQueuedBytes ?? settings.MaxQueuedBytes);
+        }
+
+        return (settings.MaxQueuedMessages, settings.MaxQueuedBytes);
     }
 
     private bool Expired(QueuedMessage message) => RemainingExpiry(message) is 0;

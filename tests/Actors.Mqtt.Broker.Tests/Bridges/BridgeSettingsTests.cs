@@ -26,9 +26,25 @@ public class BridgeSettingsTests
         Assert.Equal(Environment.MachineName + ".cloud", bridge.RemoteClientId);
         Assert.Equal("$bridge/cloud", bridge.LocalClientId);
         Assert.False(bridge.CleanSession);
+        Assert.Equal((null, null), (bridge.MaxQueuedMessages, bridge.MaxQueuedBytes));
         Assert.False(bridge.Tls.Enabled);
         Assert.Equal((TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), (bridge.KeepAlive, bridge.RestartBase, bridge.RestartCap));
         Assert.Equal(new BridgeTopic("sensors/#", BridgeDirection.Out, QualityOfService.AtMostOnce, "", ""), Assert.Single(bridge.Topics));
+    }
+
+    [Fact]
+    public void A_bridge_may_bound_its_queue_apart_from_every_other_session()
+    {
+        var bridge = Assert.Single(Read("""
+            actors-mqtt.bridges.cloud {
+              address = "mqtt.example.com"
+              max-queued-messages = 5000
+              max-queued-bytes = 64MiB
+              topics = [ { pattern = "sensors/#" } ]
+            }
+            """));
+
+        Assert.Equal((5000, 64L * 1024 * 1024), (bridge.MaxQueuedMessages, bridge.MaxQueuedBytes));
     }
 
     [Fact]

@@ -222,6 +222,29 @@ public sealed class BridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Out_a_bridge_keeps_at_most_its_own_max_queued_messages_while_its_remote_is_away_and_drops_the_newest()
+    {
+        var seen = new SeenNumbers();
+        await (await seen.SubscribeAsync(mosquitto)).DisposeAsync();
+        await mosquitto.StopAsync();
+        await StartBrokerAsync("mqttv311", ["actors-mqtt.bridges.mosquitto.max-queued-messages=30"], """{ pattern = "data/#", direction = out, qos = 1 }""");
+        await using var local = await TestClient.ConnectAsync(broker!, MqttProtocolVersion.V311);
+        await PublishAsync(local, 1, 50);
+
+        await mosquitto.StartAgainAsync();
+        await using (await seen.SubscribeAsync(mosquitto))
+        {
+            await seen.WaitForAsync(30, mosquitto);
+
+            // Messages cross in order: once 51 arrived, none of those dropped before it can still be on its way.
+            await PublishAsync(local, 51, 51);
+            await seen.WaitForAsync([.. Enumerable.Range(1, 30), 51], mosquitto);
+        }
+
+        Assert.Equal([.. Enumerable.Range(1, 30), 51], seen.Numbers());
+    }
+
+    [Fact]
     public async Task Out_QoS_1_messages_in_flight_when_Mosquitto_dies_go_again_when_it_is_back()
     {
         await StartBrokerAsync("mqttv311", """{ pattern = "data/#", direction = out, qos = 1 }""");
@@ -343,11 +366,24 @@ public sealed class BridgeTests : IAsyncLifetime
 
         /// <summary>Waits until every number from 1 to <paramref name="total"/> arrived, at least once; fails naming the
         /// missing ones after a minute without them.</summary>
-        public async Task WaitForAsync(int total, MosquittoServer server)
+        public Task WaitForAsync(int total, MosquittoServer server) => WaitForAsync([.. Enumerable.Range(1, total)], server);
+
+        /// <summary>The numbers received, each once, in order.</summary>
+        public List<int> Numbers()
+        {
+            lock (seen)
+            {
+                return [.. seen.Order()];
+            }
+        }
+
+        /// <summary>Waits until every number of <paramref name="expected"/> arrived, at least once; fails naming the
+        /// missing ones after a minute without them.</summary>
+        public async Task WaitForAsync(IReadOnlyList<int> expected, MosquittoServer server)
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             List<int> missing;
-            while ((missing = Missing(total)).Count > 0 && !deadline.IsCancellationRequested)
+            while ((missing = Missing(expected)).Count > 0 && !deadline.IsCancellationRequested)
             {
                 await Task.Delay(50);
             }
@@ -355,11 +391,11 @@ public sealed class BridgeTests : IAsyncLifetime
             Assert.True(missing.Count == 0, $"{missing.Count} messages never arrived, the first {string.Join(", ", missing.Take(10))}; mosquitto: {server.Log[^Math.Min(3000, server.Log.Length)..]}");
         }
 
-        private List<int> Missing(int total)
+        private List<int> Missing(IReadOnlyList<int> expected)
         {
             lock (seen)
             {
-                return [.. Enumerable.Range(1, total).Where(n => !seen.Contains(n))];
+                return [.. expected.Where(n => !seen.Contains(n))];
             }
         }
     }
