@@ -75,6 +75,12 @@ public static class BrokerMetrics
     public static readonly UpDownCounter<long> BridgesConnected = Meter.CreateUpDownCounter<long>(
         "actors_mqtt.bridge.connected", "{bridge}", "Bridges whose remote broker is connected, by bridge");
 
+    /// <summary>Messages that crossed a bridge, tagged with the <c>bridge</c>'s name and the <c>direction</c>: <c>out</c>
+    /// once the remote broker took one (its acknowledgement for QoS 1 and 2), <c>in</c> once one from the remote was
+    /// published here.</summary>
+    public static readonly Counter<long> BridgeMessages = Meter.CreateCounter<long>(
+        "actors_mqtt.bridge.messages", "{message}", "Messages that crossed a bridge, by bridge and direction");
+
     /// <summary>Sessions that ended because their expiry interval passed without their client.</summary>
     public static readonly Counter<long> SessionsExpired = Meter.CreateCounter<long>(
         "actors_mqtt.sessions.expired", "{session}", "Sessions ended by their expiry interval");

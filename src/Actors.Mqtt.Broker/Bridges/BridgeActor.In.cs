@@ -30,6 +30,7 @@ public sealed partial class BridgeActor
         var publish = remote with { Topic = local };
         var readAt = settings.Time.GetTimestamp();
         var now = settings.Time.Milliseconds(readAt);
+        BrokerMetrics.BridgeMessages.Add(1, inTags);
         if (publish.QoS == QualityOfService.AtMostOnce)
         {
             publisher.Publish(publish, bridge.LocalClientId, now);

@@ -42,6 +42,11 @@ public sealed partial class BridgeActor
     /// </summary>
     private void OnRemotePublished(RemotePublished published)
     {
+        if (published.Delivered && !published.Lost)
+        {
+            BrokerMetrics.BridgeMessages.Add(1, outTags);
+        }
+
         if (published.QoS == QualityOfService.AtMostOnce || published.Lost || session is null)
         {
             return;

@@ -55,6 +55,10 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
     // Whether this bridge counts as connected in BrokerMetrics.BridgesConnected: from Bridging until it waits again.
     private bool connected;
 
+    // The tags of BrokerMetrics.BridgeMessages, made once.
+    private readonly KeyValuePair<string, object?>[] outTags;
+    private readonly KeyValuePair<string, object?>[] inTags;
+
     public BridgeActor(BridgeSettings bridge, BrokerSettings settings, IActorRef sessionRegion, IActorRef topicTree, IActorRef retainedStore)
     {
         this.bridge = bridge;
@@ -63,6 +67,8 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
         publisher = new BrokerPublisher(topicTree, retainedStore, Self, BrokerEvents.For(Context.System, settings));
         options = RemoteBroker.ClientOptions(bridge);
         remoteSubscriptions = RemoteBroker.SubscribeOptions(bridge);
+        outTags = [new("bridge", bridge.Name), new("direction", "out")];
+        inTags = [new("bridge", bridge.Name), new("direction", "in")];
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -87,6 +93,8 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
 
         // The bridge's series is there, at 0, before its first connection.
         BrokerMetrics.BridgesConnected.Add(0, new KeyValuePair<string, object?>("bridge", bridge.Name));
+        BrokerMetrics.BridgeMessages.Add(0, outTags);
+        BrokerMetrics.BridgeMessages.Add(0, inTags);
         client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += e =>
         {

@@ -200,6 +200,38 @@ public sealed class BridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_bridge_counts_the_messages_that_crossed_it_each_way()
+    {
+        var name = "count" + Guid.NewGuid().ToString("N")[..8];
+        using var sent = new BridgeGauge(name, "actors_mqtt.bridge.messages", "out");
+        using var received = new BridgeGauge(name, "actors_mqtt.bridge.messages", "in");
+        var config = Path.Combine(folder, "count.conf");
+        await File.WriteAllTextAsync(config, NamedBridgeConfig(name, "mqttv5", """{ pattern = "out/#", direction = out, qos = 1 }""", """{ pattern = "in/#", direction = in, qos = 1 }"""));
+        broker = new BrokerFixture { ConfigFile = config };
+        await broker.InitializeAsync();
+        await using var local = await TestClient.ConnectAsync(broker, MqttProtocolVersion.V500);
+        await local.SubscribeAsync("in/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var remote = await TestClient.ConnectAsync(MqttProtocolVersion.V500, o => o.WithTcpServer("127.0.0.1", mosquitto.Port));
+        await remote.SubscribeAsync("out/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await mosquitto.WaitForLogAsync("Sending SUBACK to " + remoteClientId);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await local.PublishAsync("out/" + i.ToString(CultureInfo.InvariantCulture), "m", MqttQualityOfServiceLevel.AtLeastOnce);
+            await remote.NextAsync();
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await remote.PublishAsync("in/" + i.ToString(CultureInfo.InvariantCulture), "m", MqttQualityOfServiceLevel.AtLeastOnce);
+            await local.NextAsync();
+        }
+
+        await sent.WaitForAsync(3);
+        await received.WaitForAsync(2);
+    }
+
+    [Fact]
     public async Task Out_a_bridge_whose_remote_is_not_there_at_start_keeps_what_is_published_for_it_until_it_comes()
     {
         var seen = new SeenNumbers();
@@ -400,31 +432,36 @@ public sealed class BridgeTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The value of <c>actors_mqtt_bridge_connected</c> for one bridge, as the metrics exporter sums it.</summary>
+    /// <summary>The value of one of the bridge metrics for one bridge (and direction), as the metrics exporter sums it.</summary>
     private sealed class BridgeGauge : IDisposable
     {
         private readonly MeterListener listener = new();
         private long value;
 
-        public BridgeGauge(string bridge)
+        public BridgeGauge(string bridge, string instrumentName = "actors_mqtt.bridge.connected", string? direction = null)
         {
             listener.InstrumentPublished = (instrument, l) =>
             {
                 // By name: reading BrokerMetrics here would run its static initializer inside its own, which publishes
                 // each instrument to this listener as it creates it.
-                if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == "actors_mqtt.bridge.connected")
+                if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == instrumentName)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
             };
             listener.SetMeasurementEventCallback<long>((_, measurement, tags, _) =>
             {
+                var ours = false;
+                var sameDirection = direction is null;
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "bridge" && Equals(tag.Value, bridge))
-                    {
-                        Interlocked.Add(ref value, measurement);
-                    }
+                    ours |= tag.Key == "bridge" && Equals(tag.Value, bridge);
+                    sameDirection |= tag.Key == "direction" && Equals(tag.Value, direction);
+                }
+
+                if (ours && sameDirection)
+                {
+                    Interlocked.Add(ref value, measurement);
                 }
             });
             listener.Start();
