@@ -332,12 +332,7 @@ public sealed partial class BridgeActor : UntypedActor, IWithTimers
 
             case AckTimeoutCheck:
                 {
-                    while (acks.ExpireOldest(settings.Time.Milliseconds(), (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds))
-                    {
-                        SendReadyAcks();
-                    }
-
-                    if (acks.Count == 0)
+                    if (acks.ExpireOverdue(settings.Time.Milliseconds(), (long)settings.Persistence.ConfirmTimeout.TotalMilliseconds, SendReadyAcks))
                     {
                         Timers.Cancel(AckTimer);
                     }

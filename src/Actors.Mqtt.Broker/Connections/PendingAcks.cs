@@ -99,9 +99,19 @@ internal sealed class PendingAcks
         byId = null;
     }
 
-    /// <summary>Fails the oldest waiting entry when it waited longer than <paramref name="limit"/> milliseconds.</summary>
-    public bool ExpireOldest(long now, long limit) =>
-        order is not null && order.TryPeek(out var head) && head.Tally is { } tally && tally.Expire(now, limit);
+    /// <summary>Fails, oldest first, the entries that waited longer than <paramref name="limit"/> milliseconds, letting
+    /// <paramref name="sendReady"/> answer each before the next is looked at (a failed one at the head is ready at once).</summary>
+    /// <returns>Whether nothing waits any more, so that the owner's check can stop.</returns>
+    public bool ExpireOverdue(long now, long limit, Action sendReady)
+    {
+        ArgumentNullException.ThrowIfNull(sendReady);
+        while (order is not null && order.TryPeek(out var head) && head.Tally is { } tally && tally.Expire(now, limit))
+        {
+            sendReady();
+        }
+
+        return Count == 0;
+    }
 
     /// <summary>The next acknowledgement that may go out now: the oldest, once everything it waits for arrived.
     /// <c>DurableReadAt</c> is when its PUBLISH was read if it waited for a durable write, else null.</summary>
