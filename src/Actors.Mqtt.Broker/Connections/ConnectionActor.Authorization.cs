@@ -37,7 +37,7 @@ public sealed partial class ConnectionActor
         List<string>? missing = null;
         for (var i = 0; i < topics.Count; i++)
         {
-            if (!verdictCache.TryGet(action, topics[i], now, out verdicts[i]))
+            if (!verdictCache.TryGet(action, topics[i], now, out verdicts[i]) && !TryJustAnswered(action, topics[i], out verdicts[i]))
             {
                 (missing ??= []).Add(topics[i]);
             }
@@ -70,8 +70,10 @@ public sealed partial class ConnectionActor
             verdictCache!.Add(answered.Action, answered.Topics[i], answer.Verdict, now);
         }
 
+        // The packet is handled with these answers whether or not the cache keeps them (with a ttl of 0 it keeps none).
         var packet = awaitingVerdict;
         awaitingVerdict = null;
+        justAnswered = answered;
         switch (packet)
         {
             case PublishPacket publish:
@@ -82,7 +84,7 @@ public sealed partial class ConnectionActor
                 break;
         }
 
-        // A TTL of 0 keeps nothing: the packet was asked about once and handled, so it is handled as the answer said.
+        justAnswered = null;
         while (!closing && awaitingVerdict is null && heldForVerdict is { Count: > 0 } held)
         {
             Handle(held.Dequeue());
@@ -154,6 +156,24 @@ public sealed partial class ConnectionActor
         }
 
         session!.Tell(new SubscribeRequest(subscribe, denied));
+    }
+
+    private bool TryJustAnswered(ClientAction action, string topic, out Verdict verdict)
+    {
+        if (justAnswered is { } answered && answered.Action == action)
+        {
+            for (var i = 0; i < answered.Topics.Count; i++)
+            {
+                if (answered.Topics[i] == topic)
+                {
+                    verdict = answered.Answers[i].Verdict;
+                    return true;
+                }
+            }
+        }
+
+        verdict = Verdict.NoOpinion;
+        return false;
     }
 
     /// <summary>The extensions' answers for <see cref="Topics"/>, in their order.</summary>

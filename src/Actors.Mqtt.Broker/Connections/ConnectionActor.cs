@@ -111,6 +111,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // The PUBLISH or SUBSCRIBE whose answer from the extensions is awaited, the frames read after it, and whether the
     // stream's batch waits for its InboundAck meanwhile.
     private MqttPacket? awaitingVerdict;
+
+    // The answers that ended the wait, while the packet that waited is handled with them.
+    private VerdictsAnswered? justAnswered;
     private Queue<MqttFrame>? heldForVerdict;
     private bool inboundAckOwed;
     private bool keepAliveImposed;

@@ -54,7 +54,7 @@ public abstract class ConnectionActorTestKit : TestKit
     /// <param name="will">The will of CONNECT.</param>
     /// <param name="accepted">Done once the connection heard that its client may connect, before it asks for its session.</param>
     /// <returns>What the connection asked its session for.</returns>
-    protected SessionEnvelope Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null, MqttWill? will = null, Action? accepted = null)
+    protected SessionEnvelope Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null, MqttWill? will = null, Action? accepted = null, TimeSpan? extensionCacheTtl = null)
     {
         var sessions = Sessions;
         var auth = CreateTestProbe();
@@ -63,6 +63,7 @@ public abstract class ConnectionActorTestKit : TestKit
             OutboundQueue = 2,
             PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5),
             ReceiveMaximum = receiveMaximum,
+            ExtensionCacheTtl = extensionCacheTtl ?? TimeSpan.FromSeconds(60),
         };
         Connection = Sys.ActorOf(ConnectionActor.Props(Tcp, settings, sessions.Ref, Topics.Ref, CreateTestProbe().Ref, auth.Ref, authorize));
 

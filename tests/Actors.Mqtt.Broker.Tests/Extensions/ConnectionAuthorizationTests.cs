@@ -103,6 +103,20 @@ public sealed class ConnectionAuthorizationTests : Tests.Connections.ConnectionA
     }
 
     [Fact]
+    public void Without_a_cache_each_publish_is_asked_about_once_and_handled_as_answered()
+    {
+        Connect(authorize: Chain(), extensionCacheTtl: TimeSpan.Zero);
+        for (var i = 1; i <= 2; i++)
+        {
+            Read(new PublishPacket { Topic = "open/1", Payload = new byte[] { (byte)i } });
+            extension.ExpectMsg<AuthorizeClient>(Generous);
+            extension.Reply(Verdict.Allow);
+            extension.ExpectNoMsg(Quiet);
+            Inbound.ExpectMsg<InboundAck>(Generous);
+        }
+    }
+
+    [Fact]
     public void An_extension_that_never_answers_gets_its_on_timeout_answer()
     {
         Connect(authorize: Chain(TimeSpan.FromMilliseconds(200), TimeoutAnswer.Allow));
