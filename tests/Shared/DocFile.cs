@@ -6,7 +6,7 @@ namespace Actors.Mqtt.Tests.Conformance;
 /// </summary>
 public static class DocFile
 {
-    public static string Path => System.IO.Path.Combine(RepositoryRoot(), "docs", "conformance.md");
+    public static string Path => System.IO.Path.Combine(Repository.Root, "docs", "conformance.md");
 
     public static string Block(string doc, string start, string end)
     {
@@ -43,18 +43,5 @@ public static class DocFile
                 Thread.Sleep(100);
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Actors.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Actors.sln not found above " + AppContext.BaseDirectory);
     }
 }

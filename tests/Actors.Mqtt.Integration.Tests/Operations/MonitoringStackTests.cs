@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Actors.Mqtt.Integration.Tests.Support;
+using Actors.Mqtt.Tests;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
@@ -18,7 +19,7 @@ public sealed partial class MonitoringStackTests(MonitoringStackTests.MonitoredB
     private const string Promtool = "/usr/bin/promtool";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    private static string MonitoringFolder { get; } = Path.Combine(RepositoryRoot(), "docs", "monitoring");
+    private static string MonitoringFolder { get; } = Path.Combine(Repository.Root, "docs", "monitoring");
 
     private static string Alerts => Path.Combine(MonitoringFolder, "alerts.yml");
 
@@ -146,19 +147,6 @@ public sealed partial class MonitoringStackTests(MonitoringStackTests.MonitoredB
         return string.Join(' ', answer.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
             .SelectMany(g => g.GetProperty("rules").EnumerateArray())
             .Select(r => r.GetProperty("health").GetString()));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Actors.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Actors.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>A metric of the broker or of the .NET runtime, as the exporter names them.</summary>

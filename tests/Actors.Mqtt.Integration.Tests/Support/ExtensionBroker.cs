@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Actors.Mqtt.Tests;
 using MQTTnet.Formatter;
 
 namespace Actors.Mqtt.Integration.Tests.Support;

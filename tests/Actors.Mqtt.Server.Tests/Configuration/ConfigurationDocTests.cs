@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Actors.Mqtt.Server.Configuration;
 using Actors.Mqtt.Server.Configuration.Hocon;
-using Actors.Mqtt.Server.Tests.Support;
+using Actors.Mqtt.Tests;
 
 namespace Actors.Mqtt.Server.Tests.Configuration;
 

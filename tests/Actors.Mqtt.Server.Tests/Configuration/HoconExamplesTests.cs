@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Actors.Mqtt.Broker;
 using Actors.Mqtt.Server.Configuration;
-using Actors.Mqtt.Server.Tests.Support;
+using Actors.Mqtt.Tests;
 
 namespace Actors.Mqtt.Server.Tests.Configuration;
 

@@ -1,6 +1,7 @@
-namespace Actors.Mqtt.Server.Tests.Support;
+namespace Actors.Mqtt.Tests;
 
-/// <summary>The checked-out repository the tests run from, for the files operators read (docs, example configs).</summary>
+/// <summary>The checked-out repository the tests run from: for the files operators read (docs, example configs) and
+/// what other projects of it built.</summary>
 public static class Repository
 {
     public static string Root { get; } = FindRoot();
