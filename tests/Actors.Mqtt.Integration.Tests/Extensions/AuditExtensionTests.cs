@@ -11,7 +11,7 @@ namespace Actors.Mqtt.Integration.Tests.Extensions;
 /// </summary>
 public sealed class AuditExtensionTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private static readonly string[] SummaryProperties = ["event", "action", "topic", "filter"];
     private ExtensionBroker broker = null!;
 
