@@ -108,6 +108,13 @@ public sealed partial class ConnectionActor
             return true;
         }
 
+        // Every PUBLISH passes here: a kept answer is read without the list and array a question needs.
+        if ((verdictCache is { } cache && cache.TryGet(ClientAction.Publish, publish.Topic, settings.Time.Milliseconds(), out verdict))
+            || TryJustAnswered(ClientAction.Publish, publish.Topic, out verdict))
+        {
+            return true;
+        }
+
         var found = TryVerdicts(publish, ClientAction.Publish, [publish.Topic], publish.QoS, publish.Retain, out var verdicts);
         verdict = verdicts[0] ?? Verdict.NoOpinion;
         return found;
