@@ -98,8 +98,8 @@ public sealed partial class ConnectionActor
         }
     }
 
-    /// <summary>What the extensions say about a PUBLISH: no opinion when none
-    /// authorizes; false when they must be asked first.</summary>
+    /// <summary>What the extensions say about a PUBLISH (no opinion when none authorizes); false when they must be
+    /// asked first.</summary>
     private bool TryPublishVerdict(PublishPacket publish, out Verdict verdict)
     {
         if (authorize is null)
@@ -116,7 +116,7 @@ public sealed partial class ConnectionActor
         }
 
         var found = TryVerdicts(publish, ClientAction.Publish, [publish.Topic], publish.QoS, publish.Retain, out var verdicts);
-        verdict = verdicts[0] ?? Verdict.NoOpinion;
+        verdict = verdicts[0];
         return found;
     }
 

@@ -111,11 +111,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // The PUBLISH or SUBSCRIBE whose answer from the extensions is awaited, the frames read after it, and whether the
     // stream's batch waits for its InboundAck meanwhile.
     private MqttPacket? awaitingVerdict;
+    private Queue<MqttFrame>? heldForVerdict;
+    private bool inboundAckOwed;
 
     // The answers that ended the wait, while the packet that waited is handled with them.
     private VerdictsAnswered? justAnswered;
-    private Queue<MqttFrame>? heldForVerdict;
-    private bool inboundAckOwed;
     private bool keepAliveImposed;
     private bool sessionExpiryImposed;
 
