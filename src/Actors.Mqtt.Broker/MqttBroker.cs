@@ -113,7 +113,7 @@ public sealed class MqttBroker : IConnectionFlowFactory
         var retained = StartRetainedStore(system, settings);
         var extensions = BrokerExtensions.Start(system, settings.Extensions);
         var acl = system.ActorOf(AclActor.Props(settings.Auth.AclFile, security.Acl), "acl");
-        var auth = system.ActorOf(AuthenticationGate.Props(extensions.Authenticate, settings.Auth, security.Passwords, acl, settings.ConnectTimeout), "auth");
+        var auth = system.ActorOf(AuthenticationGate.Props(extensions.Authenticate, extensions.Permissions, settings.Auth, security.Passwords, acl, settings.ConnectTimeout), "auth");
         var index = SessionIndexStore.For(settings.Persistence);
         SessionIndexing? indexing = null;
         if (index is not null)

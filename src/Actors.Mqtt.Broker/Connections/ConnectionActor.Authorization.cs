@@ -120,8 +120,8 @@ public sealed partial class ConnectionActor
         return found;
     }
 
-    /// <summary>A SUBSCRIBE, once the extensions answered for each filter (without <c>$share/group/</c>); the ACL
-    /// decides the filters they had no opinion on.</summary>
+    /// <summary>A SUBSCRIBE, once the extensions answered for each filter (without <c>$share/group/</c>); the client's
+    /// permissions decide the filters they had no opinion on.</summary>
     private void OnSubscribe(SubscribePacket subscribe)
     {
         bool[]? denied = null;
@@ -151,13 +151,13 @@ public sealed partial class ConnectionActor
             }
         }
 
-        if (acl is { } rules && DeniedFilters(subscribe, rules) is { } byAcl)
+        if (permissions is { } rules && DeniedFilters(subscribe, rules) is { } byRules)
         {
-            for (var i = 0; i < byAcl.Length; i++)
+            for (var i = 0; i < byRules.Length; i++)
             {
-                if (byAcl[i] && allowed?[i] != true)
+                if (byRules[i] && allowed?[i] != true)
                 {
-                    (denied ??= new bool[byAcl.Length])[i] = true;
+                    (denied ??= new bool[byRules.Length])[i] = true;
                 }
             }
         }

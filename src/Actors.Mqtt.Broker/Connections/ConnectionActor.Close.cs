@@ -78,9 +78,9 @@ public sealed partial class ConnectionActor
         }
 
         holdsSession = false;
-        if (publishWill && !willAllowedByExtension && willTopic is { } topic && acl is { } rules && !rules.CanPublish(topic))
+        if (publishWill && !willAllowedByExtension && willTopic is { } topic && permissions is { } rules && !rules.MayPublish(topic))
         {
-            log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the ACL no longer lets the client publish there", clientId, userName ?? "(none)", topic);
+            log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: its permissions no longer let it publish there", clientId, userName ?? "(none)", topic);
             willRefused = true;
         }
 

@@ -86,7 +86,7 @@ public sealed partial class ConnectionActor
 
     /// <summary>
     /// The client is in: its will is checked as a PUBLISH to its topic would be, then its session is asked for.
-    /// <paramref name="willVerdict"/> is what the authorizing extensions said of the will; the ACL decides when they had
+    /// <paramref name="willVerdict"/> is what the authorizing extensions said of the will; the client's permissions decide when they had
     /// no opinion.
     /// </summary>
     private void AttachSession(ConnectPacket connect, MqttError? pendingError, Verdict willVerdict)
@@ -96,7 +96,7 @@ public sealed partial class ConnectionActor
         var will = connect.Will;
         willAllowedByExtension = willVerdict is Allowed;
         if (will is { } w && (BrokerTopics.IsBrokerOwned(w.Topic) || willVerdict is Denied
-            || (!willAllowedByExtension && acl is { } rules && !rules.CanPublish(w.Topic))))
+            || (!willAllowedByExtension && permissions is { } rules && !rules.MayPublish(w.Topic))))
         {
             log.Info("Client {ClientId} (username {UserName}): will to {Topic} dropped: the client may not publish there", clientId, userName ?? "(none)", w.Topic);
             will = null;
@@ -125,13 +125,11 @@ public sealed partial class ConnectionActor
     /// <summary>This client as extensions are told of it.</summary>
     private ExtensionClient ExtensionClient() => new(clientId, userName, info.ListenerName, info.RemoteEndPoint, version);
 
-    private void UseAcl(ClientAcl? rules, long generation)
+    private void UsePermissions(IClientPermissions? given)
     {
-        if (generation >= aclGeneration)
-        {
-            acl = rules;
-            aclGeneration = generation;
-        }
+        permissions = given is ClientAcl rules && newestAcl is { File: { } file } newer && newer.Generation > rules.Generation
+            ? file.For(rules.ClientId, rules.UserName, newer.Generation)
+            : given;
     }
 
     /// <summary>What the authorizing extensions said of the will of CONNECT.</summary>

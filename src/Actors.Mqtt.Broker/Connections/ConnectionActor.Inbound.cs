@@ -114,7 +114,7 @@ public sealed partial class ConnectionActor
     }
 
     /// <summary>A PUBLISH that passed the checks of its packet: who may publish it decides whether it is routed.
-    /// The operator's extensions are asked first, then the ACL file when they had no opinion.</summary>
+    /// The operator's extensions are asked first, then the client's permissions (the ACL file's, or an extension's) when they had no opinion.</summary>
     private void AdmitPublish(PublishPacket publish)
     {
         var refusal = BrokerTopics.IsBrokerOwned(publish.Topic) ? ReasonCode.NotAuthorized : (ReasonCode?)null;
@@ -129,7 +129,7 @@ public sealed partial class ConnectionActor
             {
                 Denied denied => denied.ReasonCode,
                 Allowed => null,
-                _ => acl is { } rules && !rules.CanPublish(publish.Topic) ? ReasonCode.NotAuthorized : null,
+                _ => permissions is { } rules && !rules.MayPublish(publish.Topic) ? ReasonCode.NotAuthorized : null,
             };
         }
 
@@ -233,7 +233,7 @@ public sealed partial class ConnectionActor
     }
 
     /// <summary>
-    /// A PUBLISH the ACL or a limit does not allow is dropped. MQTT 5 says why in PUBACK or PUBREC, which ends a QoS 2
+    /// A PUBLISH the extensions, the client's permissions or a limit do not allow is dropped. MQTT 5 says why in PUBACK or PUBREC, which ends a QoS 2
     /// exchange; 3.1 and 3.1.1 have no way to say it, so the message is acknowledged as usual [MQTT-3.3.5-2 (3.1.1)],
     /// as Mosquitto does.
     /// </summary>
@@ -250,15 +250,15 @@ public sealed partial class ConnectionActor
         SendReadyAcks();
     }
 
-    /// <summary>Which filters of a SUBSCRIBE the ACL refuses, by position; null when it refuses none.</summary>
-    private bool[]? DeniedFilters(SubscribePacket subscribe, ClientAcl rules)
+    /// <summary>Which filters of a SUBSCRIBE the client's permissions refuse, by position; null when it refuses none.</summary>
+    private bool[]? DeniedFilters(SubscribePacket subscribe, IClientPermissions rules)
     {
         bool[]? denied = null;
         for (var i = 0; i < subscribe.Subscriptions.Count; i++)
         {
             // An invalid filter is left to the session, which answers it as invalid.
             if (TopicFilter.TryParse(subscribe.Subscriptions[i].TopicFilter, version == MqttProtocolVersion.V500, out var filter, out _)
-                && !rules.CanSubscribe(filter.Filter))
+                && !rules.MaySubscribe(filter.Filter))
             {
                 denied ??= new bool[subscribe.Subscriptions.Count];
                 denied[i] = true;

@@ -44,11 +44,11 @@ public sealed partial class ConnectionActor
         Send(packet);
     }
 
-    /// <summary>Why this client may not get the PUBLISH, if it may not: the read ACL first, since a message the client
+    /// <summary>Why this client may not get the PUBLISH, if it may not: its permissions first, since a message the client
     /// may not read is refused whatever its size.</summary>
     private DropReason? Undeliverable(PublishPacket publish)
     {
-        if (acl is { } rules && !rules.CanRead(publish.Topic))
+        if (permissions is { } rules && !rules.MayReceive(publish.Topic))
         {
             return DropReason.NotAuthorized;
         }

@@ -122,21 +122,20 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // From asking the auth actor until it answered: a connection that closes meanwhile withdraws its question.
     private bool authPending;
 
-    // The client's ACL rules, null without an ACL file; replaced when a reload is published.
-    private ClientAcl? acl;
-    private long aclGeneration = -1;
-
-    // The user name the ACL knows the client by: null when nothing proved the one in CONNECT.
-    private string? aclUserName;
+    // The rules the client's connection checks inline (docs/extending.md), null when nothing gave any; rules from the
+    // ACL file are resolved again from each newer load of it told here, even one told before they arrived.
+    private IClientPermissions? permissions;
+    private AclChanged? newestAcl;
 
     // Checked against the rules in force when the connection ends, which a reload may have changed since CONNECT.
     private string? willTopic;
 
-    // An authorizing extension allowed the will at CONNECT: the ACL, which it goes before, has no say at the end either.
+    // An authorizing extension allowed the will at CONNECT: the client's permissions, which it goes before, have no
+    // say at the end either.
     private bool willAllowedByExtension;
 
     // The will of CONNECT went no further, for its topic: counted as dropped only if the connection ends as one that
-    // publishes its will, as a will the ACL takes away at the end is.
+    // publishes its will, as a will its permissions take away at the end is.
     private bool willRefused;
 
     // Made at the first PUBLISH: a connection that only subscribes, or sits idle, holds no cache
@@ -271,8 +270,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case ConnectAccepted accepted:
                 {
                     authPending = false;
-                    aclUserName = accepted.UserName;
-                    UseAcl(accepted.Acl, accepted.AclGeneration);
+                    UsePermissions(accepted.Permissions);
 
                     // The will is a PUBLISH to come: the authorizing extensions are asked about it as about one.
                     if (authorize is not null && connect.Will is { } asked && !BrokerTopics.IsBrokerOwned(asked.Topic))
@@ -514,9 +512,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
 
             case AclChanged changed:
                 {
-                    if (changed.Generation > aclGeneration)
+                    if (changed.Generation > (newestAcl?.Generation ?? 0))
                     {
-                        UseAcl(changed.File?.For(clientId, aclUserName), changed.Generation);
+                        newestAcl = changed;
+                        UsePermissions(permissions);
                     }
 
                     return;

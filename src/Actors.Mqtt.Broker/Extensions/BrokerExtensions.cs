@@ -11,10 +11,11 @@ namespace Actors.Mqtt.Broker.Extensions;
 /// </summary>
 public sealed class BrokerExtensions
 {
-    private BrokerExtensions(QuestionChain? authenticate, QuestionChain? authorize)
+    private BrokerExtensions(QuestionChain? authenticate, QuestionChain? authorize, QuestionChain? permissions)
     {
         Authenticate = authenticate;
         Authorize = authorize;
+        Permissions = permissions;
     }
 
     /// <summary>The extensions that authenticate, before the password file; null when none does.</summary>
@@ -24,7 +25,10 @@ public sealed class BrokerExtensions
     /// so a connection asks nobody.</summary>
     public QuestionChain? Authorize { get; }
 
-    public static BrokerExtensions None { get; } = new(null, null);
+    /// <summary>The extensions that give a connection its rules, before the ACL file; null when none does.</summary>
+    public QuestionChain? Permissions { get; }
+
+    public static BrokerExtensions None { get; } = new(null, null, null);
 
     public static BrokerExtensions Start(ActorSystem system, IReadOnlyList<ExtensionSettings> extensions)
     {
@@ -37,6 +41,7 @@ public sealed class BrokerExtensions
 
         var authenticate = new List<QuestionLink>();
         var authorize = new List<QuestionLink>();
+        var permissions = new List<QuestionLink>();
         foreach (var extension in extensions)
         {
             var supervisor = system.ActorOf(SupervisorProps(extension), "extension-" + extension.Name);
@@ -52,11 +57,17 @@ public sealed class BrokerExtensions
             {
                 authorize.Add(link);
             }
+
+            if (answers.HasFlag(ExtensionQuestions.Permissions))
+            {
+                permissions.Add(link);
+            }
         }
 
         return new BrokerExtensions(
             authenticate.Count > 0 ? new QuestionChain(authenticate) : null,
-            authorize.Count > 0 ? new QuestionChain(authorize) : null);
+            authorize.Count > 0 ? new QuestionChain(authorize) : null,
+            permissions.Count > 0 ? new QuestionChain(permissions) : null);
     }
 
     private static Props SupervisorProps(ExtensionSettings extension)

@@ -30,3 +30,15 @@ public enum ClientAction
 /// <param name="Topic">The topic name of a PUBLISH, or the filter of a SUBSCRIBE (without <c>$share/group/</c>).</param>
 public sealed record AuthorizeClient(ExtensionClient Client, ClientAction Action, string Topic, QualityOfService QoS, bool Retain)
     : ExtensionQuestion(Client);
+
+/// <summary>
+/// Which rules does this client's connection check for itself? Asked once a CONNECT is allowed, before the ACL file,
+/// which is the last to answer. <see cref="Verdict.AllowWith"/> gives the rules; <see cref="Verdict.Allow"/> lets the
+/// client do all that the per-topic extensions do not deny; a denial refuses the CONNECT like an authentication's.
+/// </summary>
+/// <param name="CertificateIdentity">The common name of the client's TLS certificate, when it showed one.</param>
+/// <param name="UserNameProven">False when the user name of CONNECT is only the client's word: there is no password
+/// file and no extension that authenticated it. The ACL file then gives the client the rules of its certificate's name,
+/// or the anonymous ones.</param>
+public sealed record PermissionsFor(ExtensionClient Client, string? CertificateIdentity, bool UserNameProven)
+    : ExtensionQuestion(Client);

@@ -16,7 +16,7 @@ public interface IBrokerExtension
     ExtensionQuestions Answers(ExtensionContext context);
 
     /// <summary>The extension's actor: it receives the <see cref="BrokerEvent"/> records and, for each question it answers,
-    /// <see cref="AuthenticateClient"/> or <see cref="AuthorizeClient"/>, to be answered to its sender with a <see cref="Verdict"/>.</summary>
+    /// <see cref="AuthenticateClient"/>, <see cref="AuthorizeClient"/> or <see cref="PermissionsFor"/>, to be answered to its sender with a <see cref="Verdict"/>.</summary>
     Props Props(ExtensionContext context);
 }
 
@@ -31,6 +31,10 @@ public enum ExtensionQuestions
 
     /// <summary>Whether a client may publish to a topic or subscribe to a filter: <see cref="AuthorizeClient"/>.</summary>
     Authorize = 2,
+
+    /// <summary>The rules an allowed client's connection checks inline for all it publishes, subscribes to and is
+    /// delivered: <see cref="PermissionsFor"/>.</summary>
+    Permissions = 4,
 }
 
 /// <summary>What the broker gives an extension to make its actor with.</summary>

@@ -1,10 +1,12 @@
+using Actors.Mqtt.Broker.Extensions;
 using Akka.Actor;
 
 namespace Actors.Mqtt.Broker.Security;
 
 /// <summary>
-/// Owns the ACL file. Each accepted CONNECT gets its client's rules from here; after a reload the new file is published
-/// on the event stream and every connection resolves its rules again, without being dropped.
+/// The built-in extension of the ACL file, last in the chain of <see cref="PermissionsFor"/>: it answers with the
+/// client's rules (<see cref="ClientAcl"/>), or no opinion when there is no ACL file. After a reload the new file is
+/// told to every connection, which resolves its rules again, if the file gave them, without being dropped.
 /// </summary>
 public sealed class AclActor : WatchedFileActor<AclFile>
 {
@@ -13,8 +15,11 @@ public sealed class AclActor : WatchedFileActor<AclFile>
     public AclActor(string? path, AclFile? initial)
         : base(path, initial, "ACL file")
     {
-        Receive<AclFor>(request =>
-            request.ReplyTo.Tell(new ConnectAccepted(Current?.For(request.ClientId, request.UserName), generation, request.UserName)));
+        Receive<PermissionsFor>(question =>
+        {
+            var user = question.UserNameProven ? question.Client.UserName : question.CertificateIdentity;
+            Sender.Tell(Current is { } file ? Verdict.AllowWith(file.For(question.Client.ClientId, user, generation)) : Verdict.NoOpinion);
+        });
     }
 
     public static Props Props(string? path, AclFile? initial) => Akka.Actor.Props.Create(() => new AclActor(path, initial));

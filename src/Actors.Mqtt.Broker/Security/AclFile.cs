@@ -78,7 +78,8 @@ public sealed class AclFile
         user is null ? Anonymous : users.TryGetValue(user, out var rules) ? rules : None;
 
     /// <summary>The rules that apply to one client, patterns resolved, ready to check each packet against.</summary>
-    public ClientAcl For(string clientId, string? user) => new(this, clientId, user);
+    /// <param name="generation">Which load of the file this is, counted by the <see cref="AclActor"/>.</param>
+    public ClientAcl For(string clientId, string? user, long generation = 0) => new(this, clientId, user, generation);
 
     private static AclRule ReadRule(string rest, string source, int number, bool isPattern)
     {

@@ -1,10 +1,12 @@
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Protocol.Topics;
 
 namespace Actors.Mqtt.Broker.Security;
 
 /// <summary>
 /// The ACL rules of one client with its patterns resolved, made once per connection (and again after a reload) so
-/// that each PUBLISH, SUBSCRIBE and delivery is checked against a short list without allocating.
+/// that each PUBLISH, SUBSCRIBE and delivery is checked against a short list without allocating: the ACL file's
+/// answer to <see cref="PermissionsFor"/>.
 /// </summary>
 /// <remarks>
 /// A deny rule wins over every grant. A topic is readable or writable when a grant with that access matches it.
@@ -13,14 +15,17 @@ namespace Actors.Mqtt.Broker.Security;
 /// its filter matches, or no read grant shares a single topic with it. So <c>#</c> under <c>topic read a/#</c> is
 /// granted (and carries only <c>a/...</c>), while <c>b/#</c> is refused and the client is told.
 /// </remarks>
-public sealed class ClientAcl
+public sealed class ClientAcl : IClientPermissions
 {
     private readonly List<string> denied = [];
     private readonly List<string> readable = [];
     private readonly List<string> writable = [];
 
-    internal ClientAcl(AclFile file, string clientId, string? user)
+    internal ClientAcl(AclFile file, string clientId, string? user, long generation)
     {
+        ClientId = clientId;
+        UserName = user;
+        Generation = generation;
         foreach (var rule in file.TopicRulesFor(user))
         {
             Add(rule.Access, rule.Filter);
@@ -35,12 +40,20 @@ public sealed class ClientAcl
         }
     }
 
-    public bool CanPublish(string topic) => !MatchesAny(denied, topic) && MatchesAny(writable, topic);
+    public string ClientId { get; }
 
-    public bool CanRead(string topic) => !MatchesAny(denied, topic) && MatchesAny(readable, topic);
+    /// <summary>The user name the rules are those of; null for the anonymous rules.</summary>
+    public string? UserName { get; }
+
+    /// <summary>Which load of the ACL file the rules come from: a connection resolves them again from a newer one.</summary>
+    internal long Generation { get; }
+
+    public bool MayPublish(string topic) => !MatchesAny(denied, topic) && MatchesAny(writable, topic);
+
+    public bool MayReceive(string topic) => !MatchesAny(denied, topic) && MatchesAny(readable, topic);
 
     /// <param name="filter">The filter proper, without any <c>$share/group/</c> prefix.</param>
-    public bool CanSubscribe(string filter)
+    public bool MaySubscribe(string filter)
     {
         foreach (var deny in denied)
         {

@@ -1,4 +1,5 @@
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Protocol;
 using Akka.Actor;
 
@@ -9,19 +10,13 @@ namespace Actors.Mqtt.Broker.Security;
 /// <param name="Password">A copy of the password bytes; never logged.</param>
 public sealed record Authenticate(ConnectionInfo Connection, string ClientId, string? UserName, byte[]? Password, IActorRef ReplyTo, MqttProtocolVersion Version = MqttProtocolVersion.V311);
 
-/// <summary>The client may connect; <paramref name="Acl"/> is null when there is no ACL file.</summary>
-/// <param name="AclGeneration">Increases with every ACL load, so a connection keeps the newest rules it heard of.</param>
-/// <param name="UserName">The user name the rules were resolved for, again after a reload; null for an anonymous client,
-/// or one whose user name nothing proved.</param>
-public sealed record ConnectAccepted(ClientAcl? Acl, long AclGeneration, string? UserName = null);
+/// <summary>The client may connect, within <paramref name="Permissions"/>: null when nothing gave it rules.</summary>
+public sealed record ConnectAccepted(IClientPermissions? Permissions);
 
 public sealed record ConnectRefused(ReasonCode ReasonCode, string Reason);
 
 /// <summary>The connection closed before its <see cref="Authenticate"/> was answered: its check, if still waiting, is dropped.</summary>
 public sealed record AuthenticationAbandoned(IActorRef Connection);
-
-/// <summary>Asks the <see cref="AclActor"/> for one client's rules, answered to <paramref name="ReplyTo"/> with <see cref="ConnectAccepted"/>.</summary>
-public sealed record AclFor(string ClientId, string? UserName, IActorRef ReplyTo);
 
 /// <summary>Published on the event stream after the ACL file was loaded again; connections re-resolve their rules.</summary>
 public sealed record AclChanged(AclFile? File, long Generation);

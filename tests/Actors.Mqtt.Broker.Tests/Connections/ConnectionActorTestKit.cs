@@ -52,9 +52,11 @@ public abstract class ConnectionActorTestKit : TestKit
     /// <paramref name="attach"/>, left waiting for its session's answer.</summary>
     /// <param name="authorize">The authorizing extensions the connection asks, if any.</param>
     /// <param name="will">The will of CONNECT.</param>
+    /// <param name="permissions">The rules the connection is given with its client's acceptance.</param>
+    /// <param name="authenticating">Done once the connection asked whether its client may connect, before it is told.</param>
     /// <param name="accepted">Done once the connection heard that its client may connect, before it asks for its session.</param>
     /// <returns>What the connection asked its session for.</returns>
-    protected SessionEnvelope Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null, MqttWill? will = null, Action? accepted = null, TimeSpan? extensionCacheTtl = null)
+    protected SessionEnvelope Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null, MqttWill? will = null, Action? accepted = null, TimeSpan? extensionCacheTtl = null, IClientPermissions? permissions = null, Action? authenticating = null)
     {
         var sessions = Sessions;
         var auth = CreateTestProbe();
@@ -71,7 +73,8 @@ public abstract class ConnectionActorTestKit : TestKit
         Inbound.ExpectMsg<InboundAck>(Generous);
         Read(new ConnectPacket { ProtocolVersion = MqttProtocolVersion.V500, ClientId = "paced", CleanSession = true, Will = will });
         auth.ExpectMsg<Authenticate>(Generous);
-        Connection.Tell(new ConnectAccepted(null, 0));
+        authenticating?.Invoke();
+        Connection.Tell(new ConnectAccepted(permissions));
         accepted?.Invoke();
         var attachRequest = sessions.ExpectMsg<SessionEnvelope>(Generous);
         if (!attach)

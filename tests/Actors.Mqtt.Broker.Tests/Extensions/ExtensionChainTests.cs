@@ -20,16 +20,23 @@ public sealed class ExtensionChainTests : TestKit
     private static readonly AuthSettings Closed = new(AllowAnonymous: false, null, null);
 
     private BrokerExtensions Start(params (string Name, Func<object, object?> Answer)[] extensions) =>
+        Start(ExtensionQuestions.Authenticate | ExtensionQuestions.Authorize, extensions);
+
+    private BrokerExtensions Start(ExtensionQuestions answers, params (string Name, Func<object, object?> Answer)[] extensions) =>
         BrokerExtensions.Start(Sys, [.. extensions.Select(e => new ExtensionSettings
         {
             Name = e.Name,
             Extension = new Scripted(e.Answer),
-            Answers = ExtensionQuestions.Authenticate | ExtensionQuestions.Authorize,
+            Answers = answers,
             Timeout = TimeSpan.FromSeconds(5),
         })]);
 
     private IActorRef Gate(BrokerExtensions extensions) =>
-        Sys.ActorOf(AuthenticationGate.Props(extensions.Authenticate, Closed, null, TestActor, TimeSpan.FromMinutes(1)));
+        Sys.ActorOf(AuthenticationGate.Props(extensions.Authenticate, extensions.Permissions, Closed, null, AclForEveryone(), TimeSpan.FromMinutes(1)));
+
+    private IActorRef AclForEveryone() => Sys.ActorOf(AclActor.Props(null, AclFile.Parse("topic readwrite #\n", "acl")));
+
+    private static ClientAcl RulesOf(ConnectAccepted accepted) => Assert.IsType<ClientAcl>(accepted.Permissions);
 
     [Fact]
     public void An_extension_that_allows_lets_in_a_client_the_password_file_would_refuse()
@@ -37,7 +44,7 @@ public sealed class ExtensionChainTests : TestKit
         var gate = Gate(Start(("registry", q => q is AuthenticateClient { Client.UserName: "alice" } ? Verdict.Allow : Verdict.NoOpinion)));
 
         gate.Tell(new Authenticate(Tcp, "c1", "alice", "pw"u8.ToArray(), TestActor));
-        Assert.Equal("alice", ExpectMsg<AclFor>(Generous).UserName);
+        Assert.Equal("alice", RulesOf(ExpectMsg<ConnectAccepted>(Generous)).UserName);
 
         gate.Tell(new Authenticate(Tcp, "c2", "bob", "pw"u8.ToArray(), TestActor));
         Assert.Equal(ReasonCode.NotAuthorized, ExpectMsg<ConnectRefused>(Generous).ReasonCode);
@@ -56,17 +63,51 @@ public sealed class ExtensionChainTests : TestKit
     }
 
     [Fact]
+    public void An_extension_that_gives_permissions_goes_before_the_acl_file_and_one_without_an_opinion_leaves_it_to_it()
+    {
+        var rules = new Nothing();
+        var gate = Gate(Start(
+            ExtensionQuestions.Authenticate | ExtensionQuestions.Permissions,
+            ("registry", q => q switch
+            {
+                AuthenticateClient => Verdict.Allow,
+                PermissionsFor { Client.ClientId: "device", UserNameProven: true } => Verdict.AllowWith(rules),
+                _ => Verdict.NoOpinion,
+            })));
+
+        gate.Tell(new Authenticate(Tcp, "device", "alice", null, TestActor));
+        Assert.Same(rules, ExpectMsg<ConnectAccepted>(Generous).Permissions);
+
+        gate.Tell(new Authenticate(Tcp, "other", "alice", null, TestActor));
+        Assert.Equal("other", RulesOf(ExpectMsg<ConnectAccepted>(Generous)).ClientId);
+    }
+
+    [Fact]
+    public void An_extension_that_denies_permissions_refuses_the_CONNECT_with_its_reason_code()
+    {
+        var gate = Gate(Start(
+            ExtensionQuestions.Authenticate | ExtensionQuestions.Permissions,
+            ("registry", q => q is PermissionsFor ? Verdict.Deny(ReasonCode.Banned, "unknown device") : Verdict.Allow)));
+
+        gate.Tell(new Authenticate(Tcp, "device", "alice", null, TestActor));
+        var refused = ExpectMsg<ConnectRefused>(Generous);
+
+        Assert.Equal(ReasonCode.Banned, refused.ReasonCode);
+        Assert.Contains("registry", refused.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_extension_that_throws_is_restarted_and_answers_the_next_question()
     {
         var extensions = Start(("flaky", q => q is AuthenticateClient { Client.ClientId: "boom" } ? throw new InvalidOperationException("boom") : Verdict.Allow));
         var gate = Sys.ActorOf(AuthenticationGate.Props(
-            new QuestionChain([extensions.Authenticate!.Links[0] with { Timeout = TimeSpan.FromMilliseconds(300) }]), Closed, null, TestActor, TimeSpan.FromMinutes(1)));
+            new QuestionChain([extensions.Authenticate!.Links[0] with { Timeout = TimeSpan.FromMilliseconds(300) }]), null, Closed, null, AclForEveryone(), TimeSpan.FromMinutes(1)));
 
         gate.Tell(new Authenticate(Tcp, "boom", "alice", null, TestActor));
         Assert.Equal(ReasonCode.NotAuthorized, ExpectMsg<ConnectRefused>(Generous).ReasonCode);
 
         gate.Tell(new Authenticate(Tcp, "c2", "alice", null, TestActor));
-        Assert.Equal("c2", ExpectMsg<AclFor>(Generous).ClientId);
+        Assert.Equal("c2", RulesOf(ExpectMsg<ConnectAccepted>(Generous)).ClientId);
     }
 
     [Fact]
@@ -91,6 +132,16 @@ public sealed class ExtensionChainTests : TestKit
         Sys.EventStream.Publish(new SessionExpired(DateTimeOffset.UnixEpoch, "c1"));
 
         Assert.Equal("c1", Assert.IsType<SessionExpired>(heard.ExpectMsg<BrokerEvent>(Generous)).ClientId);
+    }
+
+    /// <summary>Rules that allow nothing.</summary>
+    private sealed class Nothing : IClientPermissions
+    {
+        public bool MayPublish(string topic) => false;
+
+        public bool MaySubscribe(string filter) => false;
+
+        public bool MayReceive(string topic) => false;
     }
 
     /// <summary>What the scripted extension's actor does with a message besides answering it.</summary>

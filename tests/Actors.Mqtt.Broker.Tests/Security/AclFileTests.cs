@@ -28,9 +28,9 @@ public sealed class AclFileTests
     {
         var anonymous = File.For("c1", null);
 
-        Assert.True(anonymous.CanRead("public/news"));
-        Assert.False(anonymous.CanPublish("public/news"));
-        Assert.False(anonymous.CanRead("home/alice/x"));
+        Assert.True(anonymous.MayReceive("public/news"));
+        Assert.False(anonymous.MayPublish("public/news"));
+        Assert.False(anonymous.MayReceive("home/alice/x"));
     }
 
     [Fact]
@@ -38,15 +38,15 @@ public sealed class AclFileTests
     {
         var alice = File.For("c1", "alice");
 
-        Assert.True(alice.CanPublish("home/alice/lamp"));
-        Assert.True(alice.CanRead("home/alice/lamp"));
-        Assert.False(alice.CanRead("home/alice/secret"));
-        Assert.False(alice.CanPublish("home/alice/secret"));
-        Assert.True(alice.CanPublish("sensors/kitchen/temperature"));
-        Assert.False(alice.CanRead("sensors/kitchen/temperature"));
-        Assert.True(alice.CanPublish("a topic with spaces"));
-        Assert.False(alice.CanRead("public/news"));
-        Assert.False(File.For("c1", "mallory").CanRead("home/alice/lamp"));
+        Assert.True(alice.MayPublish("home/alice/lamp"));
+        Assert.True(alice.MayReceive("home/alice/lamp"));
+        Assert.False(alice.MayReceive("home/alice/secret"));
+        Assert.False(alice.MayPublish("home/alice/secret"));
+        Assert.True(alice.MayPublish("sensors/kitchen/temperature"));
+        Assert.False(alice.MayReceive("sensors/kitchen/temperature"));
+        Assert.True(alice.MayPublish("a topic with spaces"));
+        Assert.False(alice.MayReceive("public/news"));
+        Assert.False(File.For("c1", "mallory").MayReceive("home/alice/lamp"));
     }
 
     [Fact]
@@ -54,15 +54,15 @@ public sealed class AclFileTests
     {
         var bob = File.For("dev-7", "bob");
 
-        Assert.True(bob.CanPublish("devices/dev-7/state"));
-        Assert.False(bob.CanPublish("devices/dev-8/state"));
-        Assert.True(bob.CanRead("users/bob/inbox/1"));
-        Assert.False(bob.CanRead("users/alice/inbox/1"));
+        Assert.True(bob.MayPublish("devices/dev-7/state"));
+        Assert.False(bob.MayPublish("devices/dev-8/state"));
+        Assert.True(bob.MayReceive("users/bob/inbox/1"));
+        Assert.False(bob.MayReceive("users/alice/inbox/1"));
 
         // %u never matches a client without a username; %c still does.
         var anonymous = File.For("dev-9", null);
-        Assert.True(anonymous.CanPublish("devices/dev-9/state"));
-        Assert.False(anonymous.CanRead("users//inbox/1"));
+        Assert.True(anonymous.MayPublish("devices/dev-9/state"));
+        Assert.False(anonymous.MayReceive("users//inbox/1"));
     }
 
     [Theory]
@@ -73,8 +73,8 @@ public sealed class AclFileTests
     {
         var acl = File.For(clientId, null);
 
-        Assert.False(acl.CanPublish("devices/x/state"));
-        Assert.False(acl.CanPublish("devices/a/b/state"));
+        Assert.False(acl.MayPublish("devices/x/state"));
+        Assert.False(acl.MayPublish("devices/a/b/state"));
     }
 
     [Theory]
@@ -86,7 +86,7 @@ public sealed class AclFileTests
     [InlineData("sensors/+/temperature", false)]
     public void A_subscription_is_refused_when_it_could_never_deliver_anything(string filter, bool allowed)
     {
-        Assert.Equal(allowed, File.For("c1", "alice").CanSubscribe(filter));
+        Assert.Equal(allowed, File.For("c1", "alice").MaySubscribe(filter));
     }
 
     [Theory]

@@ -28,7 +28,7 @@ public sealed class AuthQueueTests : TestKit, IDisposable
         // A check of about a second: long enough that none of them ends before the one beyond the limit is refused.
         var path = Path.Combine(folder, "passwd");
         File.WriteAllText(path, $"alice:$7$2000000${Convert.ToBase64String(new byte[12])}${Convert.ToBase64String(new byte[64])}\n");
-        var auth = Sys.ActorOf(AuthenticationGate.Props(null, new AuthSettings(AllowAnonymous: false, path, null), PasswordFile.Load(path), TestActor, TimeSpan.FromMinutes(2), maxWaiting: 2));
+        var auth = Sys.ActorOf(AuthenticationGate.Props(null, null, new AuthSettings(AllowAnonymous: false, path, null), PasswordFile.Load(path), TestActor, TimeSpan.FromMinutes(2), maxWaiting: 2));
 
         var admitted = Enumerable.Range(0, Environment.ProcessorCount + 2).Select(_ => CreateTestProbe()).ToList();
         foreach (var connection in admitted)

@@ -1,4 +1,5 @@
 using Actors.Mqtt.Broker.Connections;
+using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Security;
 using Actors.Mqtt.Protocol;
 using Akka.Actor;
@@ -25,10 +26,10 @@ public sealed class ReloadTests : TestKit, IDisposable
         MosquittoPasswd.Run("-c", "-b", path, "alice", "one");
         Sys.EventStream.Subscribe(TestActor, typeof(SecurityFileReloaded));
         var settings = new AuthSettings(AllowAnonymous: false, path, null);
-        var auth = Sys.ActorOf(AuthenticationGate.Props(null, settings, PasswordFile.Load(path), TestActor, TimeSpan.FromMinutes(2)));
+        var auth = Sys.ActorOf(AuthenticationGate.Props(null, null, settings, PasswordFile.Load(path), AclForEveryone(), TimeSpan.FromMinutes(2)));
 
         auth.Tell(new Authenticate(Tcp, "c1", "alice", "one"u8.ToArray(), TestActor));
-        Assert.Equal("alice", ExpectMsg<AclFor>(Generous).UserName);
+        Assert.Equal("alice", RulesOf(ExpectMsg<ConnectAccepted>(Generous)).UserName);
 
         MosquittoPasswd.Run("-b", path, "alice", "two");
         ExpectReload(ok: true);
@@ -38,7 +39,7 @@ public sealed class ReloadTests : TestKit, IDisposable
         File.AppendAllText(path, "bob\n");
         Assert.Contains(":2:", ExpectReload(ok: false).Problem, StringComparison.Ordinal);
         auth.Tell(new Authenticate(Tcp, "c1", "alice", "two"u8.ToArray(), TestActor));
-        Assert.Equal("alice", FishForMessage<AclFor>(_ => true, Generous).UserName);
+        Assert.Equal("alice", RulesOf(FishForMessage<ConnectAccepted>(_ => true, Generous)).UserName);
     }
 
     /// <summary>
@@ -55,12 +56,12 @@ public sealed class ReloadTests : TestKit, IDisposable
         {
             ListenerAllowAnonymous = new Dictionary<string, bool> { ["open"] = true },
         };
-        var auth = Sys.ActorOf(AuthenticationGate.Props(null, settings, null, TestActor, TimeSpan.FromMinutes(2)));
+        var auth = Sys.ActorOf(AuthenticationGate.Props(null, null, settings, null, AclForEveryone(), TimeSpan.FromMinutes(2)));
 
         auth.Tell(new Authenticate(Tcp, "c1", null, null, TestActor));
         Assert.Equal(ReasonCode.NotAuthorized, ExpectMsg<ConnectRefused>(Generous).ReasonCode);
         auth.Tell(new Authenticate(Tcp with { ListenerName = "open" }, "c2", null, null, TestActor));
-        Assert.Equal("c2", ExpectMsg<AclFor>(Generous).ClientId);
+        Assert.Equal("c2", RulesOf(ExpectMsg<ConnectAccepted>(Generous)).ClientId);
     }
 
     [Fact]
@@ -72,24 +73,33 @@ public sealed class ReloadTests : TestKit, IDisposable
         Sys.EventStream.Subscribe(TestActor, typeof(SecurityFileReloaded));
         var acl = Sys.ActorOf(AclActor.Props(path, AclFile.Load(path)));
 
-        acl.Tell(new AclFor("c1", null, TestActor));
-        var first = ExpectMsg<ConnectAccepted>(Generous);
-        Assert.True(first.Acl!.CanRead("a/b"));
+        var first = RulesOf(acl);
+        Assert.True(first.MayReceive("a/b"));
 
         File.WriteAllText(path, "topic read b/#\n");
         var changed = ExpectMsg<AclChanged>(Generous);
         ExpectReload(ok: true);
-        Assert.True(changed.Generation > first.AclGeneration);
-        Assert.True(changed.File!.For("c1", null).CanRead("b/c"));
+        Assert.True(changed.Generation > first.Generation);
+        Assert.True(changed.File!.For("c1", null).MayReceive("b/c"));
 
         File.WriteAllText(path, "topic sometimes b/#\nbogus\n");
         ExpectReload(ok: false);
         Sys.EventStream.Unsubscribe(TestActor, typeof(AclChanged));
         Sys.EventStream.Publish(ReloadSecurityFiles.Instance);
         ExpectReload(ok: false);
-        acl.Tell(new AclFor("c1", null, TestActor));
-        var kept = FishForMessage<ConnectAccepted>(_ => true, Generous);
-        Assert.True(kept.Acl!.CanRead("b/c"));
-        Assert.False(kept.Acl.CanRead("a/b"));
+        var kept = RulesOf(acl);
+        Assert.True(kept.MayReceive("b/c"));
+        Assert.False(kept.MayReceive("a/b"));
     }
+
+    /// <summary>What the ACL file answers the gate for client c1, which has no user name.</summary>
+    private static ClientAcl RulesOf(IActorRef acl)
+    {
+        var verdict = acl.Ask<Verdict>(new PermissionsFor(new ExtensionClient("c1", null, "tcp", "127.0.0.1:5000", MqttProtocolVersion.V311), null, UserNameProven: true), Generous).Result;
+        return Assert.IsType<ClientAcl>(Assert.IsType<Allowed>(verdict).Permissions);
+    }
+
+    private static ClientAcl RulesOf(ConnectAccepted accepted) => Assert.IsType<ClientAcl>(accepted.Permissions);
+
+    private IActorRef AclForEveryone() => Sys.ActorOf(AclActor.Props(null, AclFile.Parse("topic readwrite #\n", "acl")));
 }
