@@ -146,7 +146,7 @@ $BenchDoc = Join-Path $PSScriptRoot 'docs/benchmarks.md'
 $IntegrationTestProject = 'tests/Actors.Mqtt.Integration.Tests'
 $SoakTestFilter = 'FullyQualifiedName~Actors.Mqtt.Integration.Tests.Durability.Soak.RepeatedKillTests'
 # The scenarios of the bench tool, in the order it runs them (ScenarioCatalog.cs).
-$BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos1', 'fan-out-qos0', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber', 'topic-spread')
+$BenchScenarios = @('connection-storm', 'fan-in-qos0', 'fan-in-qos0-mqttnet', 'fan-in-qos1', 'fan-out-qos0', 'fan-out-qos0-mqttnet', 'point-to-point', 'persistent-qos1', 'persistent-ack-latency', 'slow-subscriber', 'topic-spread')
 # bench-cluster: the scenarios run against one node and against three with the same counts (ScenarioCatalog.cs).
 $ClusterBenchScenarios = @('fan-in-qos1', 'persistent-qos1', 'point-to-point')
 # bench-cluster: what operators get by default is 20 s (reference.conf); the report says how much this shortens failover.
@@ -511,8 +511,10 @@ function Get-BenchRows($AllResults) {
             @('broker CPU us/connection', $cpu, 'N0', 'lower'),
             @('broker RSS KiB/connection', { param($r) if ($null -ne $r.rssPerConnectionBytes) { $r.rssPerConnectionBytes / 1024.0 } }, 'N1', 'lower'))
         'fan-in-qos0' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('delivered %', $delivered, 'N1', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'fan-in-qos0-mqttnet' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('delivered %', $delivered, 'N1', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
         'fan-in-qos1' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
         'fan-out-qos0' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('delivered %', $delivered, 'N1', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
+        'fan-out-qos0-mqttnet' = @(@('delivered msg/s', $perSecond, 'N0', 'higher'), @('delivered %', $delivered, 'N1', 'higher'), @('broker CPU us/msg', $cpu, 'N1', 'lower'))
         'point-to-point' = @(
             @('latency p50 us', { param($r) $r.latencyP50Micros }, 'N0', 'lower'),
             @('latency p99 us', { param($r) $r.latencyP99Micros }, 'N0', 'lower'),

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Actors.Mqtt.Bench.Measurement;
 using Actors.Mqtt.Protocol;
@@ -7,44 +6,32 @@ using Actors.Mqtt.Protocol.Packets;
 namespace Actors.Mqtt.Bench.Clients;
 
 /// <summary>
-/// One subscribing connection that counts what it receives: every message by its publisher and sequence number, so
-/// a duplicate or a message nobody sent is told apart from a new one.
+/// One subscribing connection of the bench's own client (<see cref="RawMqttConnection"/>), counting what it receives
+/// in a <see cref="PayloadTally"/>.
 /// </summary>
-public sealed class Subscriber : IAsyncDisposable
+public sealed class Subscriber : ISubscriber
 {
     private readonly RawMqttConnection connection;
-    private readonly bool[][] seen;
-    private readonly LatencyRecorder? latency;
+    private readonly PayloadTally tally;
     private readonly CancellationTokenSource reading = new();
     private Task<string?>? readLoop;
-    private long received;
-    private long distinct;
-    private long duplicates;
-    private long foreign;
-    private long lastReceived;
 
-    private Subscriber(RawMqttConnection connection, int sources, long perSource, LatencyRecorder? latency)
+    private Subscriber(RawMqttConnection connection, PayloadTally tally)
     {
         this.connection = connection;
-        seen = Enumerable.Range(0, sources).Select(_ => new bool[perSource]).ToArray();
-        this.latency = latency;
+        this.tally = tally;
     }
 
-    /// <summary>Every PUBLISH received, duplicates included.</summary>
-    public long Received => Interlocked.Read(ref received);
+    public long Received => tally.Received;
 
-    /// <summary>Distinct messages received.</summary>
-    public long Distinct => Interlocked.Read(ref distinct);
+    public long Distinct => tally.Distinct;
 
-    public long Duplicates => Interlocked.Read(ref duplicates);
+    public long Duplicates => tally.Duplicates;
 
-    /// <summary>Messages whose publisher or sequence number no publisher of this scenario used.</summary>
-    public long Foreign => Interlocked.Read(ref foreign);
+    public long Foreign => tally.Foreign;
 
-    /// <summary><see cref="Stopwatch"/> timestamp of the last message received (0 before the first).</summary>
-    public long LastReceivedTicks => Interlocked.Read(ref lastReceived);
+    public long LastReceivedTicks => tally.LastReceivedTicks;
 
-    /// <summary>Why the connection ended before the scenario closed it, if it did.</summary>
     public string? CloseReason => readLoop is { IsCompleted: true } done ? done.Result : null;
 
     /// <summary>Connects and subscribes; reading starts with <see cref="StartReading"/>.</summary>
@@ -72,8 +59,22 @@ public sealed class Subscriber : IAsyncDisposable
             throw;
         }
 
-        return new Subscriber(connection, sources, perSource, latency);
+        return new Subscriber(connection, new PayloadTally(sources, perSource, latency));
     }
+
+    /// <summary>A subscriber of the <paramref name="client"/> library, connected and subscribed.</summary>
+    public static async Task<ISubscriber> ConnectAsync(
+        SubscriberClient client,
+        IPEndPoint target,
+        string clientId,
+        string filter,
+        QualityOfService qos,
+        int sources,
+        long perSource,
+        CancellationToken cancellationToken) =>
+        client == SubscriberClient.MqttNet
+            ? await MqttNetSubscriber.ConnectAsync(target, clientId, filter, qos, new PayloadTally(sources, perSource), cancellationToken)
+            : await ConnectAsync(target, clientId, filter, qos, sources, perSource, cancellationToken);
 
     public void StartReading() => readLoop ??= connection.ReadLoopAsync(OnPacket, acknowledge: true, reading.Token);
 
@@ -91,31 +92,9 @@ public sealed class Subscriber : IAsyncDisposable
 
     private void OnPacket(MqttPacket packet)
     {
-        if (packet is not PublishPacket publish)
+        if (packet is PublishPacket publish)
         {
-            return;
+            tally.Count(publish.Payload.Span);
         }
-
-        var now = Stopwatch.GetTimestamp();
-        Interlocked.Increment(ref received);
-        Interlocked.Exchange(ref lastReceived, now);
-        if (!Payload.TryRead(publish.Payload.Span, out var payload)
-            || (uint)payload.Source >= (uint)seen.Length
-            || (ulong)payload.Sequence >= (ulong)seen[payload.Source].LongLength)
-        {
-            Interlocked.Increment(ref foreign);
-            return;
-        }
-
-        ref var mark = ref seen[payload.Source][payload.Sequence];
-        if (mark)
-        {
-            Interlocked.Increment(ref duplicates);
-            return;
-        }
-
-        mark = true;
-        Interlocked.Increment(ref distinct);
-        latency?.Record(payload.DueTicks, now);
     }
 }

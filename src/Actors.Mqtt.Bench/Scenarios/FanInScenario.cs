@@ -7,17 +7,19 @@ namespace Actors.Mqtt.Bench.Scenarios;
 /// <summary>
 /// Eight publishers, one subscriber on a wildcard that matches all of them. QoS 0: publishers send as fast as the
 /// broker reads. QoS 1: each publisher keeps a window of unacknowledged messages, and the subscriber acknowledges.
+/// The subscriber is the bench's raw client, or MQTTnet (the name ends in <c>-mqttnet</c>).
 /// </summary>
-public sealed class FanInScenario(QualityOfService qos) : IScenario
+public sealed class FanInScenario(QualityOfService qos, SubscriberClient client = SubscriberClient.Raw) : IScenario
 {
     private const int Publishers = 8;
     private const int Window = 16;
 
-    public string Name => qos == QualityOfService.AtMostOnce ? "fan-in-qos0" : "fan-in-qos1";
+    public string Name => (qos == QualityOfService.AtMostOnce ? "fan-in-qos0" : "fan-in-qos1") + (client == SubscriberClient.MqttNet ? "-mqttnet" : "");
 
-    public string Description => qos == QualityOfService.AtMostOnce
+    public string Description => (qos == QualityOfService.AtMostOnce
         ? $"{Publishers} publishers -> 1 wildcard subscriber, QoS 0, as fast as possible"
-        : $"{Publishers} publishers (window of {Window} in flight each) -> 1 wildcard subscriber, QoS 1";
+        : $"{Publishers} publishers (window of {Window} in flight each) -> 1 wildcard subscriber, QoS 1")
+        + (client == SubscriberClient.MqttNet ? "; the subscriber is an MQTTnet client" : "");
 
     public async Task RunAsync(ScenarioContext context)
     {
@@ -30,7 +32,7 @@ public sealed class FanInScenario(QualityOfService qos) : IScenario
         outcome.RequireAll = qos != QualityOfService.AtMostOnce;
         outcome.Connections = Publishers + 1;
 
-        await using var subscriber = await Subscriber.ConnectAsync(settings.SubscriberTarget(0), context.ClientId("fis"), topic + "/#", qos, Publishers, perPublisher, context.Deadline);
+        await using var subscriber = await Subscriber.ConnectAsync(client, settings.SubscriberTarget(0), context.ClientId("fis"), topic + "/#", qos, Publishers, perPublisher, context.Deadline);
         var publishers = await ConnectionSet.OpenAsync(
             Publishers,
             Publishers,

@@ -17,7 +17,7 @@ internal static class OneToMany
         string publisherRole,
         string topic,
         long messages,
-        IReadOnlyList<Subscriber> readers,
+        IReadOnlyList<ISubscriber> readers,
         string readersName,
         Action? afterLoad = null)
     {

@@ -1,3 +1,4 @@
+using Actors.Mqtt.Bench.Clients;
 using Actors.Mqtt.Protocol;
 
 namespace Actors.Mqtt.Bench.Scenarios;
@@ -23,8 +24,10 @@ public static class ScenarioCatalog
     [
         new ConnectionStormScenario(),
         new FanInScenario(QualityOfService.AtMostOnce),
+        new FanInScenario(QualityOfService.AtMostOnce, SubscriberClient.MqttNet),
         new FanInScenario(QualityOfService.AtLeastOnce),
         new FanOutScenario(),
+        new FanOutScenario(SubscriberClient.MqttNet),
         new PointToPointScenario(),
         new PersistentSessionScenario(),
         new PersistentAckLatencyScenario(),
