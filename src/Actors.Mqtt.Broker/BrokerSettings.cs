@@ -32,6 +32,13 @@ public sealed record BrokerSettings
     /// </summary>
     internal TimeSpan PaceTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a client's socket may take nothing before the client counts as stalled: its QoS 0 is then dropped beyond
+    /// the outbound queue and it no longer slows publishers down. A client that reads, however slowly, takes something
+    /// well within it. Not configurable: it only tells a stopped reader from a slow one.
+    /// </summary>
+    internal TimeSpan StallAfter { get; init; } = TimeSpan.FromMilliseconds(100);
+
     public int MaxQueuedMessages { get; init; } = 1000;
 
     /// <summary>Payload bytes one session may hold queued; 0 means no limit besides <see cref="MaxQueuedMessages"/>.</summary>

@@ -1,7 +1,6 @@
 using Actors.Mqtt.Broker.Extensions;
 using Actors.Mqtt.Broker.Sessions;
 using Actors.Mqtt.Protocol;
-using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Topics;
 using Akka.Actor;
@@ -10,21 +9,10 @@ using Akka.Event;
 namespace Actors.Mqtt.Broker.Connections;
 
 // What the operator's authorizing extensions say about a PUBLISH or SUBSCRIBE of ConnectionActor (docs/extending.md):
-// answers kept per topic, and while one is asked, the packet and everything read after it wait, in order.
+// answers kept per topic, and while one is asked, the packet and everything read after it wait, in order
+// (HandleInTurn, in ConnectionActor.Inbound.cs).
 public sealed partial class ConnectionActor
 {
-    /// <summary>Handles a frame now, or keeps it behind a packet that waits for the extensions' answer.</summary>
-    private void HandleInTurn(MqttFrame frame)
-    {
-        if (awaitingVerdict is not null)
-        {
-            (heldForVerdict ??= new Queue<MqttFrame>()).Enqueue(frame);
-            return;
-        }
-
-        Handle(frame);
-    }
-
     /// <summary>
     /// What the extensions said about these topics, from the cache; false when one must be asked first, in which case
     /// <paramref name="packet"/> waits and is handled again (through <see cref="OnVerdicts"/>) once they answered.
@@ -85,17 +73,7 @@ public sealed partial class ConnectionActor
         }
 
         justAnswered = null;
-        while (!closing && awaitingVerdict is null && heldForVerdict is { Count: > 0 } held)
-        {
-            Handle(held.Dequeue());
-        }
-
-        TellAcknowledged();
-        if (!closing && awaitingVerdict is null && inboundAckOwed)
-        {
-            inboundAckOwed = false;
-            AckInbound();
-        }
+        ResumeHeld();
     }
 
     /// <summary>What the extensions say about a PUBLISH (no opinion when none authorizes); false when they must be

@@ -312,10 +312,52 @@ public sealed partial class ConnectionActor
         Close($"client sent DISCONNECT ({disconnect.ReasonCode})", publishWill, expiry: expiry);
     }
 
+    /// <summary>
+    /// Handles a frame now, or keeps it, in order, behind a packet that waits for the extensions' answer, or behind the
+    /// QoS 0 PUBLISH whose mark used up the pacer's window: a batch of a fast publisher holds hundreds of packets, and
+    /// routing them all before it pauses would run the slow subscribers' queues past their ceiling.
+    /// </summary>
+    private void HandleInTurn(MqttFrame frame)
+    {
+        if (awaitingVerdict is not null || !pacer.MayRead || heldFrames is { Count: > 0 })
+        {
+            (heldFrames ??= new Queue<MqttFrame>()).Enqueue(frame);
+            if (!pacer.MayRead)
+            {
+                WaitForPace();
+            }
+
+            return;
+        }
+
+        Handle(frame);
+    }
+
+    /// <summary>Handles the frames kept back while nothing holds them any more; then reads on if the batch waited for it.</summary>
+    private void ResumeHeld()
+    {
+        while (!closing && awaitingVerdict is null && pacer.MayRead && heldFrames is { Count: > 0 } held)
+        {
+            Handle(held.Dequeue());
+        }
+
+        if (!pacer.MayRead && heldFrames is { Count: > 0 })
+        {
+            WaitForPace();
+        }
+
+        TellAcknowledged();
+        if (!closing && awaitingVerdict is null && heldFrames is not { Count: > 0 } && inboundAckOwed)
+        {
+            inboundAckOwed = false;
+            AckInbound();
+        }
+    }
+
     private void AckInbound()
     {
-        // Reading on would let the packets behind one that waits for the extensions pile up here.
-        if (awaitingVerdict is not null)
+        // Reading on would let the packets behind one that waits pile up here.
+        if (awaitingVerdict is not null || heldFrames is { Count: > 0 })
         {
             inboundAckOwed = true;
             return;
@@ -331,16 +373,20 @@ public sealed partial class ConnectionActor
 
         if (!pacer.MayRead)
         {
-            inboundPaced = true;
-            if (!Timers.IsTimerActive(PaceTimer))
-            {
-                Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, settings.PaceTimeout);
-            }
-
+            WaitForPace();
             return;
         }
 
         stream?.Invoke(InboundAck.Instance);
+    }
+
+    private void WaitForPace()
+    {
+        inboundPaced = true;
+        if (!Timers.IsTimerActive(PaceTimer))
+        {
+            Timers.StartSingleTimer(PaceTimer, PaceTimedOut.Instance, settings.PaceTimeout);
+        }
     }
 
     private void ResumePaced()
@@ -349,7 +395,14 @@ public sealed partial class ConnectionActor
         {
             inboundPaced = false;
             Timers.Cancel(PaceTimer);
-            AckInbound();
+            if (heldFrames is { Count: > 0 })
+            {
+                ResumeHeld();
+            }
+            else
+            {
+                AckInbound();
+            }
         }
     }
 }

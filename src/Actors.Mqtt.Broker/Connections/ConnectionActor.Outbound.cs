@@ -5,6 +5,7 @@ using Actors.Mqtt.Protocol.Codec;
 using Actors.Mqtt.Protocol.Packets;
 using Actors.Mqtt.Protocol.Properties;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Mqtt.Broker.Connections;
 
@@ -16,7 +17,7 @@ public sealed partial class ConnectionActor
         if (packet is PublishPacket publish)
         {
             if (publish.QoS == QualityOfService.AtMostOnce && outboundQueued >= settings.OutboundQueue
-                && (socketBlocked || outboundQueued >= BehindCeiling * settings.OutboundQueue))
+                && (outboundQueued >= BehindCeiling * settings.OutboundQueue || Stalled()))
             {
                 outboundDropped++;
                 BrokerMetrics.Dropped(DropReason.SlowReader);
@@ -111,19 +112,52 @@ public sealed partial class ConnectionActor
     }
 
     /// <summary>
-    /// Answers a publisher's mark on a QoS 0 copy, at once unless packets wait for a socket that takes them as fast as they
-    /// come: then the broker, not the client, is behind, and the publisher hears only once the queue has drained. A client
-    /// that reads slowly has its QoS 0 dropped instead, and never slows a publisher down.
+    /// Answers a publisher's mark on a QoS 0 copy, at once unless the outbound queue is full: then the publisher hears
+    /// only once the queue has drained, so publishers go as fast as their slowest reading subscriber, as Mosquitto's do
+    /// (its one thread reads them only as fast as it writes). A client whose socket took nothing for
+    /// <see cref="BrokerSettings.StallAfter"/> has stopped reading: until it has caught up to half its queue, it answers
+    /// at once and its QoS 0 is dropped, so it holds the others up once for that long, and a client that reads a packet
+    /// now and then does not hold them up again with each one.
     /// </summary>
     private void AnswerWhenDrained(PaceMark pace)
     {
-        if (outboundQueued >= settings.OutboundQueue && !socketBlocked)
+        if (outboundQueued < settings.OutboundQueue || Stalled())
         {
-            (heldPaces ??= []).Add(pace);
+            pace.Answer();
             return;
         }
 
-        pace.Answer();
+        (heldPaces ??= []).Add(pace);
+        if (socketBlocked && !Timers.IsTimerActive(StallTimer))
+        {
+            Timers.StartSingleTimer(StallTimer, StallCheck.Instance, StallRemaining());
+        }
+    }
+
+    /// <summary>Whether the client stopped reading: its socket has taken nothing for <see cref="BrokerSettings.StallAfter"/>,
+    /// now or since its queue was last under half.</summary>
+    private bool Stalled()
+    {
+        if (!stalled && socketBlocked && StallRemaining() <= TimeSpan.Zero)
+        {
+            stalled = true;
+            log.Debug("Client {ClientId}: its socket took nothing for {StallAfter}; its QoS 0 is dropped beyond the outbound queue until it catches up", clientId, settings.StallAfter);
+            AnswerHeld();
+        }
+
+        return stalled;
+    }
+
+    private TimeSpan StallRemaining() =>
+        settings.StallAfter - TimeSpan.FromMilliseconds(settings.Time.Milliseconds() - blockedSince);
+
+    /// <summary>The socket took nothing since a mark was held: once that lasted long enough, the publishers go on.</summary>
+    private void OnStallCheck()
+    {
+        if (!Stalled() && socketBlocked && heldPaces is not null)
+        {
+            Timers.StartSingleTimer(StallTimer, StallCheck.Instance, StallRemaining());
+        }
     }
 
     private void AnswerHeld()

@@ -35,13 +35,14 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private const string KeepAliveTimer = "keep-alive";
     private const string AckTimer = "ack-timeout";
     private const string PaceTimer = "pace-timeout";
+    private const string StallTimer = "stall";
 
     // A QoS 0 publisher may have this many marks unanswered, one on every PaceEvery-th message, before it is not read.
     private const int PaceEvery = 64;
     private const int PaceWindow = 4;
 
-    // While the broker is behind with a connection that reads fine, its QoS 0 copies wait rather than being dropped, up
-    // to this many times the outbound queue; the publishers are paced meanwhile, so the wait stays short.
+    // While a client reads, however slowly, its QoS 0 copies beyond the outbound queue wait rather than being dropped,
+    // up to this many times the queue; the publishers are paced meanwhile, so the wait stays short.
     private const int BehindCeiling = 4;
 
     private readonly ConnectionInfo info;
@@ -81,6 +82,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private bool inboundPaced;
     private int outboundQueued;
     private bool socketBlocked;
+
+    // When the socket last stopped taking packets (settings.Time milliseconds), while socketBlocked; and whether the
+    // client was found to have stopped reading, which holds until its queue is back under half.
+    private long blockedSince;
+    private bool stalled;
     private readonly PublishPacer pacer;
     private List<PaceMark>? heldPaces;
     private long outboundDropped;
@@ -108,10 +114,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     // The authorizing extensions' answers, made at the first question (docs/extending.md).
     private AuthorizationCache? verdictCache;
 
-    // The PUBLISH or SUBSCRIBE whose answer from the extensions is awaited, the frames read after it, and whether the
-    // stream's batch waits for its InboundAck meanwhile.
+    // The PUBLISH or SUBSCRIBE whose answer from the extensions is awaited; the frames read after it, or after the QoS 0
+    // PUBLISH that used up the pacer's window, which wait their turn; and whether the stream's batch waits for its
+    // InboundAck meanwhile.
     private MqttPacket? awaitingVerdict;
-    private Queue<MqttFrame>? heldForVerdict;
+    private Queue<MqttFrame>? heldFrames;
     private bool inboundAckOwed;
 
     // The answers that ended the wait, while the packet that waited is handled with them.
@@ -442,8 +449,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
                 {
                     outboundQueued -= written.Count;
                     socketBlocked = false;
+                    Timers.Cancel(StallTimer);
                     if (outboundQueued <= settings.OutboundQueue / 2)
                     {
+                        stalled = false;
                         AnswerHeld();
                         if (inboundWaiting)
                         {
@@ -458,9 +467,18 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
             case OutboundBlocked:
                 {
                     socketBlocked = true;
-                    AnswerHeld();
+                    blockedSince = settings.Time.Milliseconds();
+                    if (heldPaces is not null)
+                    {
+                        Timers.StartSingleTimer(StallTimer, StallCheck.Instance, settings.StallAfter);
+                    }
+
                     return;
                 }
+
+            case StallCheck:
+                OnStallCheck();
+                return;
 
             case Paced paced:
                 {
@@ -544,6 +562,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithTimers
     private sealed record AckTimeoutCheck
     {
         public static readonly AckTimeoutCheck Instance = new();
+    }
+
+    private sealed record StallCheck
+    {
+        public static readonly StallCheck Instance = new();
     }
 
     private sealed record PaceTimedOut

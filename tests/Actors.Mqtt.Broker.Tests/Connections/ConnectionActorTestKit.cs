@@ -53,17 +53,22 @@ public abstract class ConnectionActorTestKit : TestKit
     /// <param name="authorize">The authorizing extensions the connection asks, if any.</param>
     /// <param name="will">The will of CONNECT.</param>
     /// <param name="permissions">The rules the connection is given with its client's acceptance.</param>
+    /// <param name="outboundQueue">Packets that may wait for the socket.</param>
+    /// <param name="time">The connection's clock, the system's if null.</param>
+    /// <param name="stallAfter">How long the socket may take nothing before the client counts as stalled.</param>
     /// <param name="authenticating">Done once the connection asked whether its client may connect, before it is told.</param>
     /// <param name="accepted">Done once the connection heard that its client may connect, before it asks for its session.</param>
     /// <returns>What the connection asked its session for.</returns>
-    protected SessionEnvelope Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null, MqttWill? will = null, Action? accepted = null, TimeSpan? extensionCacheTtl = null, IClientPermissions? permissions = null, Action? authenticating = null)
+    protected SessionEnvelope Connect(TimeSpan? paceTimeout = null, bool attach = true, ushort receiveMaximum = 100, QuestionChain? authorize = null, MqttWill? will = null, Action? accepted = null, TimeSpan? extensionCacheTtl = null, IClientPermissions? permissions = null, Action? authenticating = null, TimeSpan? stallAfter = null, int outboundQueue = 2, TimeProvider? time = null)
     {
         var sessions = Sessions;
         var auth = CreateTestProbe();
         var settings = BrokerSettings.From(BrokerSettings.Reference) with
         {
-            OutboundQueue = 2,
+            OutboundQueue = outboundQueue,
+            Time = time ?? TimeProvider.System,
             PaceTimeout = paceTimeout ?? TimeSpan.FromMinutes(5),
+            StallAfter = stallAfter ?? TimeSpan.FromMinutes(5),
             ReceiveMaximum = receiveMaximum,
             ExtensionCacheTtl = extensionCacheTtl ?? TimeSpan.FromSeconds(60),
         };
