@@ -25,7 +25,8 @@ public static class BenchRunner
             cancellationToken.ThrowIfCancellationRequested();
             var runId = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6];
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(settings.TimeLimit);
+            var timeLimit = scenario.TimeLimit(settings);
+            deadline.CancelAfter(timeLimit);
             await using var meter = new ScenarioMeter(probe);
             var context = new ScenarioContext(settings, runId, meter, deadline.Token);
             await output.WriteLineAsync($"[{settings.Label}] {scenario.Name}: {scenario.Description}");
@@ -36,12 +37,12 @@ public static class BenchRunner
                     await scenario.RunAsync(context);
                     if (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                     {
-                        context.Fail($"time limit of {settings.TimeLimit.TotalSeconds:F0} s reached");
+                        context.Fail($"time limit of {timeLimit.TotalSeconds:F0} s reached");
                     }
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    context.Fail($"time limit of {settings.TimeLimit.TotalSeconds:F0} s reached");
+                    context.Fail($"time limit of {timeLimit.TotalSeconds:F0} s reached");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -8,7 +8,7 @@ using MQTTnet.Protocol;
 namespace Actors.Mqtt.Bench.Clients;
 
 /// <summary>
-/// A subscriber as an application writes one, with MQTTnet (MQTT 3.1.1, clean session), counting what it receives in a
+/// A subscriber as an application writes one, with MQTTnet (clean session; MQTT 3.1.1 unless told), counting what it receives in a
 /// <see cref="PayloadTally"/>. It reads from the moment it is connected, and slower than the bench's raw client: what
 /// issue 20 asks the broker to keep up with without dropping QoS 0.
 /// </summary>
@@ -51,7 +51,8 @@ public sealed class MqttNetSubscriber : ISubscriber
 
     public string? CloseReason => closeReason;
 
-    public static async Task<MqttNetSubscriber> ConnectAsync(IPEndPoint target, string clientId, string filter, QualityOfService qos, PayloadTally tally, CancellationToken cancellationToken)
+    /// <param name="version">MQTT 5.0 for a shared subscription.</param>
+    public static async Task<MqttNetSubscriber> ConnectAsync(IPEndPoint target, string clientId, string filter, QualityOfService qos, PayloadTally tally, CancellationToken cancellationToken, MqttProtocolVersion version = MqttProtocolVersion.V311)
     {
         ArgumentNullException.ThrowIfNull(target);
         var client = new MqttClientFactory().CreateMqttClient();
@@ -62,7 +63,7 @@ public sealed class MqttNetSubscriber : ISubscriber
                 new MqttClientOptionsBuilder()
                     .WithTcpServer(target.Address.ToString(), target.Port)
                     .WithClientId(clientId)
-                    .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V311)
+                    .WithProtocolVersion(version == MqttProtocolVersion.V500 ? MQTTnet.Formatter.MqttProtocolVersion.V500 : MQTTnet.Formatter.MqttProtocolVersion.V311)
                     .WithCleanSession(true)
                     .Build(),
                 cancellationToken);

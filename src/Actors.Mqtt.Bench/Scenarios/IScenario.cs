@@ -8,6 +8,9 @@ public interface IScenario
 
     string Description { get; }
 
+    /// <summary>How long it may run: the <c>--time-limit</c>, plus the time its load is meant to last when that is fixed.</summary>
+    TimeSpan TimeLimit(BenchSettings settings) => settings.TimeLimit;
+
     /// <summary>Runs once, filling <see cref="ScenarioContext.Outcome"/> as it goes so a run cut short still reports.</summary>
     Task RunAsync(ScenarioContext context);
 }

@@ -33,6 +33,7 @@ public static class ScenarioCatalog
         new PersistentAckLatencyScenario(),
         new SlowSubscriberScenario(),
         new TopicSpreadScenario(),
+        new FleetScenario(),
     ];
 
     public static IEnumerable<string> Names => Scenarios.Select(s => s.Name);
