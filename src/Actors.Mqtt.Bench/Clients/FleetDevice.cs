@@ -7,7 +7,7 @@ namespace Actors.Mqtt.Bench.Clients;
 
 /// <summary>
 /// One device of a fleet: a connection that publishes one QoS 1 message now and then to its own topic and records the
-/// time from when each was due to its PUBACK. It holds a small read buffer, since a fleet holds thousands of them.
+/// time from when each went out to its PUBACK. It holds a small read buffer, since a fleet holds thousands of them.
 /// </summary>
 public sealed class FleetDevice : IAsyncDisposable
 {
@@ -15,7 +15,7 @@ public sealed class FleetDevice : IAsyncDisposable
     private readonly RawMqttConnection connection;
     private readonly PublishTemplate template;
     private readonly int source;
-    private readonly long[] dueByRound;
+    private readonly long[] sentByRound;
     private readonly LatencyRecorder latency;
     private readonly byte[] packet;
     private readonly CancellationTokenSource reading = new();
@@ -28,7 +28,7 @@ public sealed class FleetDevice : IAsyncDisposable
         this.template = template;
         this.source = source;
         this.latency = latency;
-        dueByRound = new long[rounds];
+        sentByRound = new long[rounds];
         packet = new byte[template.Size];
     }
 
@@ -48,11 +48,11 @@ public sealed class FleetDevice : IAsyncDisposable
         return device;
     }
 
-    /// <summary>Publishes message <paramref name="round"/>, stamped with the time it was due.</summary>
-    public ValueTask PublishAsync(int round, long dueTicks, CancellationToken cancellationToken)
+    /// <summary>Publishes message <paramref name="round"/>, stamped with the time it goes out.</summary>
+    public ValueTask PublishAsync(int round, long sentTicks, CancellationToken cancellationToken)
     {
-        Volatile.Write(ref dueByRound[round], dueTicks);
-        var length = template.Write(packet, PacketId(round), new Payload(round, dueTicks, source));
+        Volatile.Write(ref sentByRound[round], sentTicks);
+        var length = template.Write(packet, PacketId(round), new Payload(round, sentTicks, source));
         return connection.SendAsync(packet.AsMemory(0, length), cancellationToken);
     }
 
@@ -72,9 +72,9 @@ public sealed class FleetDevice : IAsyncDisposable
 
     private void OnPacket(MqttPacket received)
     {
-        if (received is PubAckPacket ack && ack.PacketId - 1 is var round && (uint)round < (uint)dueByRound.Length)
+        if (received is PubAckPacket ack && ack.PacketId - 1 is var round && (uint)round < (uint)sentByRound.Length)
         {
-            latency.Record(Volatile.Read(ref dueByRound[round]), Stopwatch.GetTimestamp());
+            latency.Record(Volatile.Read(ref sentByRound[round]), Stopwatch.GetTimestamp());
             Interlocked.Increment(ref acknowledged);
         }
     }

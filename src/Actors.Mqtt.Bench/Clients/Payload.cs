@@ -3,17 +3,18 @@ using System.Buffers.Binary;
 namespace Actors.Mqtt.Bench.Clients;
 
 /// <summary>
-/// The head of every benchmark payload: a sequence number, the time the message was due to be sent
-/// (<see cref="System.Diagnostics.Stopwatch"/> ticks) and the index of its publisher; the rest is filler.
+/// The head of every benchmark payload: a sequence number, the time the message went out
+/// (<see cref="System.Diagnostics.Stopwatch"/> ticks, which latency is measured from) and the index of its publisher;
+/// the rest is filler.
 /// </summary>
-public readonly record struct Payload(long Sequence, long DueTicks, int Source)
+public readonly record struct Payload(long Sequence, long SentTicks, int Source)
 {
     public const int HeaderSize = 20;
 
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteInt64LittleEndian(destination, Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[8..], DueTicks);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[8..], SentTicks);
         BinaryPrimitives.WriteInt32LittleEndian(destination[16..], Source);
     }
 

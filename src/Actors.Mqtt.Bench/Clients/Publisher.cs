@@ -87,15 +87,16 @@ public sealed class Publisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes the single message <paramref name="sequence"/>, stamped with the time it was due.</summary>
-    public async ValueTask PublishOneAsync(long sequence, long dueTicks, CancellationToken cancellationToken)
+    /// <summary>Publishes the single message <paramref name="sequence"/>, stamped with <paramref name="sentTicks"/>, the time
+    /// latency is measured from.</summary>
+    public async ValueTask PublishOneAsync(long sequence, long sentTicks, CancellationToken cancellationToken)
     {
         if (window is not null)
         {
             await window.WaitAsync(cancellationToken);
         }
 
-        var length = template.Write(batch, PacketId(sequence), new Payload(sequence, dueTicks, source));
+        var length = template.Write(batch, PacketId(sequence), new Payload(sequence, sentTicks, source));
         await connection.SendAsync(batch.AsMemory(0, length), cancellationToken);
         Interlocked.Increment(ref sent);
     }

@@ -4,8 +4,8 @@ using HdrHistogram;
 namespace Actors.Mqtt.Bench.Measurement;
 
 /// <summary>
-/// End-to-end latencies in microseconds, from the time a message was due to be sent (not when it was: a late send
-/// counts as latency, so a stalled broker cannot hide behind a stalled sender) to its arrival.
+/// Latencies in microseconds, from the time stamped on a message (when it went out, <see cref="SendSchedule"/>) to
+/// its arrival or its acknowledgement.
 /// </summary>
 public sealed class LatencyRecorder
 {

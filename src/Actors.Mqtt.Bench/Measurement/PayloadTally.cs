@@ -54,6 +54,6 @@ public sealed class PayloadTally(int sources, long perSource, LatencyRecorder? l
 
         mark = true;
         Interlocked.Increment(ref distinct);
-        latency?.Record(head.DueTicks, now);
+        latency?.Record(head.SentTicks, now);
     }
 }

@@ -71,20 +71,16 @@ public sealed class FleetScenario : IScenario
             context.Status = () => $"sent {Interlocked.Read(ref sent)} of {outcome.Expected}, acknowledged {Acknowledged()}, delivered {Delivered()}";
             context.Meter.BeginLoad();
             var start = Stopwatch.GetTimestamp();
+
+            // Device i sends round r as message r * devices + i of the schedule: evenly spread, every device once per
+            // interval.
+            var schedule = new SendSchedule(start, devices / interval.TotalSeconds);
             try
             {
-                // Device i sends round r at start + (r * devices + i) * interval / devices: evenly spread, every device
-                // once per interval.
-                var step = interval.TotalSeconds * Stopwatch.Frequency / devices;
                 for (var k = 0L; k < outcome.Expected; k++)
                 {
-                    var due = start + (long)(k * step);
-                    while (Stopwatch.GetTimestamp() < due)
-                    {
-                        await Task.Delay(1, context.Deadline);
-                    }
-
-                    await fleet[k % devices].PublishAsync((int)(k / devices), due, context.Deadline);
+                    var sentAt = await schedule.WaitAsync(k, context.Deadline);
+                    await fleet[k % devices].PublishAsync((int)(k / devices), sentAt, context.Deadline);
                     Interlocked.Increment(ref sent);
                 }
 
@@ -103,6 +99,7 @@ public sealed class FleetScenario : IScenario
                 outcome.Duplicates = tallies.Sum(t => t.Duplicates);
                 outcome.MeasuredSeconds = Checks.Seconds(start, tallies.Max(t => t.LastReceivedTicks));
                 outcome.Latency = latency.Summarize();
+                outcome.Notes.Add(schedule.Note());
                 outcome.Notes.Add($"members' shares: {string.Join(" / ", tallies.Select(t => t.Distinct))}");
             }
         }

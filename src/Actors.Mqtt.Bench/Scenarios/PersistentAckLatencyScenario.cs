@@ -8,7 +8,8 @@ namespace Actors.Mqtt.Bench.Scenarios;
 
 /// <summary>
 /// QoS 1 at a fixed rate to a topic whose only subscriber is an offline persistent session: the time from when each
-/// PUBLISH was due to its PUBACK. On a broker that writes before it acknowledges, this is the cost of a durable write.
+/// PUBLISH went out (<see cref="SendSchedule"/>) to its PUBACK. On a broker that writes before it acknowledges, this is
+/// the cost of a durable write.
 /// </summary>
 public sealed class PersistentAckLatencyScenario : IScenario
 {
@@ -37,7 +38,7 @@ public sealed class PersistentAckLatencyScenario : IScenario
         }
 
         var latency = new LatencyRecorder();
-        var dueAt = new long[ushort.MaxValue + 1];
+        var sentAtById = new long[ushort.MaxValue + 1];
         var acknowledged = 0L;
         using var reading = new CancellationTokenSource();
         await using var publisher = await RawMqttConnection.ConnectAsync(settings.PublisherTarget(0), context.ClientId("palp"), context.Deadline);
@@ -46,7 +47,7 @@ public sealed class PersistentAckLatencyScenario : IScenario
             {
                 if (packet is PubAckPacket ack)
                 {
-                    latency.Record(Volatile.Read(ref dueAt[ack.PacketId]), Stopwatch.GetTimestamp());
+                    latency.Record(Volatile.Read(ref sentAtById[ack.PacketId]), Stopwatch.GetTimestamp());
                     Interlocked.Increment(ref acknowledged);
                 }
             },
@@ -58,19 +59,15 @@ public sealed class PersistentAckLatencyScenario : IScenario
         context.Status = () => $"sent {Interlocked.Read(ref sent)} of {messages}, acknowledged {Interlocked.Read(ref acknowledged)}";
         context.Meter.BeginLoad();
         var start = Stopwatch.GetTimestamp();
+        var schedule = new SendSchedule(start, rate);
         try
         {
             for (var k = 0L; k < messages; k++)
             {
-                var due = start + (long)(k * (double)Stopwatch.Frequency / rate);
-                while (Stopwatch.GetTimestamp() < due)
-                {
-                    await Task.Delay(1, context.Deadline);
-                }
-
+                var sentAt = await schedule.WaitAsync(k, context.Deadline);
                 var packetId = (ushort)((k % ushort.MaxValue) + 1);
-                Volatile.Write(ref dueAt[packetId], due);
-                var length = template.Write(buffer, packetId, new Payload(k, due, 0));
+                Volatile.Write(ref sentAtById[packetId], sentAt);
+                var length = template.Write(buffer, packetId, new Payload(k, sentAt, 0));
                 await publisher.SendAsync(buffer.AsMemory(0, length), context.Deadline);
                 Interlocked.Increment(ref sent);
             }
@@ -84,6 +81,7 @@ public sealed class PersistentAckLatencyScenario : IScenario
             outcome.Delivered = Interlocked.Read(ref acknowledged);
             outcome.MeasuredSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             outcome.Latency = latency.Summarize();
+            outcome.Notes.Add(schedule.Note());
             await reading.CancelAsync();
             Checks.Closed(context, await readLoop, "publisher");
             await EndSessionAsync(settings, subscriberId);

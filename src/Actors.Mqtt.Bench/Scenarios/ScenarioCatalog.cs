@@ -29,6 +29,7 @@ public static class ScenarioCatalog
         new FanOutScenario(),
         new FanOutScenario(SubscriberClient.MqttNet),
         new PointToPointScenario(),
+        new PointToPointScenario(QualityOfService.AtLeastOnce),
         new PersistentSessionScenario(),
         new PersistentAckLatencyScenario(),
         new SlowSubscriberScenario(),

@@ -86,8 +86,8 @@ public sealed partial class ConnectionActor
 
     /// <summary>
     /// The client is in: its will is checked as a PUBLISH to its topic would be, then its session is asked for.
-    /// <paramref name="willVerdict"/> is what the authorizing extensions said of the will; the client's permissions decide when they had
-    /// no opinion.
+    /// <paramref name="willVerdict"/> is what the authorizing extensions said of the will; the client's permissions
+    /// decide when they had no opinion.
     /// </summary>
     private void AttachSession(ConnectPacket connect, MqttError? pendingError, Verdict willVerdict)
     {

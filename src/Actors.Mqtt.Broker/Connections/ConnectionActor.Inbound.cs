@@ -114,7 +114,8 @@ public sealed partial class ConnectionActor
     }
 
     /// <summary>A PUBLISH that passed the checks of its packet: who may publish it decides whether it is routed.
-    /// The operator's extensions are asked first, then the client's permissions (the ACL file's, or an extension's) when they had no opinion.</summary>
+    /// The operator's extensions are asked first, then the client's permissions (the ACL file's, or an extension's)
+    /// decide when they had no opinion.</summary>
     private void AdmitPublish(PublishPacket publish)
     {
         var refusal = BrokerTopics.IsBrokerOwned(publish.Topic) ? ReasonCode.NotAuthorized : (ReasonCode?)null;
@@ -233,8 +234,8 @@ public sealed partial class ConnectionActor
     }
 
     /// <summary>
-    /// A PUBLISH the extensions, the client's permissions or a limit do not allow is dropped. MQTT 5 says why in PUBACK or PUBREC, which ends a QoS 2
-    /// exchange; 3.1 and 3.1.1 have no way to say it, so the message is acknowledged as usual [MQTT-3.3.5-2 (3.1.1)],
+    /// A PUBLISH the extensions, the client's permissions or a limit do not allow is dropped. MQTT 5 says why in PUBACK
+    /// or PUBREC, which ends a QoS 2 exchange; 3.1 and 3.1.1 have no way to say it, so the message is acknowledged as usual [MQTT-3.3.5-2 (3.1.1)],
     /// as Mosquitto does.
     /// </summary>
     private void RefusePublish(PublishPacket publish, ReasonCode reason)
@@ -333,7 +334,8 @@ public sealed partial class ConnectionActor
         Handle(frame);
     }
 
-    /// <summary>Handles the frames kept back while nothing holds them any more; then reads on if the batch waited for it.</summary>
+    /// <summary>Handles the frames kept back while nothing holds them any more; then reads on if the batch waited for
+    /// them.</summary>
     private void ResumeHeld()
     {
         while (!closing && awaitingVerdict is null && pacer.MayRead && heldFrames is { Count: > 0 } held)

@@ -2,8 +2,8 @@ namespace Actors.Mqtt.Broker.Connections;
 
 /// <summary>
 /// Keeps a QoS 0 publisher from running ahead of the broker. Every <c>every</c>-th QoS 0 message it routes carries a
-/// mark; each connection that gets a copy of that message answers once it has the copy in hand, or later while the
-/// broker, not its client, is behind with that connection's packets. With <c>window</c> marks unanswered the publisher's
+/// mark; each connection that gets a copy of that message answers once it has the copy in hand, or, while its outbound
+/// queue is full, once the queue drained to half, unless its client stopped reading. With <c>window</c> marks unanswered the publisher's
 /// connection stops reading its socket, so TCP slows the client down. A mark whose answers never come (a subscriber's
 /// connection closed with it in its mailbox) is given up after <c>timeoutMilliseconds</c>.
 /// </summary>
