@@ -51,7 +51,8 @@ public sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the broker on a free loopback port (or, with <paramref name="samePort"/>, on the port of its last
-    /// start, where a load balancer expects it) and returns once it accepts connections.</summary>
+    /// start, where a load balancer expects it) and returns once it accepts connections, on its HTTP port too when a
+    /// setting gives one: Kestrel binds that one after the MQTT listener.</summary>
     public async Task StartAsync(bool samePort = false)
     {
         if (!samePort)
@@ -96,14 +97,27 @@ public sealed class BrokerProcess : IAsyncDisposable
 
             try
             {
-                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                await probe.ConnectAsync(EndPoint);
+                foreach (var listening in ListeningEndPoints())
+                {
+                    using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    await probe.ConnectAsync(listening);
+                }
+
                 return;
             }
             catch (SocketException) when (deadline.Elapsed < StartTimeout)
             {
                 await Task.Delay(100);
             }
+        }
+    }
+
+    private IEnumerable<IPEndPoint> ListeningEndPoints()
+    {
+        yield return EndPoint;
+        if (settings.LastOrDefault(s => s.StartsWith("actors-mqtt.http.port=", StringComparison.Ordinal)) is { } http)
+        {
+            yield return new IPEndPoint(IPAddress.Loopback, int.Parse(http["actors-mqtt.http.port=".Length..], CultureInfo.InvariantCulture));
         }
     }
 
